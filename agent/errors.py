@@ -1,0 +1,54 @@
+"""Errors a user can act on. Each carries a one-line message and an exit code.
+
+Exception tree::
+
+    HardenError                 exit 1
+    ├── NotARepoError           the target is missing, not a git repo, or has no commits
+    ├── NoPythonFilesError      nothing to scan
+    ├── ConfigError             a bad option, [tool.harden] value or --test-command
+    ├── ToolError               ruff, bandit or git failed in a way we cannot recover from
+    └── LockedError             another harden run holds the repo's lock
+
+Anything else is a bug: it is shown as a traceback under ``HARDEN_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "HardenError",
+    "LockedError",
+    "NoPythonFilesError",
+    "NotARepoError",
+    "ToolError",
+]
+
+
+class HardenError(Exception):
+    """Base of every error that is reported as one line."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotARepoError(HardenError):
+    pass
+
+
+class NoPythonFilesError(HardenError):
+    pass
+
+
+class ConfigError(HardenError):
+    pass
+
+
+class ToolError(HardenError):
+    pass
+
+
+class LockedError(HardenError):
+    pass

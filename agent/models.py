@@ -1,0 +1,186 @@
+"""The data that flows through a run: frozen pydantic models, never untyped dicts.
+
+Finding -> (grouped) Patch -> Verdict -> RunReport. A rejected patch is a Verdict with
+``accepted=False``, not an exception.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "PRIORITY_ORDER",
+    "Confidence",
+    "FileEdit",
+    "Finding",
+    "Patch",
+    "Priority",
+    "RunReport",
+    "Severity",
+    "SkippedFile",
+    "Stage",
+    "StageResult",
+    "StageStatus",
+    "Verdict",
+    "stable_finding_id",
+]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Priority(StrEnum):
+    SECURITY = "security"
+    ERRORS = "errors"
+    OBSERVABILITY = "observability"
+    PERFORMANCE = "performance"
+    TESTS = "tests"
+
+
+PRIORITY_ORDER: tuple[Priority, ...] = tuple(Priority)
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        return {"low": 1, "medium": 2, "high": 3}[self.value]
+
+
+class Confidence(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Finding(Frozen):
+    """One problem at one place, whichever detectors reported it."""
+
+    id: str
+    rule: str
+    aliases: tuple[str, ...] = ()
+    tools: tuple[str, ...]
+    message: str
+    cwe: int | None = None
+    severity: Severity
+    confidence: Confidence
+    priority: Priority
+    path: str
+    line: int
+    column: int = 0
+    end_line: int
+    symbol: str
+    source_line: str = ""
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    def matches_rule(self, rule: str) -> bool:
+        return rule == self.rule or rule in self.aliases
+
+
+def stable_finding_id(rule: str, path: str, symbol: str, source_line: str, occurrence: int) -> str:
+    """Hash what identifies a finding independently of its line number.
+
+    Editing other parts of the file moves the line but keeps the id; ``occurrence``
+    separates identical lines inside the same symbol.
+    """
+    normalised = " ".join(source_line.split())
+    key = "\x1f".join((rule, path, symbol, normalised, str(occurrence)))
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+class SkippedFile(Frozen):
+    path: str
+    reason: str
+
+
+class FileEdit(Frozen):
+    """The whole new content of one file; ``before`` is None for a new file."""
+
+    path: str
+    before: str | None
+    after: str
+
+
+class Patch(Frozen):
+    """A proposed change that claims to fix some findings."""
+
+    finding_ids: tuple[str, ...]
+    fixer: str
+    title: str
+    rationale: str
+    edits: tuple[FileEdit, ...]
+    dependencies: tuple[str, ...] = ()
+    cost_usd: float = 0.0
+
+
+class Stage(StrEnum):
+    APPLIES = "applies"
+    SCOPE = "scope"
+    PARSES = "parses"
+    LINT = "lint"
+    FINDING_GONE = "finding-gone"
+    DEPENDENCIES = "dependencies"
+    TESTS = "tests"
+
+
+class StageStatus(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class StageResult(Frozen):
+    stage: Stage
+    status: StageStatus
+    detail: str = ""
+
+
+class Verdict(Frozen):
+    patch: Patch
+    stages: tuple[StageResult, ...]
+    tests_run: str = ""
+
+    @property
+    def accepted(self) -> bool:
+        return all(s.status is not StageStatus.FAILED for s in self.stages)
+
+    @property
+    def failed_stage(self) -> StageResult | None:
+        return next((s for s in self.stages if s.status is StageStatus.FAILED), None)
+
+
+class CommitRecord(Frozen):
+    sha: str
+    title: str
+    finding_ids: tuple[str, ...]
+
+
+class RunReport(Frozen):
+    """Everything a run did, written to report.json and printed by ``--json``."""
+
+    run_id: str
+    repo: str
+    base_commit: str
+    priority: Priority
+    branch: str | None
+    started_at: str
+    duration_s: float
+    test_command: str | None
+    baseline_failures: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    skipped_files: tuple[SkippedFile, ...] = ()
+    verdicts: tuple[Verdict, ...] = ()
+    commits: tuple[CommitRecord, ...] = ()
+    fixed_ids: tuple[str, ...] = ()
+    needs_model_ids: tuple[str, ...] = ()
+    notes: tuple[str, ...] = Field(default=())

@@ -1,0 +1,60 @@
+"""Detectors: ruff, bandit and harden's AST checks, merged into ranked Findings."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.models import Finding, SkippedFile
+from agent.scan.ast_checks import ast_findings
+from agent.scan.bandit import bandit_findings
+from agent.scan.merge import SourceFile, merge_findings
+from agent.scan.raw import RawFinding
+from agent.scan.ruff import ruff_findings
+from agent.scan.symbols import SymbolIndex
+
+__all__ = ["ScanResult", "scan"]
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    findings: tuple[Finding, ...]
+    skipped: tuple[SkippedFile, ...]
+
+
+def scan(root: Path, paths: Sequence[str], ignore: Collection[str] = ()) -> ScanResult:
+    """Scan ``paths`` (relative to ``root``); unreadable or unparsable files are skipped."""
+    sources: dict[str, SourceFile] = {}
+    skipped: list[SkippedFile] = []
+    raw: list[RawFinding] = []
+    for path in paths:
+        loaded = _load(root, path)
+        if isinstance(loaded, SkippedFile):
+            skipped.append(loaded)
+            continue
+        tree, text = loaded
+        sources[path] = SourceFile(text.splitlines(), SymbolIndex(tree))
+        raw.extend(ast_findings(path, tree))
+    good = sorted(sources)
+    raw.extend(ruff_findings(root, good))
+    raw.extend(bandit_findings(root, good))
+    kept = [r for r in raw if r.rule not in ignore]
+    findings = [f for f in merge_findings(kept, sources) if not set(f.aliases) & set(ignore)]
+    return ScanResult(tuple(findings), tuple(skipped))
+
+
+def _load(root: Path, path: str) -> tuple[ast.Module, str] | SkippedFile:
+    try:
+        text = (root / path).read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return SkippedFile(path=path, reason="not UTF-8")
+    except OSError as exc:
+        return SkippedFile(path=path, reason=f"unreadable: {exc.strerror}")
+    try:
+        return ast.parse(text, filename=path), text
+    except SyntaxError as exc:
+        return SkippedFile(path=path, reason=f"syntax error at line {exc.lineno}")
+    except ValueError as exc:
+        return SkippedFile(path=path, reason=f"cannot parse: {exc}")

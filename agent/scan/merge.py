@@ -1,0 +1,73 @@
+"""Merge what several detectors reported into Findings: one problem, one Finding."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from agent.models import Confidence, Finding, stable_finding_id
+from agent.scan.raw import RawFinding
+from agent.scan.rules import default_cwe, default_severity, priority_of, rule_number
+from agent.scan.symbols import SymbolIndex
+
+__all__ = ["SourceFile", "merge_findings"]
+
+# Which detector's id names the finding when several agree: ruff first, then bandit.
+_TOOL_RANK = {"ruff": 0, "harden": 1, "bandit": 2}
+
+
+class SourceFile:
+    """A parsed module: its lines and its symbol index."""
+
+    def __init__(self, lines: list[str], symbols: SymbolIndex) -> None:
+        self.lines = lines
+        self.symbols = symbols
+
+    def line(self, number: int) -> str:
+        return self.lines[number - 1].strip() if 0 < number <= len(self.lines) else ""
+
+
+def merge_findings(raw: Iterable[RawFinding], sources: dict[str, SourceFile]) -> list[Finding]:
+    groups: dict[tuple[str, int, str], list[RawFinding]] = defaultdict(list)
+    for item in raw:
+        if item.path in sources:
+            groups[(item.path, item.line, rule_number(item.rule) or item.rule)].append(item)
+    merged = [_merge_group(items, sources[key[0]]) for key, items in sorted(groups.items())]
+    return _assign_ids(merged)
+
+
+def _merge_group(items: list[RawFinding], source: SourceFile) -> Finding:
+    items = sorted(items, key=lambda r: _TOOL_RANK.get(r.tool, 9))
+    lead = items[0]
+    informed = next((r for r in items if r.severity is not None), None)
+    cwe = next((r.cwe for r in items if r.cwe is not None), None) or default_cwe(lead.rule)
+    return Finding(
+        id="",
+        rule=lead.rule,
+        aliases=tuple(sorted({r.rule for r in items} - {lead.rule})),
+        tools=tuple(dict.fromkeys(r.tool for r in items)),
+        message=lead.message,
+        cwe=cwe,
+        severity=informed.severity
+        if informed and informed.severity
+        else default_severity(lead.rule),
+        confidence=informed.confidence if informed and informed.confidence else Confidence.MEDIUM,
+        priority=priority_of(lead.rule),
+        path=lead.path,
+        line=lead.line,
+        column=lead.column,
+        end_line=max(r.end_line for r in items),
+        symbol=source.symbols.symbol_at(lead.line),
+        source_line=source.line(lead.line),
+    )
+
+
+def _assign_ids(findings: list[Finding]) -> list[Finding]:
+    seen: dict[tuple[str, str, str, str], int] = defaultdict(int)
+    out = []
+    for f in findings:
+        key = (f.rule, f.path, f.symbol, " ".join(f.source_line.split()))
+        fid = stable_finding_id(f.rule, f.path, f.symbol, f.source_line, seen[key])
+        seen[key] += 1
+        out.append(f.model_copy(update={"id": fid}))
+    return out

@@ -1,0 +1,52 @@
+"""ruff as a detector: its S (flake8-bandit) rules, JSON output, one subprocess."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from agent.scan.process import run_json_tool
+from agent.scan.raw import RawFinding
+
+__all__ = ["ruff_argv", "ruff_findings"]
+
+
+def ruff_argv(select: str, paths: list[str]) -> list[str]:
+    """A ruff invocation that ignores the repo's own ruff config (its ignores hide risks)."""
+    return [
+        sys.executable,
+        "-m",
+        "ruff",
+        "check",
+        "--isolated",
+        "--no-cache",
+        "--exit-zero",
+        "--output-format",
+        "json",
+        "--select",
+        select,
+        "--",
+        *paths,
+    ]
+
+
+def ruff_findings(root: Path, paths: list[str], select: str = "S") -> list[RawFinding]:
+    if not paths:
+        return []
+    report = run_json_tool(ruff_argv(select, paths), cwd=root, ok_codes=(0,))
+    return [_to_raw(item, root) for item in report or [] if item.get("code")]
+
+
+def _to_raw(item: dict[str, Any], root: Path) -> RawFinding:
+    path = Path(item["filename"]).resolve().relative_to(root.resolve()).as_posix()
+    end = item.get("end_location") or item["location"]
+    return RawFinding(
+        tool="ruff",
+        rule=item["code"],
+        path=path,
+        line=int(item["location"]["row"]),
+        column=int(item["location"]["column"]),
+        end_line=int(end["row"]),
+        message=item["message"],
+    )

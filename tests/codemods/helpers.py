@@ -1,0 +1,44 @@
+"""Run one codemod on a source snippet the way the pipeline does: real scan, real fix."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.fix.codemod_fixer import fix_with_codemods
+from agent.models import Finding, Patch
+from agent.scan import scan
+
+
+@dataclass(frozen=True)
+class Outcome:
+    before: str
+    after: str
+    patch: Patch | None
+    findings_before: tuple[Finding, ...]
+    findings_after: tuple[Finding, ...]
+
+    def rules_after(self) -> set[str]:
+        return {f.rule for f in self.findings_after}
+
+
+def run_fix(tmp_path: Path, source: str, rules: set[str], path: str = "app.py") -> Outcome:
+    """Scan ``source``, fix its findings of ``rules`` with the codemods, rescan the result.
+
+    Extra files (requirements.txt, .env.example) can be written to ``tmp_path`` first.
+    """
+    source = textwrap.dedent(source)
+    target = tmp_path / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(source, encoding="utf-8")
+    before = scan(tmp_path, [path]).findings
+    chosen = [f for f in before if f.rule in rules or set(f.aliases) & rules]
+    patch = fix_with_codemods(tmp_path, path, chosen) if chosen else None
+    after_text = source
+    if patch is not None:
+        after_text = next(e.after for e in patch.edits if e.path == path)
+        target.write_text(after_text, encoding="utf-8")
+    after = scan(tmp_path, [path]).findings
+    target.write_text(source, encoding="utf-8")
+    return Outcome(source, after_text, patch, tuple(before), tuple(after))
