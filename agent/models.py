@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "PRIORITY_ORDER",
+    "CommitRecord",
     "Confidence",
     "FileEdit",
     "Finding",

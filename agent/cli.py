@@ -1,0 +1,115 @@
+"""The command line: parse options into Settings and hand over; no logic of its own.
+
+Error policy: a HardenError is printed as one line ``Error: ...`` with its exit code; a
+usage error exits 2; anything else is a bug and keeps its traceback. ``HARDEN_DEBUG=1``
+re-raises HardenErrors too.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from agent import __version__, actions
+from agent.config import load_dotenv, load_settings
+from agent.errors import HardenError
+from agent.log import configure
+
+__all__ = ["cli", "main"]
+
+_PRIORITIES = ["security", "errors", "observability", "performance", "tests", "all"]
+
+
+class _DefaultGroup(click.Group):
+    """``harden [OPTIONS] PATH`` means ``harden run [OPTIONS] PATH``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (
+            args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")
+        ):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+def _common(func: Any) -> Any:
+    options = [
+        click.argument("path", type=click.Path(path_type=Path), default=Path(".")),
+        click.option(
+            "--priority",
+            type=click.Choice(_PRIORITIES),
+            default="security",
+            show_default=True,
+            help="What to harden.",
+        ),
+        click.option("--max-findings", type=click.IntRange(min=1), help="Fix at most N."),
+        click.option("--json", "json_output", is_flag=True, help="Print the report as JSON."),
+        click.option("-v", "--verbose", count=True, help="More log output (-vv: debug)."),
+        click.option("--log-format", type=click.Choice(["text", "json"]), default=None),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _settings(path: Path, **flags: Any) -> Any:
+    priority = flags.pop("priority")
+    flags["all_priorities"] = priority == "all"
+    flags["priority"] = "security" if priority == "all" else priority
+    settings = load_settings(path.resolve() if path.exists() else path, flags)
+    configure(settings.verbose, settings.log_format)
+    return settings
+
+
+@click.group(cls=_DefaultGroup)
+@click.version_option(__version__, prog_name="harden")
+def cli() -> None:
+    """Harden a Python repository for production: scan, fix, validate, commit to a branch."""
+
+
+@cli.command()
+@_common
+@click.option("--test-command", help="Command that runs the repo's tests (default: pytest).")
+@click.option("--python", "python", help="Interpreter of the project's environment.")
+@click.option("--test-timeout", type=click.FloatRange(min=1), help="Seconds per test run.")
+def run(path: Path, **flags: Any) -> None:
+    """Scan PATH, fix what can be fixed, validate, commit to harden/<priority>/<run-id>."""
+    sys.exit(actions.run_action(_settings(path, **flags)))
+
+
+@cli.command()
+@_common
+def plan(path: Path, **flags: Any) -> None:
+    """List the findings and what harden would do with each; changes nothing."""
+    sys.exit(actions.plan_action(_settings(path, **flags)))
+
+
+@cli.command()
+@click.option("--json", "json_output", is_flag=True, help="Print the report as JSON.")
+@click.option("-v", "--verbose", count=True)
+def demo(json_output: bool, verbose: int) -> None:
+    """Run harden on a copy of the bundled example app, in a temporary git repo."""
+    configure(verbose, "text")
+    sys.exit(actions.demo_action(json_output))
+
+
+def main() -> None:
+    load_dotenv(Path.cwd() / ".env")
+    try:
+        cli.main(standalone_mode=False)
+    except HardenError as exc:
+        if os.environ.get("HARDEN_DEBUG") == "1":
+            raise
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo(
+            "Error: interrupted; the worktree was removed and your checkout is untouched", err=True
+        )
+        sys.exit(130)

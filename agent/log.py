@@ -1,0 +1,97 @@
+"""Structured logging: every record carries the run id and, inside a finding's work, its id.
+
+``configure`` sends records to stderr (text or JSON lines) and, once a run directory
+exists, ``log_to_file`` adds a JSON-lines file there. ``finding_context`` scopes the
+finding id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
+from pathlib import Path
+
+__all__ = ["configure", "finding_context", "get_logger", "log_to_file", "run_context"]
+
+_run_id: ContextVar[str] = ContextVar("harden_run_id", default="-")
+_finding_id: ContextVar[str] = ContextVar("harden_finding_id", default="-")
+_ROOT = "harden"
+
+
+class _ContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.run_id = _run_id.get()
+        record.finding_id = _finding_id.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "run_id": getattr(record, "run_id", "-"),
+            "finding_id": getattr(record, "finding_id", "-"),
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+_TEXT = "%(levelname)s run=%(run_id)s finding=%(finding_id)s %(name)s: %(message)s"
+
+
+def get_logger(name: str) -> logging.Logger:
+    return logging.getLogger(f"{_ROOT}.{name}")
+
+
+def configure(verbosity: int, fmt: str) -> None:
+    """Log to stderr: warnings by default, info with -v, debug with -vv."""
+    root = logging.getLogger(_ROOT)
+    root.handlers.clear()
+    root.setLevel(logging.DEBUG)
+    root.propagate = False
+    handler = logging.StreamHandler()
+    handler.setLevel([logging.WARNING, logging.INFO, logging.DEBUG][min(verbosity, 2)])
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(_TEXT))
+    handler.addFilter(_ContextFilter())
+    root.addHandler(handler)
+
+
+@contextlib.contextmanager
+def log_to_file(path: Path) -> Iterator[None]:
+    """Also write every record (debug and up) as JSON lines to ``path``."""
+    root = logging.getLogger(_ROOT)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(logging.DEBUG)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(_ContextFilter())
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+
+
+@contextlib.contextmanager
+def run_context(run_id: str) -> Iterator[None]:
+    token = _run_id.set(run_id)
+    try:
+        yield
+    finally:
+        _run_id.reset(token)
+
+
+@contextlib.contextmanager
+def finding_context(finding_id: str) -> Iterator[None]:
+    token = _finding_id.set(finding_id)
+    try:
+        yield
+    finally:
+        _finding_id.reset(token)

@@ -1,0 +1,209 @@
+"""Wire the steps of a run: scan -> group -> fix -> validate -> commit -> report.
+
+Policy lives in the steps (selection, codemods, the funnel); this module only orders
+them, keeps the run's state, and guarantees the worktree is removed however the run ends.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from agent.commit_message import commit_message
+from agent.config import Settings
+from agent.errors import ConfigError, NoPythonFilesError
+from agent.fix.codemod_fixer import fix_with_codemods, has_codemod
+from agent.log import finding_context, get_logger, log_to_file, run_context
+from agent.models import CommitRecord, Finding, Patch, Priority, RunReport, Verdict
+from agent.repo import Repo, open_repo
+from agent.report import write_reports
+from agent.sandbox import TestRun, run_command
+from agent.scan import ScanResult, scan
+from agent.selection import group_findings, rank_findings, select_files
+from agent.testplan import TestPlan, plan_tests, resolve_python
+from agent.validate import FunnelContext, validate
+from agent.worktree import Worktree, remove_stale_worktrees
+
+__all__ = ["Status", "new_run_id", "run"]
+
+Status = Callable[[str], None]
+log = get_logger("pipeline")
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+
+
+def run(settings: Settings, status: Status) -> RunReport:
+    repo = open_repo(settings.repo)
+    priority = settings.priority or Priority.SECURITY
+    run_id = new_run_id()
+    with run_context(run_id), repo.lock():
+        remove_stale_worktrees(repo)
+        run_dir = repo.ensure_harden_dir() / "runs" / run_id
+        run_dir.mkdir(parents=True)
+        with log_to_file(run_dir / "harden.log"):
+            report = _Run(settings, repo, run_id, priority, status).execute()
+        write_reports(report, run_dir)
+    return report
+
+
+class _Run:
+    """The state of one run on one branch."""
+
+    def __init__(
+        self, settings: Settings, repo: Repo, run_id: str, priority: Priority, status: Status
+    ) -> None:
+        self.settings = settings
+        self.repo = repo
+        self.run_id = run_id
+        self.priority = priority
+        self.status = status
+        self.started = time.monotonic()
+        self.notes: list[str] = []
+        self.verdicts: list[Verdict] = []
+        self.commits: list[CommitRecord] = []
+        self.fixed: set[str] = set()
+        self.needs_model: list[str] = []
+        self.current: dict[str, list[Finding]] = {}
+
+    def execute(self) -> RunReport:
+        if self.repo.has_uncommitted_changes():
+            self.notes.append("uncommitted changes are not part of the base; harden used HEAD")
+        if self.priority is not Priority.SECURITY:
+            self.notes.append(f"the {self.priority} priority is not available yet")
+            return self._report(None, ScanResult((), ()), None, None)
+        branch = f"harden/{self.priority}/{self.run_id}"
+        worktree = Worktree.create(self.repo, branch)
+        try:
+            return self._in_worktree(worktree)
+        finally:
+            kept = worktree.commit_count() > 0
+            worktree.remove(keep_branch=kept)
+
+    def _in_worktree(self, wt: Worktree) -> RunReport:
+        files = select_files(self.repo.tracked_files(), wt.path, self.settings.exclude)
+        if not files:
+            raise NoPythonFilesError(f"no Python files to scan in {self.repo.root}")
+        self.status(f"scanning {len(files)} files")
+        result = scan(wt.path, files, ignore=self.settings.ignore)
+        for skipped in result.skipped:
+            self.notes.append(f"skipped {skipped.path}: {skipped.reason}")
+        ranked = rank_findings(result.findings)[: self.settings.max_findings]
+        for f in result.findings:
+            self.current.setdefault(f.path, []).append(f)
+        python = resolve_python(self.settings.python)
+        plan = plan_tests(self.settings.test_command, python, self.repo.tracked_files())
+        baseline = self._baseline(plan, wt.path, python)
+        ctx = FunnelContext(
+            wt.path,
+            (),
+            plan,
+            baseline,
+            python,
+            self.settings.test_timeout,
+            self.settings.ignore,
+            self.repo.harden_dir / "runs" / self.run_id,
+        )
+        for group in group_findings(ranked):
+            self._fix_group(group, wt, ctx)
+        branch = wt.branch if self.commits else None
+        return self._report(branch, result, plan, baseline)
+
+    def _baseline(self, plan: TestPlan, root: Path, python: str) -> TestRun | None:
+        if plan.argv is None:
+            self.notes.append(f"tests stage skipped: {plan.source}")
+            return None
+        if plan.is_pytest and run_command([python, "-c", "import pytest"], root, 60).exit_code:
+            raise ConfigError(f"pytest is not installed in {python}; install it or pass --python")
+        self.status(f"running the tests at the base: {plan.display}")
+        baseline = run_command(list(plan.argv), root, self.settings.test_timeout)
+        if baseline.timed_out:
+            self.notes.append(
+                f"the test suite did not finish in {baseline.duration_s:.0f}s "
+                "at the base; no patch can be verified"
+            )
+        elif not baseline.passed:
+            failing = sorted(baseline.failed_tests())
+            self.notes.append(
+                f"the tests already fail at the base ({len(failing)} failing); "
+                "those failures are not held against patches"
+            )
+        return baseline
+
+    def _fix_group(self, group: list[Finding], wt: Worktree, ctx: FunnelContext) -> None:
+        path = group[0].path
+        live = {f.id for f in self.current.get(path, [])}
+        gone = [f for f in group if f.id not in live]
+        self.fixed.update(f.id for f in gone)
+        fixable = [f for f in group if f.id in live and has_codemod(f)]
+        self.needs_model += [f.id for f in group if f.id in live and not has_codemod(f)]
+        if not fixable:
+            return
+        with finding_context(fixable[0].id):
+            self.status(f"fixing {len(fixable)} finding(s) in {path} ({group[0].symbol})")
+            patch = fix_with_codemods(wt.path, path, fixable)
+            if patch is None:
+                log.info("no codemod could fix this case safely")
+                self.needs_model += [f.id for f in fixable]
+                return
+            self.needs_model += [f.id for f in fixable if f.id not in patch.finding_ids]
+            self._validate_and_commit(patch, wt, ctx)
+
+    def _validate_and_commit(self, patch: Patch, wt: Worktree, ctx: FunnelContext) -> None:
+        path = patch.edits[0].path
+        findings = self.current.get(path, [])
+        verdict = validate(patch, _with_findings(ctx, findings))
+        self.verdicts.append(verdict)
+        if not verdict.accepted:
+            failed = verdict.failed_stage
+            log.warning("rejected %s at %s", patch.title, failed.stage if failed else "?")
+            wt.reset()
+            return
+        sha = wt.commit([e.path for e in patch.edits], commit_message(verdict, findings))
+        self.commits.append(CommitRecord(sha=sha, title=patch.title, finding_ids=patch.finding_ids))
+        self.fixed.update(patch.finding_ids)
+        self.current[path] = list(scan(wt.path, [path], ignore=self.settings.ignore).findings)
+        log.info("committed %s: %s", sha[:10], patch.title)
+
+    def _report(
+        self,
+        branch: str | None,
+        result: ScanResult,
+        plan: TestPlan | None,
+        baseline: TestRun | None,
+    ) -> RunReport:
+        return RunReport(
+            run_id=self.run_id,
+            repo=str(self.repo.root),
+            base_commit=self.repo.base_commit,
+            priority=self.priority,
+            branch=branch,
+            started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            duration_s=round(time.monotonic() - self.started, 2),
+            test_command=plan.display if plan and plan.argv else None,
+            baseline_failures=tuple(sorted(baseline.failed_tests())) if baseline else (),
+            findings=result.findings,
+            skipped_files=result.skipped,
+            verdicts=tuple(self.verdicts),
+            commits=tuple(self.commits),
+            fixed_ids=tuple(sorted(self.fixed)),
+            needs_model_ids=tuple(dict.fromkeys(self.needs_model)),
+            notes=tuple(self.notes),
+        )
+
+
+def _with_findings(ctx: FunnelContext, findings: list[Finding]) -> FunnelContext:
+    return FunnelContext(
+        ctx.root,
+        tuple(findings),
+        ctx.plan,
+        ctx.baseline,
+        ctx.python,
+        ctx.timeout_s,
+        ctx.ignore,
+        ctx.workdir,
+    )

@@ -1,0 +1,92 @@
+"""Which test command validates patches, with which interpreter, and how to judge a run.
+
+Command: ``--test-command``, else ``[tool.harden] test-command``, else pytest when the
+repo has tests, else none. Interpreter: ``--python``, else the active virtual env's,
+else ``python`` on PATH, so validation uses the project's own dependencies. The suite
+runs once at the base; tests that already fail there are not held against a patch.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from agent.errors import ConfigError
+from agent.sandbox import TestRun
+
+__all__ = ["TestPlan", "is_test_file", "judge", "plan_tests", "resolve_python", "summary_line"]
+
+_SUMMARY = re.compile(r"\b\d+ (?:passed|failed|errors?|skipped|xfailed|xpassed)\b.*? in [\d.]+s")
+
+
+@dataclass(frozen=True)
+class TestPlan:
+    argv: tuple[str, ...] | None
+    source: str
+    is_pytest: bool
+
+    @property
+    def display(self) -> str:
+        return shlex.join(self.argv) if self.argv else "none"
+
+
+def is_test_file(path: str) -> bool:
+    p = PurePosixPath(path)
+    in_test_dir = any(part in {"tests", "test", "testing"} for part in p.parts[:-1])
+    named = p.name.startswith("test_") or p.name.endswith("_test.py") or p.name == "conftest.py"
+    return in_test_dir or named
+
+
+def resolve_python(explicit: str | None) -> str:
+    """The interpreter of the user's project environment."""
+    if explicit:
+        found = shutil.which(explicit)
+        if not found:
+            raise ConfigError(f"--python {explicit}: no such interpreter")
+        return found
+    venv = os.environ.get("VIRTUAL_ENV")
+    if venv and (Path(venv) / "bin" / "python").exists():
+        return str(Path(venv) / "bin" / "python")
+    found = shutil.which("python") or shutil.which("python3")
+    if not found:
+        raise ConfigError("no python on PATH to run the tests with; pass --python PATH")
+    return found
+
+
+def plan_tests(command: str | None, python: str, files: Iterable[str]) -> TestPlan:
+    if command:
+        argv = tuple(shlex.split(command))
+        if not argv:
+            raise ConfigError("--test-command is empty")
+        if shutil.which(argv[0]) is None and not Path(argv[0]).exists():
+            raise ConfigError(f"test command not found: {argv[0]} (from --test-command)")
+        return TestPlan(argv, "configured", is_pytest="pytest" in argv[:3])
+    if not any(is_test_file(f) and f.endswith(".py") for f in files):
+        return TestPlan(None, "no tests found in the repo", is_pytest=False)
+    argv = (python, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider")
+    return TestPlan(argv, "pytest (the repo has tests)", is_pytest=True)
+
+
+def summary_line(run: TestRun) -> str:
+    found = _SUMMARY.findall(run.output)
+    return found[-1] if found else f"exit code {run.exit_code}"
+
+
+def judge(plan: TestPlan, baseline: TestRun, run: TestRun) -> tuple[bool, str]:
+    """Whether ``run`` (with the patch) is acceptable given the ``baseline`` run."""
+    if run.timed_out:
+        return False, f"the tests did not finish in {run.duration_s:.0f}s and were killed"
+    if run.passed:
+        return True, summary_line(run)
+    if plan.is_pytest and run.exit_code == 1 and not baseline.passed:
+        new = sorted(run.failed_tests() - baseline.failed_tests())
+        if run.failed_tests() and not new:
+            return True, f"{summary_line(run)}; all failures already failed at the base"
+        if new:
+            return False, "new failures: " + ", ".join(new[:10]) + "\n" + run.tail()
+    return False, f"{summary_line(run)}\n{run.tail()}"

@@ -1,0 +1,203 @@
+"""The validation funnel: cheapest checks first, stop at the first failure.
+
+applies -> scope -> parses -> lint (no new ruff F errors) -> finding-gone (claimed
+findings gone, no new finding) -> dependencies (an env that has them) -> tests (the
+repo's suite in the worktree, judged against the baseline run).
+
+A rejected patch is a Verdict, not an exception. The patch is written to the worktree
+from the parses stage on; the caller resets the worktree when the verdict is a rejection.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.depenv import DependencyError, python_with
+from agent.models import Finding, Patch, Stage, StageResult, StageStatus, Verdict
+from agent.sandbox import TestRun, run_command
+from agent.scan import scan
+from agent.scope import scope_violations
+from agent.testplan import TestPlan, judge
+
+__all__ = ["FunnelContext", "validate"]
+
+
+@dataclass(frozen=True)
+class FunnelContext:
+    root: Path
+    findings: Sequence[Finding]
+    plan: TestPlan
+    baseline: TestRun | None
+    python: str
+    timeout_s: float
+    ignore: Sequence[str]
+    workdir: Path
+
+
+@dataclass
+class _State:
+    """What earlier stages learned and later ones need."""
+
+    patch: Patch
+    python: str
+    tests_run: str = ""
+
+
+Check = Callable[[_State, FunnelContext], StageResult]
+
+
+def validate(patch: Patch, ctx: FunnelContext) -> Verdict:
+    state = _State(patch=patch, python=ctx.python)
+    results: list[StageResult] = []
+    for check in _STAGES:
+        result = check(state, ctx)
+        results.append(result)
+        if result.status is StageStatus.FAILED:
+            break
+    return Verdict(patch=patch, stages=tuple(results), tests_run=state.tests_run)
+
+
+def _ok(stage: Stage, detail: str = "") -> StageResult:
+    return StageResult(stage=stage, status=StageStatus.PASSED, detail=detail)
+
+
+def _fail(stage: Stage, detail: str) -> StageResult:
+    return StageResult(stage=stage, status=StageStatus.FAILED, detail=detail)
+
+
+def _skip(stage: Stage, detail: str) -> StageResult:
+    return StageResult(stage=stage, status=StageStatus.SKIPPED, detail=detail)
+
+
+def _applies(state: _State, ctx: FunnelContext) -> StageResult:
+    for edit in state.patch.edits:
+        target = ctx.root / edit.path
+        current = target.read_text(encoding="utf-8") if target.is_file() else None
+        if current != edit.before:
+            what = "already exists" if edit.before is None else "does not match the patch's base"
+            return _fail(Stage.APPLIES, f"{edit.path}: the file {what}")
+    return _ok(Stage.APPLIES, f"{len(state.patch.edits)} file(s)")
+
+
+def _scope(state: _State, ctx: FunnelContext) -> StageResult:
+    paths = {f.path for f in ctx.findings if f.id in state.patch.finding_ids}
+    refused = scope_violations(state.patch, ctx.root, paths)
+    if refused:
+        return _fail(Stage.SCOPE, "; ".join(refused))
+    for edit in state.patch.edits:
+        (ctx.root / edit.path).parent.mkdir(parents=True, exist_ok=True)
+        (ctx.root / edit.path).write_text(edit.after, encoding="utf-8")
+    return _ok(Stage.SCOPE, ", ".join(e.path for e in state.patch.edits))
+
+
+def _python_edits(patch: Patch) -> list[str]:
+    return [e.path for e in patch.edits if e.path.endswith(".py")]
+
+
+def _parses(state: _State, ctx: FunnelContext) -> StageResult:
+    for edit in state.patch.edits:
+        if edit.path.endswith(".py"):
+            try:
+                ast.parse(edit.after, filename=edit.path)
+            except SyntaxError as exc:
+                return _fail(Stage.PARSES, f"{edit.path}:{exc.lineno}: {exc.msg}")
+    return _ok(Stage.PARSES)
+
+
+def _lint(state: _State, ctx: FunnelContext) -> StageResult:
+    new: list[str] = []
+    for edit in state.patch.edits:
+        if edit.path.endswith(".py"):
+            before = _ruff_f_errors(ctx.root, edit.path, edit.before or "")
+            after = _ruff_f_errors(ctx.root, edit.path, edit.after)
+            new += [f"{edit.path}: {code}" for code in (Counter(after) - Counter(before))]
+    if new:
+        return _fail(Stage.LINT, "new ruff F errors: " + ", ".join(sorted(new)))
+    return _ok(Stage.LINT, "no new ruff F errors")
+
+
+def _ruff_f_errors(root: Path, path: str, text: str) -> list[str]:
+    argv = [
+        sys.executable,
+        "-m",
+        "ruff",
+        "check",
+        "--isolated",
+        "--no-cache",
+        "--exit-zero",
+        "--select",
+        "F",
+        "--output-format",
+        "json",
+        "--stdin-filename",
+        path,
+        "-",
+    ]
+    done = subprocess.run(
+        argv, cwd=root, input=text, capture_output=True, text=True, timeout=120, check=True
+    )
+    return [f"{item['code']} {item['message']}" for item in json.loads(done.stdout or "[]")]
+
+
+def _finding_gone(state: _State, ctx: FunnelContext) -> StageResult:
+    changed = _python_edits(state.patch)
+    after = scan(ctx.root, changed, ignore=ctx.ignore).findings
+    before = [f for f in ctx.findings if f.path in changed]
+    claimed = [f for f in before if f.id in state.patch.finding_ids]
+    allowed = Counter(_key(f) for f in before) - Counter(_key(f) for f in claimed)
+    excess = Counter(_key(f) for f in after) - allowed
+    if not excess:
+        return _ok(Stage.FINDING_GONE, f"{len(claimed)} finding(s) gone, none new")
+    still = {k for k in excess if k in {_key(f) for f in claimed}}
+    lines = [f"{'still present' if k in still else 'new'}: {k[0]} in {k[1]}:{k[2]}" for k in excess]
+    return _fail(Stage.FINDING_GONE, "; ".join(sorted(lines)))
+
+
+def _key(f: Finding) -> tuple[str, str, str]:
+    return f.rule, f.path, f.symbol
+
+
+def _dependencies(state: _State, ctx: FunnelContext) -> StageResult:
+    deps = state.patch.dependencies
+    if not deps:
+        return _skip(Stage.DEPENDENCIES, "no new dependency")
+    try:
+        state.python = python_with(ctx.python, deps, ctx.workdir)
+    except DependencyError as exc:
+        return _fail(Stage.DEPENDENCIES, f"cannot install {', '.join(deps)} to test: {exc}")
+    where = "the project env" if state.python == ctx.python else "a layered throw-away env"
+    return _ok(Stage.DEPENDENCIES, f"{', '.join(deps)} available in {where}")
+
+
+def _tests(state: _State, ctx: FunnelContext) -> StageResult:
+    if ctx.plan.argv is None or ctx.baseline is None:
+        return _skip(Stage.TESTS, f"skipped: {ctx.plan.source}")
+    if ctx.baseline.timed_out:
+        return _fail(Stage.TESTS, "cannot verify: the test suite hangs at the base commit")
+    argv = list(ctx.plan.argv)
+    prefix = None
+    if state.python != ctx.python:
+        argv = [state.python if a == ctx.python else a for a in argv]
+        prefix = Path(state.python).parent
+    run = run_command(argv, ctx.root, ctx.timeout_s, path_prefix=prefix)
+    state.tests_run = f"{ctx.plan.display}: {run.exit_code} in {run.duration_s:.1f}s"
+    ok, detail = judge(ctx.plan, ctx.baseline, run)
+    return _ok(Stage.TESTS, detail) if ok else _fail(Stage.TESTS, detail)
+
+
+_STAGES: tuple[Check, ...] = (
+    _applies,
+    _scope,
+    _parses,
+    _lint,
+    _finding_gone,
+    _dependencies,
+    _tests,
+)
