@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+import click
 from rich.console import Console
 from rich.table import Table
 
@@ -42,7 +44,7 @@ def run_action(settings: Settings) -> int:
     with _err.status("starting") as spinner:
         report = run(settings, lambda text: spinner.update(text))
     if settings.json_output:
-        pass
+        click.echo(report.model_dump_json(indent=2))
     else:
         print_summary(report, _out)
         _out.print(f"reports: {Path(report.repo) / '.harden' / 'runs' / report.run_id}")
@@ -63,7 +65,7 @@ def plan_action(settings: Settings) -> int:
         result = scan(snapshot, files, ignore=settings.ignore)
     ranked = rank_findings(result.findings)[: settings.max_findings]
     if settings.json_output:
-        pass
+        click.echo(_plan_json(ranked))
     else:
         _print_plan(ranked)
     for skipped in result.skipped:
@@ -85,8 +87,6 @@ def _fixer_of(finding: Finding) -> str:
 
 
 def _plan_json(findings: list[Finding]) -> str:
-    import json
-
     rows = [{**f.model_dump(mode="json"), "fixer": _fixer_of(f)} for f in findings]
     return json.dumps(rows, indent=2)
 

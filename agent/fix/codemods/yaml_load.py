@@ -29,9 +29,10 @@ class YamlSafeLoad(HardenCommand):
             return updated
         if loader and not _is_known_loader(loader[0].value):
             return updated
-        self.mark_fixed(original)
         func = updated.func
-        assert isinstance(func, cst.Attribute)  # noqa: S101 - guaranteed by the matcher
+        if not isinstance(func, cst.Attribute):  # guaranteed by the matcher above
+            return updated
+        self.mark_fixed(original)
         return updated.with_changes(
             func=func.with_changes(attr=cst.Name("safe_load")),
             args=[stream[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)],
