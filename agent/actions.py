@@ -59,7 +59,7 @@ def plan_action(settings: Settings) -> int:
     with tempfile.TemporaryDirectory(prefix="harden-plan-") as tmp:
         snapshot = Path(tmp)
         _export(repo.root, repo.base_commit, snapshot)
-        files = select_files(repo.tracked_files(), snapshot, settings.exclude)
+        files = select_files(repo.files_in_scope(), snapshot, settings.exclude)
         if not files:
             raise NoPythonFilesError(f"no Python files to scan in {repo.root}")
         result = scan(snapshot, files, ignore=settings.ignore)
@@ -94,7 +94,7 @@ def _plan_json(findings: list[Finding]) -> str:
 def _print_plan(findings: list[Finding]) -> None:
     table = Table(title=f"{len(findings)} findings")
     for column in ("severity", "rule", "CWE", "location", "symbol", "fixer"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for f in findings:
         cwe = f"CWE-{f.cwe}" if f.cwe else ""
         table.add_row(f.severity, f.rule, cwe, f.location, f.symbol, _fixer_of(f))

@@ -85,7 +85,7 @@ class _Run:
             worktree.remove(keep_branch=kept)
 
     def _in_worktree(self, wt: Worktree) -> RunReport:
-        files = select_files(self.repo.tracked_files(), wt.path, self.settings.exclude)
+        files = select_files(self.repo.files_in_scope(), wt.path, self.settings.exclude)
         if not files:
             raise NoPythonFilesError(f"no Python files to scan in {self.repo.root}")
         self.status(f"scanning {len(files)} files")

@@ -43,9 +43,10 @@ def git(*args: str, cwd: Path, check: bool = True) -> str:
 class Repo:
     """A git work tree with at least one commit."""
 
-    def __init__(self, root: Path, base_commit: str) -> None:
+    def __init__(self, root: Path, base_commit: str, subdir: str = "") -> None:
         self.root = root
         self.base_commit = base_commit
+        self.subdir = subdir
 
     @property
     def harden_dir(self) -> Path:
@@ -63,6 +64,11 @@ class Repo:
         """Every file in the base commit (not the working tree), as POSIX paths."""
         out = git("ls-tree", "-r", "-z", "--name-only", self.base_commit, cwd=self.root)
         return [p for p in out.split("\0") if p]
+
+    def files_in_scope(self) -> list[str]:
+        """The tracked files under the directory the user pointed harden at."""
+        prefix = f"{self.subdir}/" if self.subdir else ""
+        return [p for p in self.tracked_files() if p.startswith(prefix)]
 
     def has_uncommitted_changes(self) -> bool:
         out = git("status", "--porcelain", "--untracked-files=no", cwd=self.root)
@@ -105,4 +111,6 @@ def open_repo(path: Path) -> Repo:
     head = git("rev-parse", "--verify", "--quiet", "HEAD^{commit}", cwd=path, check=False)
     if not head.strip():
         raise NotARepoError(f"the repository at {top} has no commits yet; commit your code first")
-    return Repo(Path(top), head.strip())
+    root = Path(top)
+    subdir = path.resolve().relative_to(root.resolve()).as_posix()
+    return Repo(root, head.strip(), "" if subdir == "." else subdir)

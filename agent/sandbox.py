@@ -58,7 +58,7 @@ def scrubbed_env(base: Mapping[str, str], home: Path) -> dict[str, str]:
 def run_command(
     argv: list[str], cwd: Path, timeout_s: float, path_prefix: Path | None = None
 ) -> TestRun:
-    """Run ``argv`` in ``cwd``; on timeout kill its process group.
+    """Run ``argv`` in ``cwd``; on timeout, and always at the end, kill its process group.
 
     ``path_prefix`` is put first on PATH (the bin/ of a layered dependency env).
     """
@@ -85,6 +85,8 @@ def run_command(
             _kill_group(proc)
             output, _ = proc.communicate()
             timed_out = True
+        finally:
+            _kill_group(proc)  # leftovers, or Ctrl-C: leave no test process behind
     return TestRun(
         command=tuple(argv),
         exit_code=None if timed_out else proc.returncode,

@@ -118,3 +118,9 @@ def test_plan_lists_findings_and_changes_nothing(make_repo: GitRepo) -> None:
     assert user_state(repo) == before
     assert not (repo / ".harden").exists()
     assert harden_branches(repo) == []
+
+
+def test_pointing_at_a_subdirectory_scans_only_that_subdirectory(make_repo: GitRepo) -> None:
+    repo = make_repo({"svc/app.py": APP, "other/tool.py": "x = eval('1')\n"})
+    rows = json.loads(harden(repo / "svc", "plan", "--json").stdout)
+    assert {r["path"] for r in rows} == {"svc/app.py"}

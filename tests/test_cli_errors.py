@@ -1,0 +1,164 @@
+"""Bad input: one clear line on stderr, a non-zero exit, no traceback, nothing changed."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import GitRepo, git
+from tests.userstate import harden_branches, user_state, worktrees
+
+APP = "import yaml\n\n\ndef load(p):\n    return yaml.load(open(p), Loader=yaml.FullLoader)\n"
+PASSING_TEST = "def test_ok():\n    assert True\n"
+
+
+def harden(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "agent", *args]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("Error: ")
+    return lines[0]
+
+
+def test_missing_path(tmp_path: Path) -> None:
+    done = harden("run", str(tmp_path / "nope"))
+    assert done.returncode == 1
+    assert "path does not exist" in one_line_error(done)
+
+
+def test_not_a_git_repo(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    done = harden("run", str(tmp_path))
+    assert done.returncode == 1
+    assert "not a git repository" in one_line_error(done)
+
+
+def test_repo_without_commits(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q")
+    done = harden("plan", str(tmp_path))
+    assert done.returncode == 1
+    assert "no commits yet" in one_line_error(done)
+
+
+def test_repo_without_python_files(make_repo: GitRepo) -> None:
+    repo = make_repo({"README.md": "hello\n"})
+    done = harden("run", str(repo))
+    assert done.returncode == 1
+    assert "no Python files" in one_line_error(done)
+    assert worktrees(repo) == [str(repo)] and harden_branches(repo) == []
+
+
+def test_usage_error_exits_2(make_repo: GitRepo) -> None:
+    repo = make_repo({"app.py": APP})
+    done = harden("run", "--priority", "bogus", str(repo))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "bogus" in done.stderr
+
+
+def test_test_command_that_does_not_exist(make_repo: GitRepo) -> None:
+    repo = make_repo({"app.py": APP})
+    done = harden("run", "--test-command", "no-such-runner --all", str(repo))
+    assert done.returncode == 1
+    assert "test command not found: no-such-runner" in one_line_error(done)
+    assert worktrees(repo) == [str(repo)] and harden_branches(repo) == []
+
+
+def test_bad_pyproject_setting(make_repo: GitRepo) -> None:
+    repo = make_repo({"app.py": APP, "pyproject.toml": "[tool.harden]\ntest-comand = 'x'\n"})
+    done = harden("run", str(repo))
+    assert done.returncode == 1
+    assert "unknown key in [tool.harden]" in one_line_error(done)
+
+
+def test_priority_not_available_yet_is_a_clean_exit(make_repo: GitRepo) -> None:
+    repo = make_repo({"app.py": APP})
+    done = harden("run", "--priority", "performance", str(repo))
+    assert done.returncode == 0
+    assert "not available yet" in done.stderr and "Traceback" not in done.stderr
+    assert harden_branches(repo) == []
+
+
+def test_syntax_error_and_non_utf8_files_are_skipped_with_a_warning(make_repo: GitRepo) -> None:
+    repo = make_repo({"app.py": APP, "broken.py": "def f(:\n    pass\n"})
+    (repo / "latin.py").write_bytes(b"# caf\xe9\nx = eval('1')\n")
+    git(repo, "add", "latin.py")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "latin")
+    done = harden("plan", str(repo))
+    assert done.returncode == 0, done.stderr
+    assert "warning: skipped broken.py: syntax error at line 1" in done.stderr
+    assert "warning: skipped latin.py: not UTF-8" in done.stderr
+    assert "S506" in done.stdout
+    run = harden("run", "--json", "--python", sys.executable, str(repo))
+    report = json.loads(run.stdout)
+    assert {s["path"] for s in report["skipped_files"]} == {"broken.py", "latin.py"}
+    assert len(report["commits"]) == 1
+
+
+def test_tests_already_failing_at_the_base_are_not_held_against_a_patch(
+    make_repo: GitRepo,
+) -> None:
+    failing = PASSING_TEST + "\n\ndef test_broken():\n    assert 1 == 2\n"
+    repo = make_repo({"app.py": APP, "tests/test_app.py": failing})
+    done = harden("run", "--json", "--python", sys.executable, str(repo))
+    report = json.loads(done.stdout)
+    assert report["baseline_failures"] == ["tests/test_app.py::test_broken"]
+    assert len(report["commits"]) == 1
+    assert "already fail at the base" in done.stderr
+
+
+def test_a_hanging_test_suite_is_killed_and_no_patch_is_accepted(make_repo: GitRepo) -> None:
+    hang = "import time\n\n\ndef test_hang():\n    time.sleep(600)\n"
+    repo = make_repo({"app.py": APP, "tests/test_hang.py": hang})
+    started = time.monotonic()
+    done = harden("run", "--json", "--test-timeout", "3", "--python", sys.executable, str(repo))
+    assert time.monotonic() - started < 60
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["commits"] == [] and report["branch"] is None
+    assert report["verdicts"][0]["stages"][-1]["stage"] == "tests"
+    assert "hangs at the base" in report["verdicts"][0]["stages"][-1]["detail"]
+    assert "did not finish" in done.stderr
+
+
+def test_a_second_run_on_the_same_repo_refuses(make_repo: GitRepo) -> None:
+    repo = make_repo({"app.py": APP})
+    (repo / ".harden").mkdir()
+    with (repo / ".harden" / "lock").open("a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write("4242")
+        held.flush()
+        done = harden("run", str(repo))
+    assert done.returncode == 1
+    assert "another harden run (pid 4242)" in one_line_error(done)
+    assert harden_branches(repo) == []
+
+
+@pytest.mark.parametrize("delay", [1.0, 4.0])
+def test_ctrl_c_leaves_no_worktree_and_an_untouched_checkout(
+    make_repo: GitRepo, delay: float
+) -> None:
+    slow = "import time\n\n\ndef test_slow():\n    time.sleep(3)\n"
+    repo = make_repo({"app.py": APP, "tests/test_slow.py": slow})
+    before = user_state(repo)
+    argv = [sys.executable, "-m", "agent", "run", "--python", sys.executable, str(repo)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "interrupted" in err
+    assert worktrees(repo) == [str(repo)]
+    assert user_state(repo) == before
+    assert harden_branches(repo) == []
