@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,8 +39,13 @@ def python_with(python: str, deps: Sequence[str], workdir: Path) -> str:
     env_dir = workdir / f"venv-{key}"
     layered = env_dir / "bin" / "python"
     if not layered.exists():
-        _create_layered_env(python, env_dir)
-        _run([str(layered), "-m", "pip", "install", "--quiet", *missing], "pip install")
+        try:
+            _create_layered_env(python, env_dir)
+            _run([str(layered), "-m", "pip", "install", "--quiet", *missing], "pip install")
+        except DependencyError:
+            # A half-built env would be reused next time, without the dependency.
+            shutil.rmtree(env_dir, ignore_errors=True)
+            raise
     return str(layered)
 
 

@@ -13,6 +13,7 @@ from agent.scan.bandit import bandit_findings
 from agent.scan.merge import SourceFile, merge_findings
 from agent.scan.raw import RawFinding
 from agent.scan.ruff import ruff_findings
+from agent.scan.rules import rule_number
 from agent.scan.symbols import SymbolIndex
 
 __all__ = ["ScanResult", "scan"]
@@ -40,9 +41,15 @@ def scan(root: Path, paths: Sequence[str], ignore: Collection[str] = ()) -> Scan
     good = sorted(sources)
     raw.extend(ruff_findings(root, good))
     raw.extend(bandit_findings(root, good))
-    kept = [r for r in raw if r.rule not in ignore]
-    findings = [f for f in merge_findings(kept, sources) if not set(f.aliases) & set(ignore)]
+    ignored = _with_aliases(ignore)
+    findings = merge_findings([r for r in raw if r.rule not in ignored], sources)
     return ScanResult(tuple(findings), tuple(skipped))
+
+
+def _with_aliases(ignore: Collection[str]) -> set[str]:
+    """Ignoring S506 also ignores bandit's B506 (and back): they are one rule."""
+    numbers = {n for n in map(rule_number, ignore) if n}
+    return {*ignore, *(f"S{n}" for n in numbers), *(f"B{n}" for n in numbers)}
 
 
 def _load(root: Path, path: str) -> tuple[ast.Module, str] | SkippedFile:

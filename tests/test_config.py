@@ -1,0 +1,118 @@
+"""Settings precedence and the errors a bad setting produces."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from agent.config import DEFAULT_IGNORE, Settings, load_dotenv, load_settings
+from agent.errors import ConfigError
+from agent.models import Priority
+
+ENV_KEYS = ("HARDEN_TEST_TIMEOUT", "HARDEN_MAX_FINDINGS", "HARDEN_PYTHON", "HARDEN_LOG_FORMAT")
+
+
+@pytest.fixture(autouse=True)
+def _no_harden_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ENV_KEYS:
+        monkeypatch.delenv(key, raising=False)
+
+
+def _pyproject(repo: Path, harden: str) -> Path:
+    (repo / "pyproject.toml").write_text(
+        f'[project]\nname = "demo"\n\n[tool.harden]\n{harden}\n', encoding="utf-8"
+    )
+    return repo
+
+
+def test_defaults_without_any_source(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path, {})
+    assert settings == Settings(repo=tmp_path)
+    assert settings.test_timeout == 600.0
+    assert settings.priority is Priority.SECURITY
+    assert settings.ignore == DEFAULT_IGNORE
+
+
+def test_precedence_flag_over_env_over_pyproject_over_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = _pyproject(tmp_path, 'test-timeout = 30\nmax-findings = 3\ntest-command = "make t"')
+    monkeypatch.setenv("HARDEN_TEST_TIMEOUT", "20")
+    monkeypatch.setenv("HARDEN_MAX_FINDINGS", "2")
+    settings = load_settings(repo, {"test_timeout": 10.0, "max_findings": None})
+    assert settings.test_timeout == 10.0  # flag
+    assert settings.max_findings == 2  # env (an unset flag is None and does not count)
+    assert settings.test_command == "make t"  # pyproject
+    assert settings.log_format == "text"  # default
+
+
+def test_pyproject_lists_become_tuples_and_ignore_extends_the_default(tmp_path: Path) -> None:
+    repo = _pyproject(tmp_path, 'exclude = ["vendor/*"]\nignore = ["S101", "B404"]')
+    settings = load_settings(repo, {})
+    assert settings.exclude == ("vendor/*",)
+    assert settings.ignore == (*DEFAULT_IGNORE, "S101")
+
+
+def test_unknown_pyproject_key_is_a_one_line_error(tmp_path: Path) -> None:
+    repo = _pyproject(tmp_path, "test-timout = 30")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(repo, {})
+    assert "test-timout" in caught.value.message
+    assert "[tool.harden]" in caught.value.message
+    assert "\n" not in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("harden", "env", "field"),
+    [
+        ('max-findings = "lots"', {}, "max_findings"),
+        ("test-timeout = [1]", {}, "test_timeout"),
+        ("", {"HARDEN_TEST_TIMEOUT": "soon"}, "test_timeout"),
+    ],
+)
+def test_invalid_value_is_a_one_line_error(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    harden: str,
+    env: dict[str, str],
+    field: str,
+) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_pyproject(tmp_path, harden), {})
+    assert caught.value.message.startswith(f"invalid setting {field}: ")
+    assert "\n" not in caught.value.message
+
+
+def test_invalid_toml_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.harden\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_settings(tmp_path, {})
+
+
+def test_load_dotenv_never_overrides_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HARDEN_T_SET", "from-env")
+    for key in ("HARDEN_T_NEW", "HARDEN_T_QUOTED"):
+        monkeypatch.setenv(key, "placeholder")
+        monkeypatch.delenv(key)  # so monkeypatch removes what load_dotenv adds
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        "# comment\n\nHARDEN_T_SET=from-dotenv\nHARDEN_T_NEW=new\n"
+        "export HARDEN_T_QUOTED='a b'\nnot a pair\n",
+        encoding="utf-8",
+    )
+    load_dotenv(dotenv)
+    assert os.environ["HARDEN_T_SET"] == "from-env"
+    assert os.environ["HARDEN_T_NEW"] == "new"
+    assert os.environ["HARDEN_T_QUOTED"] == "a b"
+
+
+def test_load_dotenv_without_a_file_does_nothing(tmp_path: Path) -> None:
+    before = dict(os.environ)
+    load_dotenv(tmp_path / ".env")
+    assert dict(os.environ) == before
