@@ -31,7 +31,8 @@ def fix_with_codemods(root: Path, path: str, findings: Sequence[Finding]) -> Pat
     used: list[CodemodSpec] = []
     companions: dict[str, FileEdit] = {}
     for spec in _specs_for(findings):
-        targets = [f for f in findings if spec.handles(f) and f.id not in fixed]
+        pending = [f for f in findings if spec.handles(f) and f.id not in fixed]
+        targets = _reanchor(pending, module.code) if module.code != before else pending
         command = spec.command(CodemodContext(filename=path), targets)
         try:
             module = command.transform_module(module)
@@ -44,6 +45,26 @@ def fix_with_codemods(root: Path, path: str, findings: Sequence[Finding]) -> Pat
     if not fixed or module.code == before:
         return None
     return _patch(path, before, module.code, findings, fixed, used, companions)
+
+
+def _reanchor(findings: Sequence[Finding], code: str) -> list[Finding]:
+    """Move each finding to its line in ``code``, after an earlier codemod shifted lines.
+
+    A finding is found again by its normalised source line, nearest to where it was; one
+    whose line no longer exists is dropped (it stays unfixed rather than risk a wrong edit).
+    """
+    lines = [" ".join(line.split()) for line in code.splitlines()]
+    moved = []
+    for finding in findings:
+        wanted = " ".join(finding.source_line.split())
+        candidates = [n for n, text in enumerate(lines, start=1) if text == wanted]
+        if candidates:
+            line = min(candidates, key=lambda n: abs(n - finding.line))
+            shift = line - finding.line
+            moved.append(
+                finding.model_copy(update={"line": line, "end_line": finding.end_line + shift})
+            )
+    return moved
 
 
 def _specs_for(findings: Sequence[Finding]) -> list[CodemodSpec]:

@@ -37,3 +37,29 @@ def test_custom_loader_is_left_alone(tmp_path: Path) -> None:
     out = run_fix(tmp_path, source, RULES)
     assert out.patch is None
     assert out.after == source
+
+
+def test_codemods_in_one_group_find_their_lines_after_an_earlier_one_adds_imports(
+    tmp_path: Path,
+) -> None:
+    source = """\
+import random
+
+import jwt
+
+JWT_SECRET = "super-secret-jwt-signing-key"
+
+
+def make_reset_token():
+    return "".join(random.choice("abc") for _ in range(8))
+
+
+def decode(token):
+    return jwt.decode(token, JWT_SECRET, options={"verify_signature": False})
+"""
+    out = run_fix(tmp_path, source, {"S105", "S311", "HS501"})
+    assert out.patch is not None
+    assert len(out.patch.finding_ids) == 3
+    assert "secrets.choice" in out.after
+    assert 'algorithms=["HS256"]' in out.after
+    assert not {"S105", "S311", "HS501"} & out.rules_after()
