@@ -17,7 +17,7 @@ from rich.table import Table
 from agent.config import Settings, load_settings
 from agent.errors import NoPythonFilesError, ToolError
 from agent.fix.codemods import codemods_for
-from agent.models import Finding, Priority
+from agent.models import Finding, Priority, RunReport
 from agent.pipeline import run
 from agent.repo import git, open_repo
 from agent.report import print_summary
@@ -27,8 +27,8 @@ from agent.selection import rank_findings, select_files
 
 __all__ = ["demo_action", "plan_action", "run_action"]
 
-_out = Console()
-_err = Console(stderr=True)
+_out = Console(soft_wrap=True)  # commands and paths must stay copyable: no hard wraps
+_err = Console(stderr=True, soft_wrap=True)
 
 
 def run_action(settings: Settings) -> int:
@@ -41,6 +41,11 @@ def run_action(settings: Settings) -> int:
             "only security produces patches in this version"
         )
         return 0
+    _run_and_show(settings)
+    return 0
+
+
+def _run_and_show(settings: Settings) -> RunReport:
     with _err.status("starting") as spinner:
         report = run(settings, lambda text: spinner.update(text))
     if settings.json_output:
@@ -50,7 +55,7 @@ def run_action(settings: Settings) -> int:
         _out.print(f"reports: {Path(report.repo) / '.harden' / 'runs' / report.run_id}")
     for note in report.notes:
         _err.print(f"note: {note}")
-    return 0
+    return report
 
 
 def plan_action(settings: Settings) -> int:
@@ -117,18 +122,20 @@ def demo_action(json_output: bool) -> int:
     _init_repo(target)
     _err.print(f"harden demo: example app copied to {target} and committed")
     flags = {"json_output": json_output, "python": sys.executable}
-    code = run_action(load_settings(target, flags))
-    _err.print(
-        f"review it with: cd {target} && git log -p harden/security/<run-id> "
-        "(the branch is printed above)"
-    )
-    return code
+    report = _run_and_show(load_settings(target, flags))
+    if report.branch:
+        _err.print(f"review the fixes: cd {target} && git log -p main..{report.branch}")
+    return 0
 
 
 def _init_repo(path: Path) -> None:
     ident = ["-c", "user.name=harden demo", "-c", "user.email=demo@harden.invalid"]
     try:
-        for args in (["init", "-q"], ["add", "-A"], [*ident, "commit", "-q", "-m", "example"]):
+        for args in (
+            ["init", "-q", "-b", "main"],
+            ["add", "-A"],
+            [*ident, "commit", "-q", "-m", "example"],
+        ):
             subprocess.run(["git", *args], cwd=path, check=True, capture_output=True)
     except subprocess.CalledProcessError as exc:
         raise ToolError(f"could not create the demo repo: {exc.stderr.decode().strip()}") from exc

@@ -6,6 +6,7 @@ them, keeps the run's state, and guarantees the worktree is removed however the 
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import time
 from collections.abc import Callable
@@ -63,12 +64,14 @@ class _Run:
         self.priority = priority
         self.status = status
         self.started = time.monotonic()
+        self.started_at = datetime.now(UTC).isoformat(timespec="seconds")
         self.notes: list[str] = []
         self.verdicts: list[Verdict] = []
         self.commits: list[CommitRecord] = []
         self.fixed: set[str] = set()
         self.needs_model: list[str] = []
         self.current: dict[str, list[Finding]] = {}
+        self.dependencies: set[str] = set()
 
     def execute(self) -> RunReport:
         if self.repo.has_uncommitted_changes():
@@ -136,11 +139,12 @@ class _Run:
 
     def _fix_group(self, group: list[Finding], wt: Worktree, ctx: FunnelContext) -> None:
         path = group[0].path
-        live = {f.id for f in self.current.get(path, [])}
-        gone = [f for f in group if f.id not in live]
-        self.fixed.update(f.id for f in gone)
-        fixable = [f for f in group if f.id in live and has_codemod(f)]
-        self.needs_model += [f.id for f in group if f.id in live and not has_codemod(f)]
+        # Earlier commits may have moved these findings: use where they are now.
+        live = {f.id: f for f in self.current.get(path, [])}
+        self.fixed.update(f.id for f in group if f.id not in live)
+        now = [live[f.id] for f in group if f.id in live]
+        fixable = [f for f in now if has_codemod(f)]
+        self.needs_model += [f.id for f in now if not has_codemod(f)]
         if not fixable:
             return
         with finding_context(fixable[0].id):
@@ -156,7 +160,7 @@ class _Run:
     def _validate_and_commit(self, patch: Patch, wt: Worktree, ctx: FunnelContext) -> None:
         path = patch.edits[0].path
         findings = self.current.get(path, [])
-        verdict = validate(patch, _with_findings(ctx, findings))
+        verdict = validate(patch, _with_findings(ctx, findings, self.dependencies))
         self.verdicts.append(verdict)
         if not verdict.accepted:
             failed = verdict.failed_stage
@@ -166,6 +170,7 @@ class _Run:
         sha = wt.commit([e.path for e in patch.edits], commit_message(verdict, findings))
         self.commits.append(CommitRecord(sha=sha, title=patch.title, finding_ids=patch.finding_ids))
         self.fixed.update(patch.finding_ids)
+        self.dependencies.update(patch.dependencies)
         self.current[path] = list(scan(wt.path, [path], ignore=self.settings.ignore).findings)
         log.info("committed %s: %s", sha[:10], patch.title)
 
@@ -182,7 +187,7 @@ class _Run:
             base_commit=self.repo.base_commit,
             priority=self.priority,
             branch=branch,
-            started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            started_at=self.started_at,
             duration_s=round(time.monotonic() - self.started, 2),
             test_command=plan.display if plan and plan.argv else None,
             baseline_failures=tuple(sorted(baseline.failed_tests())) if baseline else (),
@@ -196,14 +201,5 @@ class _Run:
         )
 
 
-def _with_findings(ctx: FunnelContext, findings: list[Finding]) -> FunnelContext:
-    return FunnelContext(
-        ctx.root,
-        tuple(findings),
-        ctx.plan,
-        ctx.baseline,
-        ctx.python,
-        ctx.timeout_s,
-        ctx.ignore,
-        ctx.workdir,
-    )
+def _with_findings(ctx: FunnelContext, findings: list[Finding], deps: set[str]) -> FunnelContext:
+    return dataclasses.replace(ctx, findings=tuple(findings), dependencies=tuple(sorted(deps)))

@@ -39,6 +39,7 @@ class FunnelContext:
     timeout_s: float
     ignore: Sequence[str]
     workdir: Path
+    dependencies: tuple[str, ...] = ()  # added by fixes already committed on the branch
 
 
 @dataclass
@@ -165,7 +166,7 @@ def _key(f: Finding) -> tuple[str, str, str]:
 
 
 def _dependencies(state: _State, ctx: FunnelContext) -> StageResult:
-    deps = state.patch.dependencies
+    deps = tuple(sorted({*ctx.dependencies, *state.patch.dependencies}))
     if not deps:
         return _skip(Stage.DEPENDENCIES, "no new dependency")
     try:

@@ -126,3 +126,19 @@ def test_every_commit_passed_every_stage(example_run: tuple[Path, dict[str, obje
     for message in messages:
         assert "Harden-Finding: " in message and "Harden-Fixer: harden:" in message
         assert ": failed" not in message
+
+
+@pytest.mark.e2e
+def test_demo_runs_on_a_fresh_copy_and_says_how_to_review() -> None:
+    argv = [sys.executable, "-m", "agent", "demo", "--json"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    repo = Path(report["repo"])
+    try:
+        assert report["branch"] and len(report["commits"]) >= 8
+        assert f"git log -p main..{report['branch']}" in done.stderr
+        assert git(repo, "rev-parse", "--abbrev-ref", "HEAD").strip() == "main"
+        assert git(repo, "status", "--porcelain") == ""
+    finally:
+        shutil.rmtree(repo.parent, ignore_errors=True)

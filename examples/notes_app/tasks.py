@@ -1,7 +1,9 @@
-"""Background-ish helpers: config loading, disk usage, CSV export."""
+"""Background-ish helpers: config loading, disk usage, CSV export, caches."""
 
 import csv
+import hashlib
 import os
+import pickle
 import subprocess
 import tempfile
 
@@ -36,3 +38,19 @@ def export_notes_csv(notes):
         for note in notes:
             writer.writerow([note["id"], note["title"], note["body"]])
     return path
+
+
+def file_fingerprint(path):
+    """A short content hash, used to tell whether an uploaded file changed."""
+    with open(path, "rb") as fh:
+        return hashlib.md5(fh.read()).hexdigest()
+
+
+def save_cache(path, data):
+    with open(path, "wb") as fh:
+        pickle.dump(data, fh)
+
+
+def load_cache(path):
+    with open(path, "rb") as fh:
+        return pickle.load(fh)

@@ -39,3 +39,18 @@ def test_export_notes_csv():
         assert rows == [["id", "title", "body"], ["1", "a", "x, y"], ["2", "b", ""]]
     finally:
         os.remove(path)
+
+
+def test_file_fingerprint_changes_with_content(tmp_path):
+    f = tmp_path / "a.txt"
+    f.write_text("one")
+    first = tasks.file_fingerprint(f)
+    f.write_text("two")
+    assert tasks.file_fingerprint(f) != first
+    assert len(first) == 32
+
+
+def test_cache_round_trip(tmp_path):
+    path = tmp_path / "cache.bin"
+    tasks.save_cache(path, {"notes": [1, 2]})
+    assert tasks.load_cache(path) == {"notes": [1, 2]}
