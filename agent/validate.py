@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import json
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from agent.depenv import DependencyError, python_with
 from agent.models import Finding, Patch, Stage, StageResult, StageStatus, Verdict
 from agent.sandbox import TestRun, run_command
 from agent.scan import scan
+from agent.scan.ruff import ruff_argv
 from agent.scope import scope_violations
 from agent.testplan import TestPlan, judge
 
@@ -125,22 +125,7 @@ def _lint(state: _State, ctx: FunnelContext) -> StageResult:
 
 
 def _ruff_f_errors(root: Path, path: str, text: str) -> list[str]:
-    argv = [
-        sys.executable,
-        "-m",
-        "ruff",
-        "check",
-        "--isolated",
-        "--no-cache",
-        "--exit-zero",
-        "--select",
-        "F",
-        "--output-format",
-        "json",
-        "--stdin-filename",
-        path,
-        "-",
-    ]
+    argv = ruff_argv("F", [], stdin_filename=path)
     done = subprocess.run(
         argv, cwd=root, input=text, capture_output=True, text=True, timeout=120, check=True
     )

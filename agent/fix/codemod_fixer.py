@@ -6,6 +6,7 @@ None when no codemod changed anything (the findings then need a model).
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext, SkipFile
 
 from agent.fix.codemods import codemods_for
+from agent.fix.codemods._imports import tidy_imports
 from agent.fix.codemods.base import CodemodSpec
 from agent.models import FileEdit, Finding, Patch
 
@@ -32,7 +34,7 @@ def fix_with_codemods(root: Path, path: str, findings: Sequence[Finding]) -> Pat
     companions: dict[str, FileEdit] = {}
     for spec in _specs_for(findings):
         pending = [f for f in findings if spec.handles(f) and f.id not in fixed]
-        targets = _reanchor(pending, module.code) if module.code != before else pending
+        targets = _reanchor(pending, before, module.code) if module.code != before else pending
         command = spec.command(CodemodContext(filename=path), targets)
         try:
             module = command.transform_module(module)
@@ -42,29 +44,31 @@ def fix_with_codemods(root: Path, path: str, findings: Sequence[Finding]) -> Pat
             fixed |= command.fixed_ids
             used.append(spec)
             companions.update({e.path: e for e in command.companion_edits(root)})
-    if not fixed or module.code == before:
+    after = tidy_imports(before, module.code)
+    if not fixed or after == before:
         return None
-    return _patch(path, before, module.code, findings, fixed, used, companions)
+    return _patch(path, before, after, findings, fixed, used, companions)
 
 
-def _reanchor(findings: Sequence[Finding], code: str) -> list[Finding]:
-    """Move each finding to its line in ``code``, after an earlier codemod shifted lines.
+def _reanchor(findings: Sequence[Finding], before: str, after: str) -> list[Finding]:
+    """Move each finding to its line in ``after``, once an earlier codemod shifted lines.
 
-    A finding is found again by its normalised source line, nearest to where it was; one
-    whose line no longer exists is dropped (it stays unfixed rather than risk a wrong edit).
+    Lines are mapped through a diff of the two versions: an unchanged line keeps its
+    content, a rewritten one maps to the same offset inside its rewritten block.
     """
-    lines = [" ".join(line.split()) for line in code.splitlines()]
-    moved = []
-    for finding in findings:
-        wanted = " ".join(finding.source_line.split())
-        candidates = [n for n, text in enumerate(lines, start=1) if text == wanted]
-        if candidates:
-            line = min(candidates, key=lambda n: abs(n - finding.line))
-            shift = line - finding.line
-            moved.append(
-                finding.model_copy(update={"line": line, "end_line": finding.end_line + shift})
-            )
-    return moved
+    old, new = before.splitlines(), after.splitlines()
+    blocks = difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()
+    return [f.model_copy(update=_moved(f, blocks)) for f in findings]
+
+
+def _moved(finding: Finding, blocks: Sequence[tuple[str, int, int, int, int]]) -> dict[str, int]:
+    def move(line: int) -> int:
+        for _, i1, i2, j1, j2 in blocks:
+            if i1 < line <= i2:
+                return min(j1 + (line - i1), max(j2, j1 + 1))
+        return line
+
+    return {"line": move(finding.line), "end_line": move(finding.end_line)}
 
 
 def _specs_for(findings: Sequence[Finding]) -> list[CodemodSpec]:

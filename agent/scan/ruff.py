@@ -12,23 +12,16 @@ from agent.scan.raw import RawFinding
 __all__ = ["ruff_argv", "ruff_findings"]
 
 
-def ruff_argv(select: str, paths: list[str]) -> list[str]:
-    """A ruff invocation that ignores the repo's own ruff config (its ignores hide risks)."""
-    return [
-        sys.executable,
-        "-m",
-        "ruff",
-        "check",
-        "--isolated",
-        "--no-cache",
-        "--exit-zero",
-        "--output-format",
-        "json",
-        "--select",
-        select,
-        "--",
-        *paths,
-    ]
+def ruff_argv(select: str, paths: list[str], stdin_filename: str | None = None) -> list[str]:
+    """A ruff invocation that ignores the repo's own ruff config (its ignores hide risks).
+
+    With ``stdin_filename`` ruff reads the source from stdin and names it so.
+    """
+    argv = [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--exit-zero"]
+    argv += ["--output-format", "json", "--select", select]
+    if stdin_filename is not None:
+        return [*argv, "--stdin-filename", stdin_filename, "-"]
+    return [*argv, "--", *paths]
 
 
 def ruff_findings(root: Path, paths: list[str], select: str = "S") -> list[RawFinding]:

@@ -9,7 +9,7 @@ RULES = {"S307"}
 def test_eval_becomes_literal_eval(tmp_path: Path) -> None:
     source = "import json\n\nvalue = eval(text)  # parse\n"
     out = run_fix(tmp_path, source, RULES)
-    assert out.after == "import json\nimport ast\n\nvalue = ast.literal_eval(text)  # parse\n"
+    assert out.after == "import ast\nimport json\n\nvalue = ast.literal_eval(text)  # parse\n"
     assert "S307" in {f.rule for f in out.findings_before}
     assert "S307" not in out.rules_after()
     assert out.patch is not None and out.patch.finding_ids

@@ -21,8 +21,9 @@ def test_debug_and_host_come_from_the_environment(tmp_path: Path) -> None:
         )
     """
     expected = """\
-    from flask import Flask
     import os
+
+    from flask import Flask
 
     app = Flask(__name__)
 
@@ -67,4 +68,5 @@ def test_only_the_run_host_changes(tmp_path: Path) -> None:
     out = run_fix(tmp_path, source, RULES)
     assert 'DEFAULT = "0.0.0.0"\n' in out.after
     assert 'app.run(host=os.environ.get("FLASK_RUN_HOST", "127.0.0.1"))\n' in out.after
-    assert [f.line for f in out.findings_after if f.rule == "S104"] == [5]  # after the added import
+    # after the added import and the blank line between it and the flask import
+    assert [f.line for f in out.findings_after if f.rule == "S104"] == [6]

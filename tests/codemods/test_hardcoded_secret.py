@@ -18,9 +18,10 @@ def test_signing_key_gets_a_random_fallback(tmp_path: Path) -> None:
         RULES,
     )
     assert out.after == (
-        "from flask import Flask\n"
         "import os\n"
         "import secrets\n"
+        "\n"
+        "from flask import Flask\n"
         "\n"
         "app = Flask(__name__)\n"
         'app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or secrets.token_hex(32)'

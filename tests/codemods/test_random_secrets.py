@@ -21,8 +21,8 @@ def test_choice_in_token_function_becomes_secrets_choice(tmp_path: Path) -> None
         RULES,
     )
     assert out.after == (
-        "import string\n"
         "import secrets\n"
+        "import string\n"
         "\n"
         "\n"
         "def make_reset_token(length=32):\n"
