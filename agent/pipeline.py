@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+import shutil
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -46,8 +47,12 @@ def run(settings: Settings, status: Status) -> RunReport:
         remove_stale_worktrees(repo)
         run_dir = repo.ensure_harden_dir() / "runs" / run_id
         run_dir.mkdir(parents=True)
-        with log_to_file(run_dir / "harden.log"):
-            report = _Run(settings, repo, run_id, priority, status).execute()
+        try:
+            with log_to_file(run_dir / "harden.log"):
+                report = _Run(settings, repo, run_id, priority, status).execute()
+        finally:
+            for layered in run_dir.glob("venv-*"):  # throw-away dependency envs
+                shutil.rmtree(layered, ignore_errors=True)
         write_reports(report, run_dir)
     return report
 

@@ -55,7 +55,10 @@ def example_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[st
     assert done.returncode == 0, done.stderr
     assert user_state(repo) == before
     assert worktrees(repo) == [str(repo)]
-    return repo, json.loads(done.stdout)
+    report = json.loads(done.stdout)
+    run_dir = repo / ".harden" / "runs" / report["run_id"]
+    assert not list(run_dir.glob("venv-*")), "the throw-away dependency env was left behind"
+    return repo, report
 
 
 @pytest.mark.e2e
