@@ -8,16 +8,19 @@ re-raises HardenErrors too.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from agent import __version__, actions
-from agent.config import load_dotenv, load_settings
+from agent import __version__
 from agent.errors import HardenError
 from agent.log import configure
+
+# The heavy modules (pydantic, libcst, rich) are imported inside the commands, so that a
+# Ctrl-C during start-up is caught by main()'s error policy like any other.
 
 __all__ = ["cli", "main"]
 
@@ -59,6 +62,8 @@ def _settings(path: Path, **flags: Any) -> Any:
     priority = flags.pop("priority")
     flags["all_priorities"] = priority == "all"
     flags["priority"] = "security" if priority == "all" else priority
+    from agent.config import load_settings
+
     settings = load_settings(path.resolve() if path.exists() else path, flags)
     configure(settings.verbose, settings.log_format)
     return settings
@@ -77,6 +82,8 @@ def cli() -> None:
 @click.option("--test-timeout", type=click.FloatRange(min=1), help="Seconds per test run.")
 def run(path: Path, **flags: Any) -> None:
     """Scan PATH, fix what can be fixed, validate, commit to harden/<priority>/<run-id>."""
+    from agent import actions
+
     sys.exit(actions.run_action(_settings(path, **flags)))
 
 
@@ -84,6 +91,8 @@ def run(path: Path, **flags: Any) -> None:
 @_common
 def plan(path: Path, **flags: Any) -> None:
     """List the findings and what harden would do with each; changes nothing."""
+    from agent import actions
+
     sys.exit(actions.plan_action(_settings(path, **flags)))
 
 
@@ -93,12 +102,22 @@ def plan(path: Path, **flags: Any) -> None:
 def demo(json_output: bool, verbose: int) -> None:
     """Run harden on a copy of the bundled example app, in a temporary git repo."""
     configure(verbose, "text")
+    from agent import actions
+
     sys.exit(actions.demo_action(json_output))
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM unwinds like Ctrl-C, so the worktree is removed on the way out."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
-    load_dotenv(Path.cwd() / ".env")
+    signal.signal(signal.SIGTERM, _terminate)
     try:
+        from agent.config import load_dotenv
+
+        load_dotenv(Path.cwd() / ".env")
         cli.main(standalone_mode=False)
     except HardenError as exc:
         if os.environ.get("HARDEN_DEBUG") == "1":

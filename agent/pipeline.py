@@ -84,15 +84,16 @@ class _Run:
         if self.priority is not Priority.SECURITY:
             self.notes.append(f"the {self.priority} priority is not available yet")
             return self._report(None, ScanResult((), ()), None, None)
-        branch = f"harden/{self.priority}/{self.run_id}"
-        worktree = Worktree.create(self.repo, branch)
+        python = resolve_python(self.settings.python)  # bad settings fail before any work
+        plan = plan_tests(self.settings.test_command, python, self.repo.tracked_files())
+        worktree = Worktree.create(self.repo, f"harden/{self.priority}/{self.run_id}")
         try:
-            return self._in_worktree(worktree)
+            return self._in_worktree(worktree, python, plan)
         finally:
             kept = worktree.commit_count() > 0
             worktree.remove(keep_branch=kept)
 
-    def _in_worktree(self, wt: Worktree) -> RunReport:
+    def _in_worktree(self, wt: Worktree, python: str, plan: TestPlan) -> RunReport:
         files = select_files(self.repo.files_in_scope(), wt.path, self.settings.exclude)
         if not files:
             raise NoPythonFilesError(f"no Python files to scan in {self.repo.root}")
@@ -103,18 +104,16 @@ class _Run:
         ranked = rank_findings(result.findings)[: self.settings.max_findings]
         for f in result.findings:
             self.current.setdefault(f.path, []).append(f)
-        python = resolve_python(self.settings.python)
-        plan = plan_tests(self.settings.test_command, python, self.repo.tracked_files())
         baseline = self._baseline(plan, wt.path, python)
         ctx = FunnelContext(
-            wt.path,
-            (),
-            plan,
-            baseline,
-            python,
-            self.settings.test_timeout,
-            self.settings.ignore,
-            self.repo.harden_dir / "runs" / self.run_id,
+            root=wt.path,
+            findings=(),
+            plan=plan,
+            baseline=baseline,
+            python=python,
+            timeout_s=self.settings.test_timeout,
+            ignore=self.settings.ignore,
+            workdir=self.repo.harden_dir / "runs" / self.run_id,
         )
         for group in group_findings(ranked):
             self._fix_group(group, wt, ctx)

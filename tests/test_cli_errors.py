@@ -145,9 +145,11 @@ def test_a_second_run_on_the_same_repo_refuses(make_repo: GitRepo) -> None:
     assert harden_branches(repo) == []
 
 
-@pytest.mark.parametrize("delay", [1.0, 4.0])
-def test_ctrl_c_leaves_no_worktree_and_an_untouched_checkout(
-    make_repo: GitRepo, delay: float
+@pytest.mark.parametrize(
+    ("signum", "delay"), [(signal.SIGINT, 1.0), (signal.SIGINT, 4.0), (signal.SIGTERM, 4.0)]
+)
+def test_interrupting_a_run_leaves_no_worktree_and_an_untouched_checkout(
+    make_repo: GitRepo, signum: int, delay: float
 ) -> None:
     slow = "import time\n\n\ndef test_slow():\n    time.sleep(3)\n"
     repo = make_repo({"app.py": APP, "tests/test_slow.py": slow})
@@ -155,9 +157,12 @@ def test_ctrl_c_leaves_no_worktree_and_an_untouched_checkout(
     argv = [sys.executable, "-m", "agent", "run", "--python", sys.executable, str(repo)]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(delay)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    # 130, or death by SIGINT: CPython re-raises SIGINT at exit when a KeyboardInterrupt
+    # went through its C-level runner (seen when it lands during a lazy import); shells
+    # report both as 130, the convention for an interrupted program.
+    assert proc.returncode in (130, -signal.SIGINT), err
     assert "Traceback" not in err and "interrupted" in err
     assert worktrees(repo) == [str(repo)]
     assert user_state(repo) == before
