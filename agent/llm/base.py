@@ -1,0 +1,135 @@
+"""The seam between harden and a model provider: what a call sends, returns and raises.
+
+Exception tree::
+
+    ProviderError                 a call failed; ``retryable`` says whether to try again
+    ├── TransientError            408/409/429/5xx, timeouts, connection errors: retry,
+    │                             honouring ``retry_after`` (seconds) when the server gave it
+    └── FatalError                400/401/403/404, insufficient quota, bad config: never retry
+
+Each provider adapter classifies its SDK's exceptions into this tree (``classify``);
+one retry policy (agent/llm/retry.py) acts on it. Adapters import their SDK lazily.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = [
+    "FatalError",
+    "Messages",
+    "PromptRef",
+    "Provider",
+    "ProviderError",
+    "ProviderReply",
+    "RenderedPrompt",
+    "TransientError",
+    "Usage",
+]
+
+
+class Usage(BaseModel):
+    """Tokens of one call, normalised: ``input_tokens`` counts every prompt token once.
+
+    ``cached_input_tokens`` and ``cache_write_tokens`` are parts of ``input_tokens``
+    (OpenAI reports cached tokens inside the prompt count; Anthropic reports cache reads
+    and writes beside ``input_tokens``, so its adapter adds them in).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    cache_write_tokens: int = 0
+    output_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            cached_input_tokens=self.cached_input_tokens + other.cached_input_tokens,
+            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+        )
+
+
+class Messages(BaseModel):
+    """A rendered prompt: stable system text first, the variable user text last."""
+
+    model_config = ConfigDict(frozen=True)
+
+    system: str
+    user: str
+
+
+class PromptRef(BaseModel):
+    """Which prompt version produced a call: named in every ledger row and commit."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str  # e.g. "fix/security"
+    version: int
+    content_hash: str  # sha256 of the prompt file, hex
+
+    def __str__(self) -> str:
+        return f"{self.id}@v{self.version}"
+
+
+class RenderedPrompt(BaseModel):
+    """A prompt version rendered with its variables, ready to send."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ref: PromptRef
+    messages: Messages
+    temperature: float
+
+
+class ProviderReply(BaseModel):
+    """What a provider returned: the structured output as JSON text, and its usage."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    usage: Usage
+    model: str
+
+
+class ProviderError(Exception):
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        usage: Usage | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.retry_after = retry_after
+        self.usage = usage or Usage()
+
+
+class TransientError(ProviderError):
+    retryable = True
+
+
+class FatalError(ProviderError):
+    retryable = False
+
+
+class Provider(Protocol):
+    """One adapter per SDK. ``complete`` makes exactly one HTTP request (SDK retries off)."""
+
+    name: str
+    model: str
+
+    def complete(
+        self, messages: Messages, schema: type[BaseModel], temperature: float, max_tokens: int
+    ) -> ProviderReply:
+        """Return the model's structured output; raise a ProviderError subclass on failure."""
+        ...
