@@ -6,6 +6,8 @@ Exception tree::
     ├── TransientError            408/409/429/5xx, timeouts, connection errors: retry,
     │                             honouring ``retry_after`` (seconds) when the server gave it
     └── FatalError                400/401/403/404, insufficient quota, bad config: never retry
+        └── UnparsableError       the reply came but is not valid JSON of the schema (billed;
+                                  the fixer may ask again with the error as feedback)
 
 Each provider adapter classifies its SDK's exceptions into this tree (``classify``);
 one retry policy (agent/llm/retry.py) acts on it. Adapters import their SDK lazily.
@@ -26,6 +28,7 @@ __all__ = [
     "ProviderReply",
     "RenderedPrompt",
     "TransientError",
+    "UnparsableError",
     "Usage",
 ]
 
@@ -120,6 +123,10 @@ class TransientError(ProviderError):
 
 class FatalError(ProviderError):
     retryable = False
+
+
+class UnparsableError(FatalError):
+    """A reply that arrived but cannot be read as the requested schema."""
 
 
 class Provider(Protocol):

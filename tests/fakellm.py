@@ -1,0 +1,299 @@
+"""A local fake LLM server that speaks the OpenAI and Anthropic wire formats.
+
+Use it through the real SDKs, so tests cover their parsing, errors and headers::
+
+    with FakeLLM() as llm:
+        llm.script(Fault(429, headers={"retry-after": "2"}), Reply({"answer": 42}))
+        OpenAIProvider("m", api_key="test", base_url=llm.url).complete(...)
+
+``llm.url`` ends in ``/v1`` (what OpenAI clients expect); ``llm.anthropic_url`` has no
+path (the Anthropic SDK adds ``/v1/messages``). Each request takes the next scripted
+step; the reply's shape follows the path (``/v1/responses``, ``/v1/chat/completions``,
+``/v1/messages``). An empty script answers 500 "fake server: no scripted reply".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+from pydantic import BaseModel
+
+__all__ = ["Delay", "FakeLLM", "Fault", "Raw", "Recorded", "Reply", "Reset", "Step", "WireUsage"]
+
+
+@dataclass(frozen=True)
+class WireUsage:
+    """Token counts exactly as the provider reports them on the wire.
+
+    OpenAI: ``input_tokens`` includes ``cached_tokens``. Anthropic: ``input_tokens``
+    excludes ``cached_tokens`` (cache reads) and ``cache_write_tokens`` (cache creation).
+    """
+
+    input_tokens: int = 100
+    cached_tokens: int = 0
+    cache_write_tokens: int = 0
+    output_tokens: int = 20
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A successful answer whose text is ``payload`` (a dict or model as JSON, a str as is)."""
+
+    payload: dict[str, Any] | BaseModel | str
+    usage: WireUsage = field(default_factory=WireUsage)
+    truncated: bool = False  # finish_reason "length" / status "incomplete" / "max_tokens"
+    refusal: str | None = None
+    model: str = "fake-model"
+
+    def text(self) -> str:
+        if isinstance(self.payload, BaseModel):
+            return self.payload.model_dump_json()
+        return self.payload if isinstance(self.payload, str) else json.dumps(self.payload)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """An HTTP error; ``body`` defaults to the wire format's error object."""
+
+    status: int
+    body: dict[str, Any] | str | None = None
+    headers: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Delay:
+    """Wait this long, then answer with the next step (to trip client timeouts)."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Reset:
+    """Close the connection without answering."""
+
+
+@dataclass(frozen=True)
+class Raw:
+    """Send ``text`` verbatim as a JSON body (e.g. malformed or truncated JSON)."""
+
+    text: str
+    status: int = 200
+
+
+Step = Reply | Fault | Delay | Reset | Raw
+
+
+@dataclass(frozen=True)
+class Recorded:
+    method: str
+    path: str
+    headers: dict[str, str]
+    json: Any
+    time: float
+
+
+class FakeLLM:
+    """A ThreadingHTTPServer on 127.0.0.1 with a queue of scripted steps."""
+
+    def __init__(self) -> None:
+        self.requests: list[Recorded] = []
+        self._steps: deque[Step] = deque()
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        self._server.block_on_close = False
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def anthropic_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.anthropic_url}/v1"
+
+    def script(self, *steps: Step) -> FakeLLM:
+        with self._lock:
+            self._steps.extend(steps)
+        return self
+
+    def next_step(self) -> Step | None:
+        with self._lock:
+            return self._steps.popleft() if self._steps else None
+
+    def record(self, entry: Recorded) -> None:
+        with self._lock:
+            self.requests.append(entry)
+
+    def _serve(self) -> None:
+        self._server.serve_forever(poll_interval=0.02)  # so shutdown() returns at once
+
+    def __enter__(self) -> FakeLLM:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _handler_for(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
+    class Handler(_Handler):
+        server_fake = fake
+
+    return Handler
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_fake: FakeLLM
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep test output clean
+
+    def do_GET(self) -> None:  # e.g. GET /v1/models
+        self._serve(None)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length)
+        try:
+            body = json.loads(raw) if raw else None
+        except json.JSONDecodeError:
+            body = raw.decode("utf-8", "replace")
+        self._serve(body)
+
+    def _serve(self, body: Any) -> None:
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.server_fake.record(Recorded(self.command, self.path, headers, body, time.time()))
+        step = self.server_fake.next_step()
+        while isinstance(step, Delay):
+            time.sleep(step.seconds)
+            step = self.server_fake.next_step()
+        with contextlib.suppress(OSError):  # the client gave up (timeout) and hung up
+            self._answer(step)
+
+    def _answer(self, step: Step | None) -> None:
+        if step is None:
+            self._send(500, _error(self.path, 500, "fake server: no scripted reply"))
+        elif isinstance(step, Reset):
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+        elif isinstance(step, Raw):
+            self._send(step.status, step.text)
+        elif isinstance(step, Fault):
+            body = step.body if step.body is not None else _error(self.path, step.status)
+            self._send(step.status, body, step.headers)
+        elif isinstance(step, Reply):
+            self._send(200, _reply_body(self.path, step))
+
+    def _send(
+        self, status: int, body: dict[str, Any] | str, headers: dict[str, str] | None = None
+    ) -> None:
+        data = (body if isinstance(body, str) else json.dumps(body)).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def _error(path: str, status: int, message: str | None = None) -> dict[str, Any]:
+    text = message or f"fake server: scripted HTTP {status}"
+    if path.endswith("/messages"):
+        kind = {429: "rate_limit_error", 529: "overloaded_error"}.get(status, "api_error")
+        return {"type": "error", "error": {"type": kind, "message": text}}
+    return {"error": {"message": text, "type": "fake_error", "code": None, "param": None}}
+
+
+def _reply_body(path: str, reply: Reply) -> dict[str, Any]:
+    if path.endswith("/chat/completions"):
+        return _chat_completion(reply)
+    if path.endswith("/messages"):
+        return _anthropic_message(reply)
+    return _openai_response(reply)
+
+
+def _openai_response(reply: Reply) -> dict[str, Any]:
+    u = reply.usage
+    content: dict[str, Any] = {"type": "output_text", "text": reply.text(), "annotations": []}
+    if reply.refusal is not None:
+        content = {"type": "refusal", "refusal": reply.refusal}
+    message = {"type": "message", "id": "msg_fake", "status": "completed", "role": "assistant"}
+    return {
+        "id": "resp_fake",
+        "object": "response",
+        "created_at": 0,
+        "model": reply.model,
+        "status": "incomplete" if reply.truncated else "completed",
+        "incomplete_details": {"reason": "max_output_tokens"} if reply.truncated else None,
+        "output": [{**message, "content": [content]}],
+        "usage": {
+            "input_tokens": u.input_tokens,
+            "input_tokens_details": {"cached_tokens": u.cached_tokens},
+            "output_tokens": u.output_tokens,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": u.input_tokens + u.output_tokens,
+        },
+    }
+
+
+def _chat_completion(reply: Reply) -> dict[str, Any]:
+    u = reply.usage
+    refused = reply.refusal is not None
+    message = {
+        "role": "assistant",
+        "content": None if refused else reply.text(),
+        "refusal": reply.refusal,
+    }
+    choice = {"index": 0, "message": message, "logprobs": None}
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 0,
+        "model": reply.model,
+        "choices": [{**choice, "finish_reason": "length" if reply.truncated else "stop"}],
+        "usage": {
+            "prompt_tokens": u.input_tokens,
+            "completion_tokens": u.output_tokens,
+            "total_tokens": u.input_tokens + u.output_tokens,
+            "prompt_tokens_details": {"cached_tokens": u.cached_tokens},
+        },
+    }
+
+
+def _anthropic_message(reply: Reply) -> dict[str, Any]:
+    u = reply.usage
+    stop = "refusal" if reply.refusal is not None else "end_turn"
+    text = reply.refusal if reply.refusal is not None else reply.text()
+    return {
+        "id": "msg_fake",
+        "type": "message",
+        "role": "assistant",
+        "model": reply.model,
+        "content": [{"type": "text", "text": text}],
+        "stop_reason": "max_tokens" if reply.truncated else stop,
+        "stop_sequence": None,
+        "usage": {
+            "input_tokens": u.input_tokens,
+            "cache_read_input_tokens": u.cached_tokens,
+            "cache_creation_input_tokens": u.cache_write_tokens,
+            "output_tokens": u.output_tokens,
+        },
+    }
