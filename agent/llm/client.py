@@ -1,0 +1,273 @@
+"""One path for every model call: cache -> budget -> retry -> provider -> ledger -> cache.
+
+``LLMClient.complete`` never raises for what a model or provider can do wrong: the outcome
+("ok", "unparsable", "schema-invalid", "error: <class>", "refused-budget") is data in the
+``CallResult`` and a row in the ledger. Every call that reached the provider is billed,
+failed ones too (a ``ProviderError`` carries the usage it was charged). Only valid replies
+are cached; a hit costs nothing and records what it saved.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from agent.ledger import CallRecord, Ledger
+from agent.llm.base import (
+    Provider,
+    ProviderError,
+    ProviderReply,
+    RenderedPrompt,
+    UnparsableError,
+    Usage,
+)
+from agent.llm.budget import Budget, BudgetExceeded
+from agent.llm.cache import ResponseCache, cache_key
+from agent.llm.pricing import Pricing
+from agent.llm.retry import RetryPolicy, attempts_of
+
+__all__ = ["CallResult", "LLMClient", "estimate_cost", "estimate_tokens"]
+
+M = TypeVar("M", bound=BaseModel)
+_log = logging.getLogger("harden.llm")
+
+
+class CallResult(BaseModel, Generic[M]):
+    """What one ``complete`` call produced. ``error`` is the text to show or feed back."""
+
+    model_config = ConfigDict(frozen=True)
+
+    outcome: str
+    parsed: M | None = None
+    error: str | None = None
+    usage: Usage = Usage()
+    cost_usd: float | None = None
+    cache_hit: bool = False
+    attempts: int = 0
+    latency_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+    @property
+    def over_budget(self) -> bool:
+        return self.outcome == "refused-budget"
+
+
+@dataclass(frozen=True)
+class _Call(Generic[M]):
+    prompt: RenderedPrompt
+    schema: type[M]
+    finding_id: str
+    sample: int
+
+
+class _Meter:
+    """Usage billed by failed attempts, which the retry policy does not return."""
+
+    def __init__(self) -> None:
+        self.usage = Usage()
+
+
+def estimate_tokens(prompt: RenderedPrompt) -> int:
+    """A rough count of prompt tokens: four characters a token."""
+    return math.ceil((len(prompt.messages.system) + len(prompt.messages.user)) / 4)
+
+
+def estimate_cost(
+    model_spec: str, input_tokens: int, output_tokens: int, pricing: Pricing | None = None
+) -> float | None:
+    """Dollars for a call of this size on ``provider/model``; None when the price is unknown."""
+    usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens)
+    return (pricing or Pricing.load()).price(model_spec, usage)
+
+
+def _validation_outcome(exc: ValidationError) -> tuple[str, str]:
+    errors = exc.errors(include_url=False)
+    outcome = "unparsable" if any(e["type"] == "json_invalid" for e in errors) else "schema-invalid"
+    lines = [f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']}" for e in errors]
+    return outcome, "the reply did not match the schema: " + "; ".join(lines)
+
+
+class LLMClient:
+    """Calls ``provider`` for one run; see the module docstring for the path of a call."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        ledger: Ledger,
+        cache: ResponseCache | None,
+        budget: Budget,
+        pricing: Pricing,
+        retry: RetryPolicy,
+        run_id: str,
+        model_spec: str | None = None,
+    ) -> None:
+        self.provider = provider
+        # The name the user chose ("openai/gpt-4.1-mini" even when served through a
+        # compatible --base-url) is what pricing and the ledger know it by.
+        self.model_spec = model_spec or f"{provider.name}/{provider.model}"
+        self.run_id = run_id
+        self._ledger, self._cache, self._budget = ledger, cache, budget
+        self._pricing, self._retry = pricing, retry
+        self._unpriced: set[str] = set()
+        self._lock = threading.Lock()
+
+    def complete(
+        self,
+        prompt: RenderedPrompt,
+        schema: type[M],
+        *,
+        finding_id: str,
+        sample: int = 0,
+        max_tokens: int = 4096,
+        estimate_input_tokens: int | None = None,
+    ) -> CallResult[M]:
+        call = _Call(prompt, schema, finding_id, sample)
+        key = cache_key(
+            self.provider.name, self.provider.model, prompt, schema, prompt.temperature, sample
+        )
+        hit = self._from_cache(call, key)
+        if hit is not None:
+            return hit
+        tokens = estimate_tokens(prompt) if estimate_input_tokens is None else estimate_input_tokens
+        result, reply = self._metered(call, tokens, max_tokens)
+        self._record(call, result)
+        if self._cache is not None and reply is not None and result.ok:
+            self._cache.put(key, reply, result.cost_usd)
+        return result
+
+    def _metered(
+        self, call: _Call[M], input_tokens: int, max_tokens: int
+    ) -> tuple[CallResult[M], ProviderReply | None]:
+        """Reserve the estimate, make the call, settle what it cost."""
+        try:
+            reservation = self._budget.reserve(self.estimate(input_tokens, max_tokens))
+        except BudgetExceeded as exc:
+            return self._refused(str(exc)), None
+        try:
+            result, reply = self._call(call, max_tokens)
+        except BaseException:
+            self._budget.cancel(reservation)
+            raise
+        self._budget.settle(reservation, result.cost_usd)
+        return result, reply
+
+    def estimate(self, input_tokens: int, output_tokens: int) -> float | None:
+        return estimate_cost(self.model_spec, input_tokens, output_tokens, self._pricing)
+
+    def _from_cache(self, call: _Call[M], key: str) -> CallResult[M] | None:
+        cached = self._cache.get(key) if self._cache is not None else None
+        if cached is None:
+            return None
+        try:
+            parsed = call.schema.model_validate_json(cached.reply.text)
+        except ValidationError:
+            return None
+        result = CallResult[M](outcome="ok", parsed=parsed, cost_usd=0.0, cache_hit=True)
+        self._record(call, result, saved_usd=cached.cost_usd or 0.0)
+        return result
+
+    def _refused(self, message: str) -> CallResult[M]:
+        _log.info("%s: call refused: %s", self.model_spec, message)
+        return CallResult[M](outcome="refused-budget", error=f"budget: {message}", cost_usd=0.0)
+
+    def _call(self, call: _Call[M], max_tokens: int) -> tuple[CallResult[M], ProviderReply | None]:
+        meter, start = _Meter(), time.monotonic()
+        try:
+            reply, attempts = self._retry.call(lambda: self._send(call, max_tokens, meter))
+        except ProviderError as exc:
+            _log.warning("%s: %s: %s", self.model_spec, type(exc).__name__, exc.message)
+            unparsable = isinstance(exc, UnparsableError)
+            outcome = "unparsable" if unparsable else f"error: {type(exc).__name__}"
+            return self._result(
+                outcome, None, exc.message, meter.usage, attempts_of(exc), start
+            ), None
+        parsed, outcome, error = self._validate(call.schema, reply.text)
+        return self._result(
+            outcome, parsed, error, meter.usage + reply.usage, attempts, start
+        ), reply
+
+    def _send(self, call: _Call[M], max_tokens: int, meter: _Meter) -> ProviderReply:
+        """One request; a failed one still adds what it was billed to ``meter``."""
+        try:
+            return self.provider.complete(
+                call.prompt.messages, call.schema, call.prompt.temperature, max_tokens
+            )
+        except ProviderError as exc:
+            meter.usage += exc.usage
+            raise
+
+    @staticmethod
+    def _validate(schema: type[M], text: str) -> tuple[M | None, str, str | None]:
+        try:
+            return schema.model_validate_json(text), "ok", None
+        except ValidationError as exc:
+            outcome, error = _validation_outcome(exc)
+            return None, outcome, error
+
+    def _result(
+        self,
+        outcome: str,
+        parsed: M | None,
+        error: str | None,
+        usage: Usage,
+        attempts: int,
+        start: float,
+    ) -> CallResult[M]:
+        return CallResult[M](
+            outcome=outcome,
+            parsed=parsed,
+            error=error,
+            usage=usage,
+            cost_usd=self._price(usage),
+            attempts=attempts,
+            latency_s=time.monotonic() - start,
+        )
+
+    def _price(self, usage: Usage) -> float | None:
+        cost = self._pricing.price(self.model_spec, usage)
+        if cost is None:
+            with self._lock:
+                first = self.model_spec not in self._unpriced
+                self._unpriced.add(self.model_spec)
+            if first:
+                _log.warning(
+                    "no price known for %s: its cost is recorded as unknown (add it under "
+                    '[tool.harden.pricing."%s"] in pyproject.toml)',
+                    self.model_spec,
+                    self.model_spec,
+                )
+        return cost
+
+    def _record(self, call: _Call[M], result: CallResult[M], saved_usd: float = 0.0) -> None:
+        usage = result.usage
+        self._ledger.record(
+            CallRecord(
+                run_id=self.run_id,
+                finding_id=call.finding_id,
+                provider=self.provider.name,
+                model=self.provider.model,
+                prompt=str(call.prompt.ref),
+                prompt_hash=call.prompt.ref.content_hash,
+                input_tokens=usage.input_tokens,
+                cached_tokens=usage.cached_input_tokens,
+                cache_write_tokens=usage.cache_write_tokens,
+                output_tokens=usage.output_tokens,
+                cost_usd=result.cost_usd,
+                latency_s=result.latency_s,
+                attempts=result.attempts,
+                cache_hit=result.cache_hit,
+                outcome=result.outcome,
+                sample=call.sample,
+                saved_usd=saved_usd,
+            )
+        )
