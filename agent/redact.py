@@ -1,0 +1,162 @@
+"""Replace secrets in code by placeholders before any text leaves the machine, and back.
+
+``Redactor.redact`` swaps each secret VALUE for ``HARDEN_REDACTED_<n>`` (the same secret
+always gets the same placeholder within one Redactor); quotes, names and structure stay,
+so the code remains valid Python. ``Redactor.restore`` maps the placeholders in the
+model's edits back to the real values.
+
+Detected: provider credentials by their shape (AWS key ids, GitHub, OpenAI, Anthropic,
+Slack, Google, Stripe, JWTs, PEM private key blocks), the password of a connection URL,
+``Bearer`` tokens, and string literals assigned, passed or mapped to secret-like names
+(``password = "..."``, ``"api_key": "..."``, ``token="..."``). Names that merely mention a
+secret (``TOKEN_URL``, ``password_field``) and values that are URLs, env-var names or
+placeholders are left alone; names that only suggest a key (``key``, ``salt``) need a
+high-entropy value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+__all__ = ["PLACEHOLDER_PREFIX", "Redactor", "shannon_entropy"]
+
+PLACEHOLDER_PREFIX = "HARDEN_REDACTED_"
+_PLACEHOLDER = re.compile(rf"\b{PLACEHOLDER_PREFIX}([0-9]+)\b")
+
+# Credentials recognised by their shape alone; the group "secret" is what is replaced.
+_SHAPES = [
+    re.compile(p)
+    for p in (
+        r"(?P<secret>-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----[\s\S]*?"
+        r"-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----)",
+        r"\b(?P<secret>(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b",
+        r"\b(?P<secret>gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{22,255})\b",
+        r"\b(?P<secret>sk-ant-[A-Za-z0-9_-]{20,})",
+        r"\b(?P<secret>sk-(?:proj-|svcacct-|admin-)?(?=[A-Za-z_-]*[0-9])[A-Za-z0-9_-]{20,})",
+        r"\b(?P<secret>xox[baprs]-[A-Za-z0-9-]{10,})",
+        r"\b(?P<secret>AIza[0-9A-Za-z_-]{35})",
+        r"\b(?P<secret>(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{16,})",
+        r"\b(?P<secret>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)",
+        r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"]*:(?P<secret>[^\s@/'\"]+)@",
+        r"\bBearer\s+(?P<secret>[A-Za-z0-9._~+/=-]{16,})",
+    )
+]
+_STRING = r"[rRbBuU]{0,2}(?P<q>['\"])(?P<secret>[^'\"\\\r\n]+)(?P=q)"
+# name = "v", name: str = "v", name == "v", name="v" (keyword), "name": "v" (dict), and
+# os.getenv("NAME", "v") / os.environ.get("NAME", "v") defaults.
+_ASSIGNED = [
+    re.compile(
+        r"(?<![\w.-])(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)['\"]?"
+        r"\s*(?::\s*[A-Za-z_][\w\[\]., |]*\s*=|==?|:)\s*" + _STRING
+    ),
+    re.compile(
+        r"(?:getenv|environ\.get|environ\.setdefault)\(\s*['\"](?P<name>\w+)['\"]\s*,\s*" + _STRING
+    ),
+]
+
+_STRONG_NAME = re.compile(
+    r"passw(or)?d|passwd|pwd|passphrase|secret|token|api_?key|apikey|access_?key|"
+    r"private_?key|auth_?key|credential|signing_?key|encryption_?key|session_?key",
+    re.IGNORECASE,
+)
+_WEAK_NAME = re.compile(r"key|salt|auth|cred|signature|cookie|seed|dsn", re.IGNORECASE)
+_NOT_SECRET_NAME = re.compile(
+    r"(^|_)(url|uri|endpoint|field|name|names|path|file|dir|env|var|header|prefix|suffix|"
+    r"type|kind|len|length|size|regex|pattern|label|prompt|help|text|message|msg|"
+    r"template|format|fmt|param|column|attr|id|ids|count|min|max|hint|placeholder|"
+    r"expiry|expires|ttl|timeout|scheme|method|algorithm|alg|mode|version)$",
+    re.IGNORECASE,
+)
+_NOT_SECRET_VALUE = re.compile(
+    r"^(?:(?i:[a-z][a-z0-9+.-]*://\S*)|/[\w./-]*|\.{1,2}/[\w./-]*|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|"
+    r"\{\w*\}|\$\{?\w+\}?|%\(\w+\)s|%s|<[\w -]+>|\*+|(?i:x+|none|null|true|false))$"
+)
+_HIGH_ENTROPY_VALUE = re.compile(r"^[A-Za-z0-9+/=_-]{20,}$")
+MIN_ENTROPY = 3.5
+MIN_SECRET_LENGTH = 4
+
+
+class Redactor:
+    """Redacts the secrets of several texts with one stable placeholder per secret."""
+
+    def __init__(self) -> None:
+        self._by_secret: dict[str, str] = {}
+        self._by_placeholder: dict[str, str] = {}
+
+    @property
+    def found(self) -> int:
+        """How many distinct secrets were redacted so far."""
+        return len(self._by_secret)
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret value replaced by its placeholder."""
+        out, last = [], 0
+        for start, end in _spans(text):
+            out += [text[last:start], self._placeholder(text[start:end])]
+            last = end
+        return "".join([*out, text[last:]])
+
+    def restore(self, text: str) -> str:
+        """``text`` with this Redactor's placeholders replaced by the original secrets."""
+        return _PLACEHOLDER.sub(lambda m: self._by_placeholder.get(m.group(0), m.group(0)), text)
+
+    def _placeholder(self, secret: str) -> str:
+        if secret not in self._by_secret:
+            placeholder = f"{PLACEHOLDER_PREFIX}{len(self._by_secret) + 1}"
+            self._by_secret[secret] = placeholder
+            self._by_placeholder[placeholder] = secret
+        return self._by_secret[secret]
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character of ``value``."""
+    counts, total = Counter(value), len(value)
+    return -sum(n / total * math.log2(n / total) for n in counts.values()) if total else 0.0
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    """Non-overlapping secret spans, earliest first; the longer wins where two overlap."""
+    found = sorted(set(_candidates(text)), key=lambda span: (span[0], -span[1]))
+    kept: list[tuple[int, int]] = []
+    for start, end in found:
+        if not kept or start >= kept[-1][1]:
+            kept.append((start, end))
+    return kept
+
+
+def _candidates(text: str) -> Iterator[tuple[int, int]]:
+    for pattern in _SHAPES:
+        for match in pattern.finditer(text):
+            if not _PLACEHOLDER.fullmatch(match["secret"]) and match["secret"][0] not in "{$%*":
+                yield match.span("secret")
+    for pattern in _ASSIGNED:
+        for match in pattern.finditer(text):
+            if _is_assigned_secret(match["name"], match["secret"]):
+                yield match.span("secret")
+
+
+def _is_assigned_secret(name: str, value: str) -> bool:
+    """A literal bound to a secret-like name, unless name or value says it is not one."""
+    leaf = name.rsplit(".", 1)[-1].replace("-", "_")
+    if _NOT_SECRET_NAME.search(leaf) or not _looks_like_value(leaf, value):
+        return False
+    if _STRONG_NAME.search(leaf):
+        return True
+    return bool(_WEAK_NAME.search(leaf)) and _high_entropy(value)
+
+
+def _looks_like_value(name: str, value: str) -> bool:
+    """Not too short, not a URL, path, env-var name, template, mask or the name's own word."""
+    if len(value) < MIN_SECRET_LENGTH or _NOT_SECRET_VALUE.match(value):
+        return False
+    if _PLACEHOLDER.fullmatch(value):
+        return False
+    words = {w for w in re.split(r"[_\W]+", name.lower()) if w}
+    return value.lower().replace("-", "_") not in {*words, name.lower()}
+
+
+def _high_entropy(value: str) -> bool:
+    return bool(_HIGH_ENTROPY_VALUE.match(value)) and shannon_entropy(value) >= MIN_ENTROPY
