@@ -15,10 +15,13 @@ from rich.console import Console
 from rich.table import Table
 
 from agent.config import Settings, load_settings
+from agent.costs import cost_table
 from agent.errors import NoPythonFilesError, ToolError
 from agent.fix.codemods import codemods_for
+from agent.ledger import Ledger
 from agent.models import Finding, Priority, RunReport
 from agent.pipeline import run
+from agent.prompts import check_lock, list_prompts
 from agent.repo import git, open_repo
 from agent.report import print_summary
 from agent.resources import bundled_dir
@@ -139,3 +142,27 @@ def _init_repo(path: Path) -> None:
             subprocess.run(["git", *args], cwd=path, check=True, capture_output=True)
     except subprocess.CalledProcessError as exc:
         raise ToolError(f"could not create the demo repo: {exc.stderr.decode().strip()}") from exc
+
+
+def cost_action() -> int:
+    """``harden cost``: the ledger's spend per run, model and prompt version."""
+    with Ledger.default() as ledger:
+        if ledger.count() == 0:
+            _out.print("no model call has been recorded yet")
+            return 0
+        _out.print(cost_table(ledger))
+    return 0
+
+
+def prompts_action() -> int:
+    """``harden prompts``: the shipped prompt versions and whether each matches the lock."""
+    changed = {m.ref for m in check_lock()}
+    table = Table(title="prompts")
+    for column in ("prompt", "description", "sha256", "lock"):
+        table.add_column(column, overflow="fold")
+    for prompt in list_prompts():
+        ref = str(prompt.ref)
+        status = "changed!" if ref in changed else "ok"
+        table.add_row(ref, prompt.description, prompt.content_hash[:16], status)
+    _out.print(table)
+    return 1 if changed else 0

@@ -52,6 +52,8 @@ def _common(func: Any) -> Any:
         click.option("--json", "json_output", is_flag=True, help="Print the report as JSON."),
         click.option("-v", "--verbose", count=True, help="More log output (-vv: debug)."),
         click.option("--log-format", type=click.Choice(["text", "json"]), default=None),
+        click.option("--model", help="provider/model, e.g. openai/gpt-4.1-mini; 'builtin'."),
+        click.option("--base-url", help="Base URL of an OpenAI-compatible server."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -80,6 +82,14 @@ def cli() -> None:
 @click.option("--test-command", help="Command that runs the repo's tests (default: pytest).")
 @click.option("--python", "python", help="Interpreter of the project's environment.")
 @click.option("--test-timeout", type=click.FloatRange(min=1), help="Seconds per test run.")
+@click.option("--budget", type=click.FloatRange(min=0, min_open=True), help="Max USD to spend.")
+@click.option(
+    "--allow-unknown-cost",
+    is_flag=True,
+    default=None,
+    help="Run a --budget run even when the model's price is unknown.",
+)
+@click.option("--jobs", type=click.IntRange(1, 32), help="Model calls in flight (default 4).")
 def run(path: Path, **flags: Any) -> None:
     """Scan PATH, fix what can be fixed, validate, commit to harden/<priority>/<run-id>."""
     from agent import actions
@@ -105,6 +115,22 @@ def demo(json_output: bool, verbose: int) -> None:
     from agent import actions
 
     sys.exit(actions.demo_action(json_output))
+
+
+@cli.command()
+def cost() -> None:
+    """Spend per run, model and prompt version, from the ledger of every model call."""
+    from agent import actions
+
+    sys.exit(actions.cost_action())
+
+
+@cli.command()
+def prompts() -> None:
+    """The prompt versions harden ships: id, version, description, content hash."""
+    from agent import actions
+
+    sys.exit(actions.prompts_action())
 
 
 def _terminate(signum: int, frame: object) -> None:

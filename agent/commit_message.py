@@ -39,5 +39,8 @@ def _trailers(verdict: Verdict, claimed: Sequence[Finding]) -> str:
     lines = [f"Harden-Finding: {f.id}" for f in claimed]
     lines += [f"Harden-Rule: {rule}" for rule in dict.fromkeys(f.rule for f in claimed)]
     lines.append(f"Harden-Fixer: {verdict.patch.fixer}")
+    if verdict.patch.model:
+        lines.append(f"Harden-Prompt: {verdict.patch.fixer}")
+        lines.append(f"Harden-Model: {verdict.patch.model}")
     lines.append(f"Harden-Cost-USD: {verdict.patch.cost_usd:.4f}")
     return "\n".join(lines)

@@ -12,18 +12,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.errors import ConfigError
 from agent.models import Priority
 
 __all__ = ["DEFAULT_IGNORE", "Settings", "load_dotenv", "load_settings"]
 
-# Informational rules that flag the *safe* form of what we fix: B404 flags any
-# `import subprocess`; S603/B603 flag every subprocess call without a shell (ruff's own
-# docs say it cannot tell trusted input from untrusted); S607/B607 flag running a program
-# by name through PATH. The shell=True calls they stand for are S602/S604/S605, which stay.
-DEFAULT_IGNORE: tuple[str, ...] = ("B404", "S603", "B603", "S607", "B607")
+# Informational rules that flag imports, or the *safe* form of what we fix: B403/B404
+# flag any `import pickle` / `import subprocess` (the dangerous calls are S301 and
+# S602-S605, which stay); S603/B603 flag every subprocess call without a shell (ruff's
+# own docs say it cannot tell trusted input from untrusted); S607/B607 flag running a
+# program by name through PATH.
+DEFAULT_IGNORE: tuple[str, ...] = ("B403", "B404", "S603", "B603", "S607", "B607")
 
 _ENV_KEYS = {
     "test_command": "HARDEN_TEST_COMMAND",
@@ -31,6 +32,10 @@ _ENV_KEYS = {
     "max_findings": "HARDEN_MAX_FINDINGS",
     "python": "HARDEN_PYTHON",
     "log_format": "HARDEN_LOG_FORMAT",
+    "model": "HARDEN_MODEL",
+    "base_url": "HARDEN_BASE_URL",
+    "budget": "HARDEN_BUDGET",
+    "jobs": "HARDEN_JOBS",
 }
 _TOML_KEYS = {
     "test-command": "test_command",
@@ -38,6 +43,12 @@ _TOML_KEYS = {
     "max-findings": "max_findings",
     "exclude": "exclude",
     "ignore": "ignore",
+    "model": "model",
+    "base-url": "base_url",
+    "budget": "budget",
+    "jobs": "jobs",
+    "prompt": "prompt",
+    "pricing": "pricing",
 }
 
 
@@ -53,6 +64,13 @@ class Settings(BaseModel):
     python: str | None = None
     exclude: tuple[str, ...] = ()
     ignore: tuple[str, ...] = DEFAULT_IGNORE
+    model: str | None = None  # provider/model; "builtin" = codemods only
+    base_url: str | None = None
+    budget: float | None = Field(default=None, gt=0)
+    allow_unknown_cost: bool = False
+    jobs: int = Field(default=4, ge=1, le=32)
+    prompt: str = "fix/security"
+    pricing: dict[str, dict[str, float]] = Field(default_factory=dict)
     json_output: bool = False
     verbose: int = 0
     log_format: str = "text"

@@ -17,6 +17,7 @@ __all__ = [
     "Confidence",
     "FileEdit",
     "Finding",
+    "ModelOutcome",
     "Patch",
     "Priority",
     "RunReport",
@@ -122,6 +123,7 @@ class Patch(Frozen):
     edits: tuple[FileEdit, ...]
     dependencies: tuple[str, ...] = ()
     cost_usd: float = 0.0
+    model: str | None = None  # provider/model for a model fixer's patch; None for codemods
 
 
 class Stage(StrEnum):
@@ -166,6 +168,14 @@ class CommitRecord(Frozen):
     finding_ids: tuple[str, ...]
 
 
+class ModelOutcome(Frozen):
+    """What became of model work that produced no commit: an abstention or a failure."""
+
+    finding_ids: tuple[str, ...]
+    kind: str  # "abstained", "failed", "budget"
+    reason: str
+
+
 class RunReport(Frozen):
     """Everything a run did, written to report.json and printed by ``--json``."""
 
@@ -184,4 +194,7 @@ class RunReport(Frozen):
     commits: tuple[CommitRecord, ...] = ()
     fixed_ids: tuple[str, ...] = ()
     needs_model_ids: tuple[str, ...] = ()
+    model: str | None = None
+    model_outcomes: tuple[ModelOutcome, ...] = ()
+    cost_usd: float = 0.0
     notes: tuple[str, ...] = Field(default=())

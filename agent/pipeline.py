@@ -10,16 +10,28 @@ import dataclasses
 import secrets
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from agent.commit_message import commit_message
 from agent.config import Settings
 from agent.errors import ConfigError, NoPythonFilesError
+from agent.fix.apply import ApplyError
 from agent.fix.codemod_fixer import fix_with_codemods, has_codemod
+from agent.fix.llm_fixer import ModelFixer, Proposal
 from agent.log import finding_context, get_logger, log_to_file, run_context
-from agent.models import CommitRecord, Finding, Patch, Priority, RunReport, Verdict
+from agent.model_phase import propose_all
+from agent.model_setup import NO_MODEL_NOTE, build_model_fixer
+from agent.models import (
+    CommitRecord,
+    Finding,
+    ModelOutcome,
+    Patch,
+    Priority,
+    RunReport,
+    Verdict,
+)
 from agent.repo import Repo, open_repo
 from agent.report import write_reports
 from agent.sandbox import TestRun, run_command
@@ -49,7 +61,8 @@ def run(settings: Settings, status: Status) -> RunReport:
         run_dir.mkdir(parents=True)
         try:
             with log_to_file(run_dir / "harden.log"):
-                report = _Run(settings, repo, run_id, priority, status).execute()
+                fixer = build_model_fixer(settings, run_id)
+                report = _Run(settings, repo, run_id, priority, status, fixer).execute()
         finally:
             for layered in run_dir.glob("venv-*"):  # throw-away dependency envs
                 shutil.rmtree(layered, ignore_errors=True)
@@ -61,7 +74,13 @@ class _Run:
     """The state of one run on one branch."""
 
     def __init__(
-        self, settings: Settings, repo: Repo, run_id: str, priority: Priority, status: Status
+        self,
+        settings: Settings,
+        repo: Repo,
+        run_id: str,
+        priority: Priority,
+        status: Status,
+        fixer: ModelFixer | None,
     ) -> None:
         self.settings = settings
         self.repo = repo
@@ -77,8 +96,13 @@ class _Run:
         self.needs_model: list[str] = []
         self.current: dict[str, list[Finding]] = {}
         self.dependencies: set[str] = set()
+        self.fixer = fixer
+        self.model_outcomes: list[ModelOutcome] = []
+        self.cost = 0.0
 
     def execute(self) -> RunReport:
+        if self.fixer is None:
+            self.notes.append(NO_MODEL_NOTE)
         if self.repo.has_uncommitted_changes():
             self.notes.append("uncommitted changes are not part of the base; harden used HEAD")
         if self.priority is not Priority.SECURITY:
@@ -115,8 +139,8 @@ class _Run:
             ignore=self.settings.ignore,
             workdir=self.repo.harden_dir / "runs" / self.run_id,
         )
-        for group in group_findings(ranked):
-            self._fix_group(group, wt, ctx)
+        leftovers = [left for g in group_findings(ranked) if (left := self._fix_group(g, wt, ctx))]
+        self._model_phase(leftovers, wt, ctx)
         branch = wt.branch if self.commits else None
         return self._report(branch, result, plan, baseline)
 
@@ -141,27 +165,79 @@ class _Run:
             )
         return baseline
 
-    def _fix_group(self, group: list[Finding], wt: Worktree, ctx: FunnelContext) -> None:
-        path = group[0].path
-        # Earlier commits may have moved these findings: use where they are now.
-        live = {f.id: f for f in self.current.get(path, [])}
+    def _live(self, group: Sequence[Finding]) -> list[Finding]:
+        """The group's findings where they are now; those gone were fixed by a commit."""
+        live = {f.id: f for f in self.current.get(group[0].path, [])}
         self.fixed.update(f.id for f in group if f.id not in live)
-        now = [live[f.id] for f in group if f.id in live]
+        return [live[f.id] for f in group if f.id in live]
+
+    def _fix_group(self, group: list[Finding], wt: Worktree, ctx: FunnelContext) -> list[Finding]:
+        """Fix what the codemods can; return the findings left for a model."""
+        now = self._live(group)
         fixable = [f for f in now if has_codemod(f)]
-        self.needs_model += [f.id for f in now if not has_codemod(f)]
+        left = [f for f in now if not has_codemod(f)]
         if not fixable:
-            return
+            return left
         with finding_context(fixable[0].id):
-            self.status(f"fixing {len(fixable)} finding(s) in {path} ({group[0].symbol})")
-            patch = fix_with_codemods(wt.path, path, fixable)
+            self.status(f"fixing {len(fixable)} finding(s) in {now[0].path} ({now[0].symbol})")
+            patch = fix_with_codemods(wt.path, now[0].path, fixable)
             if patch is None:
                 log.info("no codemod could fix this case safely")
-                self.needs_model += [f.id for f in fixable]
-                return
-            self.needs_model += [f.id for f in fixable if f.id not in patch.finding_ids]
+                return left + fixable
             self._validate_and_commit(patch, wt, ctx)
+            return left + [f for f in fixable if f.id not in patch.finding_ids]
 
-    def _validate_and_commit(self, patch: Patch, wt: Worktree, ctx: FunnelContext) -> None:
+    def _model_phase(self, groups: list[list[Finding]], wt: Worktree, ctx: FunnelContext) -> None:
+        groups = [g for g in map(self._live, groups) if g]
+        if self.fixer is None or not groups:
+            self.needs_model += [f.id for g in groups for f in g]
+            return
+        self.status(f"asking {self.fixer.model} about {len(groups)} group(s) of findings")
+        for proposal in propose_all(self.fixer, wt.path, groups, self.settings.jobs):
+            with finding_context(proposal.findings[0].id):
+                self._settle(proposal, wt, ctx)
+
+    def _settle(self, proposal: Proposal, wt: Worktree, ctx: FunnelContext) -> None:
+        """Validate a proposal; on failure ask once more with the failure, then give up."""
+        feedback = self._try(proposal, wt, ctx)
+        if feedback is None or self.fixer is None:
+            return
+        group = self._live(proposal.findings)
+        if group:
+            retry = self.fixer.propose(wt.path, group, feedback=feedback, attempt=1)
+            feedback = self._try(retry, wt, ctx)
+        if feedback is not None:
+            self._outcome(proposal.findings, "failed", feedback)
+
+    def _try(self, proposal: Proposal, wt: Worktree, ctx: FunnelContext) -> str | None:
+        """None when the proposal is settled (committed, abstained, unrecoverable), else why."""
+        self.cost += proposal.cost_usd or 0.0
+        if proposal.abstention:
+            self._outcome(proposal.findings, "abstained", proposal.abstention)
+            return None
+        if proposal.error:
+            if not proposal.retryable:
+                kind = "budget" if proposal.over_budget else "failed"
+                self._outcome(proposal.findings, kind, proposal.error)
+                return None
+            return proposal.error
+        try:
+            patch = proposal.to_patch(wt.path)
+        except ApplyError as exc:
+            return f"Your edits did not apply: {exc}"
+        verdict = self._validate_and_commit(patch, wt, ctx)
+        failed = verdict.failed_stage
+        if failed is None:
+            return None
+        return f"Your patch was rejected at the {failed.stage} stage:\n{failed.detail}"
+
+    def _outcome(self, findings: Sequence[Finding], kind: str, reason: str) -> None:
+        ids = tuple(f.id for f in findings)
+        self.model_outcomes.append(ModelOutcome(finding_ids=ids, kind=kind, reason=reason))
+        if kind != "abstained":
+            self.needs_model += list(ids)
+
+    def _validate_and_commit(self, patch: Patch, wt: Worktree, ctx: FunnelContext) -> Verdict:
         path = patch.edits[0].path
         findings = self.current.get(path, [])
         verdict = validate(patch, _with_findings(ctx, findings, self.dependencies))
@@ -170,13 +246,14 @@ class _Run:
             failed = verdict.failed_stage
             log.warning("rejected %s at %s", patch.title, failed.stage if failed else "?")
             wt.reset()
-            return
+            return verdict
         sha = wt.commit([e.path for e in patch.edits], commit_message(verdict, findings))
         self.commits.append(CommitRecord(sha=sha, title=patch.title, finding_ids=patch.finding_ids))
         self.fixed.update(patch.finding_ids)
         self.dependencies.update(patch.dependencies)
         self.current[path] = list(scan(wt.path, [path], ignore=self.settings.ignore).findings)
         log.info("committed %s: %s", sha[:10], patch.title)
+        return verdict
 
     def _report(
         self,
@@ -201,6 +278,9 @@ class _Run:
             commits=tuple(self.commits),
             fixed_ids=tuple(sorted(self.fixed)),
             needs_model_ids=tuple(dict.fromkeys(self.needs_model)),
+            model=self.fixer.model if self.fixer else None,
+            model_outcomes=tuple(self.model_outcomes),
+            cost_usd=round(self.cost, 6),
             notes=tuple(self.notes),
         )
 

@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from agent.models import CommitRecord, Finding, RunReport, Severity, Stage, StageStatus, Verdict
+from agent.report_model import model_section, print_model_summary
 from agent.sarif import FindingStatus, build_sarif, finding_statuses
 
 __all__ = ["SeverityCounts", "print_summary", "render_markdown", "write_reports"]
@@ -97,7 +98,17 @@ def rejected_by_stage(report: RunReport) -> Counter[Stage]:
 
 def render_markdown(report: RunReport) -> str:
     """report.md: a pull-request body for the run's branch."""
-    parts = (_title, _summary, _fixes, _rejected, _needs_model, _not_attempted, _tests, _notes)
+    parts = (
+        _title,
+        _summary,
+        _fixes,
+        _rejected,
+        model_section,
+        _needs_model,
+        _not_attempted,
+        _tests,
+        _notes,
+    )
     return "\n\n".join(text for part in parts if (text := part(report))) + "\n"
 
 
@@ -227,7 +238,11 @@ def fenced(text: str) -> str:
 
 
 def _needs_model(report: RunReport) -> str:
-    intro = "No codemod fixes these; configure a model to let harden try them."
+    intro = (
+        "No codemod fixes these; configure a model to let harden try them."
+        if report.model is None
+        else "No codemod fixes these, and the model's attempts did not produce a fix."
+    )
     return _remaining(report, FindingStatus.NEEDS_MODEL, "Needs a model", intro)
 
 
@@ -276,6 +291,7 @@ def print_summary(report: RunReport, console: Console) -> None:
     console.print(table)
     for stage, count in rejected_by_stage(report).items():
         console.print(f"rejected at {stage.value}: {count} patch(es)")
+    print_model_summary(report, console)
     if report.branch is None:
         console.print("no fix was accepted; no branch was created")
     else:
