@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 
@@ -16,17 +14,14 @@ from rich.table import Table
 
 from agent.config import Settings, load_settings
 from agent.costs import cost_table
-from agent.errors import NoPythonFilesError, ToolError
-from agent.fix.codemods import codemods_for
+from agent.errors import ToolError
 from agent.ledger import Ledger
-from agent.models import Finding, Priority, RunReport
+from agent.models import Priority, RunReport
 from agent.pipeline import run
+from agent.plan import Plan, PlanRow, make_plan
 from agent.prompts import check_lock, list_prompts
-from agent.repo import git, open_repo
 from agent.report import print_summary
 from agent.resources import bundled_dir
-from agent.scan import scan
-from agent.selection import rank_findings, select_files
 
 __all__ = ["demo_action", "plan_action", "run_action"]
 
@@ -62,55 +57,49 @@ def _run_and_show(settings: Settings) -> RunReport:
 
 
 def plan_action(settings: Settings) -> int:
-    """``harden plan``: scan a snapshot of the base commit; write nothing anywhere."""
-    repo = open_repo(settings.repo)
-    with tempfile.TemporaryDirectory(prefix="harden-plan-") as tmp:
-        snapshot = Path(tmp)
-        _export(repo.root, repo.base_commit, snapshot)
-        files = select_files(repo.files_in_scope(), snapshot, settings.exclude)
-        if not files:
-            raise NoPythonFilesError(f"no Python files to scan in {repo.root}")
-        result = scan(snapshot, files, ignore=settings.ignore)
-    ranked = rank_findings(result.findings)[: settings.max_findings]
+    """``harden plan``: findings, fixers and the model's estimated cost; changes nothing."""
+    plan = make_plan(settings)
     if settings.json_output:
-        click.echo(_plan_json(ranked))
+        click.echo(plan.model_dump_json(indent=2))
     else:
-        _print_plan(ranked)
-    for skipped in result.skipped:
+        _print_plan(plan)
+    for skipped in plan.skipped:
         _err.print(f"warning: skipped {skipped.path}: {skipped.reason}")
     return 0
 
 
-def _export(root: Path, commit: str, dest: Path) -> None:
-    archive = dest / "base.tar"
-    git("archive", "--format=tar", "-o", str(archive), commit, cwd=root)
-    with tarfile.open(archive) as tar:
-        tar.extractall(dest, filter="data")
-    archive.unlink()
-
-
-def _fixer_of(finding: Finding) -> str:
-    specs = codemods_for(finding)
-    return specs[0].id if specs else "needs a model"
-
-
-def _plan_json(findings: list[Finding]) -> str:
-    rows = [{**f.model_dump(mode="json"), "fixer": _fixer_of(f)} for f in findings]
-    return json.dumps(rows, indent=2)
-
-
-def _print_plan(findings: list[Finding]) -> None:
-    table = Table(title=f"{len(findings)} findings")
-    for column in ("severity", "rule", "CWE", "location", "symbol", "fixer"):
+def _print_plan(plan: Plan) -> None:
+    table = Table(title=f"{len(plan.rows)} findings")
+    columns = ["severity", "rule", "CWE", "location", "symbol", "fixer"]
+    for column in columns + (["est. tokens", "est. $"] if plan.model else []):
         table.add_column(column, overflow="fold")
-    for f in findings:
-        cwe = f"CWE-{f.cwe}" if f.cwe else ""
-        table.add_row(f.severity, f.rule, cwe, f.location, f.symbol, _fixer_of(f))
+    for row in plan.rows:
+        f = row.finding
+        cells = [f.severity, f.rule, f"CWE-{f.cwe}" if f.cwe else "", f.location, f.symbol]
+        table.add_row(*cells, row.fixer, *(_estimate_cells(row) if plan.model else []))
     _out.print(table)
-    fixable = sum(1 for f in findings if codemods_for(f))
-    _out.print(
-        f"{fixable} can be fixed by a built-in codemod; "
-        f"{len(findings) - fixable} need a model. Nothing was changed."
+    _out.print(_plan_summary(plan))
+
+
+def _estimate_cells(row: PlanRow) -> list[str]:
+    if row.est_input_tokens is None:
+        return ["", ""]
+    usd = "unknown" if row.est_usd is None else f"{row.est_usd:.4f}"
+    return [f"{row.est_input_tokens}+{row.est_output_tokens}", usd]
+
+
+def _plan_summary(plan: Plan) -> str:
+    codemod = sum(1 for r in plan.rows if r.fixer.startswith("harden:"))
+    rest = len(plan.rows) - codemod
+    if plan.model is None:
+        return (
+            f"{codemod} can be fixed by a built-in codemod; {rest} need a model. "
+            "Nothing was changed."
+        )
+    total = "unknown" if plan.est_usd is None else f"${plan.est_usd:.4f}"
+    return (
+        f"{codemod} can be fixed by a built-in codemod; {rest} would go to {plan.model} "
+        f"(estimated {total}). No call was made; nothing was changed."
     )
 
 

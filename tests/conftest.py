@@ -36,11 +36,27 @@ def commit_all(repo: Path, message: str = "commit") -> None:
 def _isolated_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Tests never read or write the real home, git config or API keys."""
+    """Tests never read or write the real home, git config, API keys, ledger or cache."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "HARDEN_DEBUG", "HARDEN_TEST_COMMAND"):
+    for key in (
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "OPENAI_BASE_URL",
+        "ANTHROPIC_BASE_URL",
+        "HARDEN_DEBUG",
+        "HARDEN_TEST_COMMAND",
+        "HARDEN_MODEL",
+        "HARDEN_BASE_URL",
+        "HARDEN_BUDGET",
+        "HARDEN_JOBS",
+        "HARDEN_DATA_DIR",
+        "HARDEN_CACHE_DIR",
+        "XDG_DATA_HOME",
+        "XDG_CACHE_HOME",
+        "TIKTOKEN_CACHE_DIR",
+    ):
         monkeypatch.delenv(key, raising=False)
 
 

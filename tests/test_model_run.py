@@ -223,3 +223,82 @@ def test_budget_stops_new_calls_and_says_what_was_left(make_repo: GitRepo, tmp_p
     assert len(model_requests(llm)) == 2
     assert kinds == ["abstained", "abstained", "budget"]
     assert report["cost_usd"] == pytest.approx(6.0)
+
+
+def test_plan_estimates_the_model_cost_without_calling_it(repo: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "OPENAI_API_KEY": "sk-test-not-a-real-key"}
+    argv = [
+        sys.executable,
+        "-m",
+        "agent",
+        "plan",
+        "--json",
+        "--model",
+        "openai/gpt-4.1-mini",
+        str(repo),
+    ]
+    with FakeLLM() as llm:
+        env["OPENAI_BASE_URL"] = llm.url
+        done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+        assert llm.requests == []
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(done.stdout)
+    [row] = [r for r in plan["rows"] if r["finding"]["rule"] == "S301"]
+    assert row["fixer"] == "fix/security@v1 via openai/gpt-4.1-mini"
+    assert 300 < row["est_input_tokens"] < 3000
+    # gpt-4.1-mini's list price: $0.40/M input, $1.60/M output.
+    expected = row["est_input_tokens"] * 0.4e-6 + row["est_output_tokens"] * 1.6e-6
+    assert row["est_usd"] == pytest.approx(expected)
+
+
+def test_cost_lists_spend_per_run_model_and_prompt(repo: Path, tmp_path: Path) -> None:
+    with FakeLLM() as llm:
+        llm.script(Reply(GOOD_FIX, usage=WireUsage(1000, 400, 0, 100)))
+        report = harden(repo, llm, tmp_path)
+    env = {**os.environ, "HARDEN_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
+    done = subprocess.run(
+        [sys.executable, "-m", "agent", "cost"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    [line] = [ln for ln in done.stdout.splitlines() if report["run_id"] in ln]
+    assert "openai/gpt-4.1-mini" in line and "fix/security@v1" in line
+    assert f"{report['cost_usd']:.4f}" in line
+
+
+def test_prompts_lists_the_shipped_versions() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "agent", "prompts"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "fix/security@v1" in done.stdout and " ok " in done.stdout
+
+
+def test_budget_with_an_unknown_price_refuses_to_start(repo: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "HARDEN_DATA_DIR": str(tmp_path / "d"), "HARDEN_CACHE_DIR": str(tmp_path)}
+    argv = [
+        sys.executable,
+        "-m",
+        "agent",
+        "run",
+        "--model",
+        "ollama-like/unknown-model",
+        "--budget",
+        "1",
+        str(repo),
+    ]
+    with FakeLLM() as llm:
+        argv[-1:-1] = ["--base-url", llm.url]
+        argv[argv.index("ollama-like/unknown-model")] = "openai/some-unpriced-model"
+        done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+        assert llm.requests == []
+    assert done.returncode == 1
+    assert "price of openai/some-unpriced-model is unknown" in done.stderr
+    assert "--allow-unknown-cost" in done.stderr

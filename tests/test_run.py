@@ -110,8 +110,8 @@ def test_plan_lists_findings_and_changes_nothing(make_repo: GitRepo) -> None:
     before = user_state(repo)
     done = harden(repo, "plan", "--json")
     assert done.returncode == 0, done.stderr
-    rows = json.loads(done.stdout)
-    assert {(r["rule"], r["fixer"]) for r in rows} == {
+    rows = json.loads(done.stdout)["rows"]
+    assert {(r["finding"]["rule"], r["fixer"]) for r in rows} == {
         ("S506", "harden:yaml-safe-load"),
         ("S307", "harden:eval-literal"),
     }
@@ -122,5 +122,5 @@ def test_plan_lists_findings_and_changes_nothing(make_repo: GitRepo) -> None:
 
 def test_pointing_at_a_subdirectory_scans_only_that_subdirectory(make_repo: GitRepo) -> None:
     repo = make_repo({"svc/app.py": APP, "other/tool.py": "x = eval('1')\n"})
-    rows = json.loads(harden(repo / "svc", "plan", "--json").stdout)
-    assert {r["path"] for r in rows} == {"svc/app.py"}
+    rows = json.loads(harden(repo / "svc", "plan", "--json").stdout)["rows"]
+    assert {r["finding"]["path"] for r in rows} == {"svc/app.py"}

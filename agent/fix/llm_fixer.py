@@ -21,7 +21,7 @@ from agent.models import FileEdit, Finding, Patch
 from agent.prompts import PromptVersion
 from agent.redact import Redactor
 
-__all__ = ["ModelFixer", "Proposal"]
+__all__ = ["ModelFixer", "Proposal", "prompt_variables"]
 
 _RETRYABLE = frozenset({"unparsable", "schema-invalid"})
 
@@ -92,7 +92,9 @@ class ModelFixer:
     ) -> Proposal:
         redactor = Redactor()
         chunk = build_chunk(root, findings[0])
-        variables = _variables(findings, redactor.redact(chunk.text), redactor.redact(feedback))
+        variables = prompt_variables(
+            findings, redactor.redact(chunk.text), redactor.redact(feedback)
+        )
         result = self.client.complete(
             self.prompt.render(variables), ModelPatch, finding_id=findings[0].id, sample=attempt
         )
@@ -103,7 +105,7 @@ class ModelFixer:
         )
 
 
-def _variables(findings: Sequence[Finding], chunk: str, feedback: str) -> dict[str, str]:
+def prompt_variables(findings: Sequence[Finding], chunk: str, feedback: str) -> dict[str, str]:
     first = findings[0]
     return {
         "rule": ", ".join(dict.fromkeys(f.rule for f in findings)),

@@ -31,11 +31,14 @@ from agent.llm.budget import Budget, BudgetExceeded
 from agent.llm.cache import ResponseCache, cache_key
 from agent.llm.pricing import Pricing
 from agent.llm.retry import RetryPolicy, attempts_of
+from agent.llm.throttle import Throttle
 
 __all__ = ["CallResult", "LLMClient", "estimate_cost", "estimate_tokens"]
 
 M = TypeVar("M", bound=BaseModel)
 _log = logging.getLogger("harden.llm")
+
+_RATE_LIMITED = 429
 
 
 class CallResult(BaseModel, Generic[M]):
@@ -119,6 +122,7 @@ class LLMClient:
         self._ledger, self._cache, self._budget = ledger, cache, budget
         self._pricing, self._retry = pricing, retry
         self._unpriced: set[str] = set()
+        self.throttle = Throttle()
         self._lock = threading.Lock()
 
     def complete(
@@ -198,12 +202,15 @@ class LLMClient:
 
     def _send(self, call: _Call[M], max_tokens: int, meter: _Meter) -> ProviderReply:
         """One request; a failed one still adds what it was billed to ``meter``."""
+        self.throttle.wait()
         try:
             return self.provider.complete(
                 call.prompt.messages, call.schema, call.prompt.temperature, max_tokens
             )
         except ProviderError as exc:
             meter.usage += exc.usage
+            if exc.status == _RATE_LIMITED:
+                self.throttle.pause(exc.retry_after)
             raise
 
     @staticmethod
@@ -254,8 +261,8 @@ class LLMClient:
             CallRecord(
                 run_id=self.run_id,
                 finding_id=call.finding_id,
-                provider=self.provider.name,
-                model=self.provider.model,
+                provider=self.model_spec.partition("/")[0],
+                model=self.model_spec.partition("/")[2],
                 prompt=str(call.prompt.ref),
                 prompt_hash=call.prompt.ref.content_hash,
                 input_tokens=usage.input_tokens,

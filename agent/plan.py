@@ -1,0 +1,101 @@
+"""``harden plan``: what a run would do with each finding, and what the model part would
+cost, estimated from the rendered prompt's tokens. No call is made, nothing is written."""
+
+from __future__ import annotations
+
+import os
+import tarfile
+import tempfile
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from agent.chunk import build_chunk
+from agent.config import Settings
+from agent.errors import NoPythonFilesError
+from agent.fix.codemods import codemods_for
+from agent.fix.llm_fixer import prompt_variables
+from agent.llm.client import estimate_cost
+from agent.llm.pricing import Pricing
+from agent.model_setup import choose_model
+from agent.models import Finding, SkippedFile
+from agent.prompts import PromptVersion, load_prompt
+from agent.redact import Redactor
+from agent.repo import git, open_repo
+from agent.scan import scan
+from agent.selection import rank_findings, select_files
+from agent.tokens import count_tokens
+
+__all__ = ["OUTPUT_TOKENS_ESTIMATE", "Plan", "PlanRow", "make_plan"]
+
+OUTPUT_TOKENS_ESTIMATE = 800  # a typical search/replace patch with its rationale
+
+
+class PlanRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    finding: Finding
+    fixer: str
+    est_input_tokens: int | None = None
+    est_output_tokens: int | None = None
+    est_usd: float | None = None
+
+
+class Plan(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    model: str | None
+    rows: tuple[PlanRow, ...]
+    skipped: tuple[SkippedFile, ...]
+
+    @property
+    def est_usd(self) -> float | None:
+        costs = [r.est_usd for r in self.rows if r.est_input_tokens is not None]
+        return None if any(c is None for c in costs) else sum(c or 0.0 for c in costs)
+
+
+def make_plan(settings: Settings) -> Plan:
+    repo = open_repo(settings.repo)
+    model = choose_model(settings, os.environ)
+    prompt = load_prompt(settings.prompt) if model else None
+    with tempfile.TemporaryDirectory(prefix="harden-plan-") as tmp:
+        snapshot = Path(tmp)
+        _export(repo.root, repo.base_commit, snapshot)
+        files = select_files(repo.files_in_scope(), snapshot, settings.exclude)
+        if not files:
+            raise NoPythonFilesError(f"no Python files to scan in {repo.root}")
+        result = scan(snapshot, files, ignore=settings.ignore)
+        ranked = rank_findings(result.findings)[: settings.max_findings]
+        pricing = Pricing.load(settings.pricing)
+        rows = [_row(f, snapshot, model, prompt, pricing) for f in ranked]
+    return Plan(model=model, rows=tuple(rows), skipped=result.skipped)
+
+
+def _row(
+    finding: Finding, root: Path, model: str | None, prompt: PromptVersion | None, pricing: Pricing
+) -> PlanRow:
+    specs = codemods_for(finding)
+    if specs:
+        return PlanRow(finding=finding, fixer=specs[0].id)
+    if model is None or prompt is None:
+        return PlanRow(finding=finding, fixer="needs a model")
+    redactor = Redactor()
+    chunk = build_chunk(root, finding)
+    rendered = prompt.render(prompt_variables([finding], redactor.redact(chunk.text), ""))
+    tokens = count_tokens(rendered.messages.system) + count_tokens(rendered.messages.user)
+    usd = estimate_cost(model, tokens, OUTPUT_TOKENS_ESTIMATE, pricing)
+    return PlanRow(
+        finding=finding,
+        fixer=f"{prompt.ref} via {model}",
+        est_input_tokens=tokens,
+        est_output_tokens=OUTPUT_TOKENS_ESTIMATE,
+        est_usd=usd,
+    )
+
+
+def _export(root: Path, commit: str, dest: Path) -> None:
+    archive = dest / "base.tar"
+    git("archive", "--format=tar", "-o", str(archive), commit, cwd=root)
+    with tarfile.open(archive) as tar:
+        tar.extractall(dest, filter="data")
+    archive.unlink()
