@@ -90,6 +90,7 @@ def cli() -> None:
     help="Run a --budget run even when the model's price is unknown.",
 )
 @click.option("--jobs", type=click.IntRange(1, 32), help="Model calls in flight (default 4).")
+@click.option("--resume", metavar="RUN_ID", help="Continue an interrupted run on its branch.")
 def run(path: Path, **flags: Any) -> None:
     """Scan PATH, fix what can be fixed, validate, commit to harden/<priority>/<run-id>."""
     from agent import actions

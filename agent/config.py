@@ -71,6 +71,7 @@ class Settings(BaseModel):
     jobs: int = Field(default=4, ge=1, le=32)
     prompt: str = "fix/security"
     pricing: dict[str, dict[str, float]] = Field(default_factory=dict)
+    resume: str | None = None  # run id of an interrupted run to continue
     json_output: bool = False
     verbose: int = 0
     log_format: str = "text"

@@ -20,6 +20,7 @@ from agent.errors import ConfigError, NoPythonFilesError
 from agent.fix.apply import ApplyError
 from agent.fix.codemod_fixer import fix_with_codemods, has_codemod
 from agent.fix.llm_fixer import ModelFixer, Proposal
+from agent.journal import Commit, End, Journal, Start
 from agent.log import finding_context, get_logger, log_to_file, run_context
 from agent.model_phase import propose_all
 from agent.model_setup import NO_MODEL_NOTE, build_model_fixer
@@ -39,7 +40,7 @@ from agent.scan import ScanResult, scan
 from agent.selection import group_findings, rank_findings, select_files
 from agent.testplan import TestPlan, plan_tests, resolve_python
 from agent.validate import FunnelContext, validate
-from agent.worktree import Worktree, remove_stale_worktrees
+from agent.worktree import Worktree, harden_commits, remove_stale_worktrees
 
 __all__ = ["Status", "new_run_id", "run"]
 
@@ -53,21 +54,44 @@ def new_run_id() -> str:
 
 def run(settings: Settings, status: Status) -> RunReport:
     repo = open_repo(settings.repo)
-    priority = settings.priority or Priority.SECURITY
-    run_id = new_run_id()
-    with run_context(run_id), repo.lock():
+    with repo.lock():
         remove_stale_worktrees(repo)
-        run_dir = repo.ensure_harden_dir() / "runs" / run_id
-        run_dir.mkdir(parents=True)
-        try:
-            with log_to_file(run_dir / "harden.log"):
-                fixer = build_model_fixer(settings, run_id)
-                report = _Run(settings, repo, run_id, priority, status, fixer).execute()
-        finally:
-            for layered in run_dir.glob("venv-*"):  # throw-away dependency envs
-                shutil.rmtree(layered, ignore_errors=True)
-        write_reports(report, run_dir)
+        start = _resume_point(repo, settings.resume) if settings.resume else None
+        if start is not None:
+            repo = Repo(repo.root, start.base_commit, repo.subdir)
+        run_id = start.run_id if start else new_run_id()
+        with run_context(run_id):
+            return _run_in_dir(settings, repo, run_id, start, status)
+
+
+def _run_in_dir(
+    settings: Settings, repo: Repo, run_id: str, start: Start | None, status: Status
+) -> RunReport:
+    run_dir = repo.ensure_harden_dir() / "runs" / run_id
+    run_dir.mkdir(parents=True, exist_ok=start is not None)
+    priority = Priority(start.priority) if start else (settings.priority or Priority.SECURITY)
+    try:
+        with log_to_file(run_dir / "harden.log"):
+            fixer = build_model_fixer(settings, run_id)
+            journal = Journal(run_dir / "journal.jsonl")
+            state = _Run(settings, repo, run_id, priority, status, fixer, journal)
+            report = state.execute(resumed=start is not None)
+    finally:
+        for layered in run_dir.glob("venv-*"):  # throw-away dependency envs
+            shutil.rmtree(layered, ignore_errors=True)
+    write_reports(report, run_dir)
     return report
+
+
+def _resume_point(repo: Repo, run_id: str) -> Start:
+    """Where an interrupted run stopped: its journal's start, if it can be resumed."""
+    journal = Journal(repo.harden_dir / "runs" / run_id / "journal.jsonl")
+    start = journal.start()
+    if journal.ended():
+        raise ConfigError(f"run {run_id} already finished; there is nothing to resume")
+    if not repo.branch_exists(start.branch):
+        raise ConfigError(f"the branch {start.branch} of run {run_id} is gone; start a new run")
+    return start
 
 
 class _Run:
@@ -81,6 +105,7 @@ class _Run:
         priority: Priority,
         status: Status,
         fixer: ModelFixer | None,
+        journal: Journal,
     ) -> None:
         self.settings = settings
         self.repo = repo
@@ -97,10 +122,11 @@ class _Run:
         self.current: dict[str, list[Finding]] = {}
         self.dependencies: set[str] = set()
         self.fixer = fixer
+        self.journal = journal
         self.model_outcomes: list[ModelOutcome] = []
         self.cost = 0.0
 
-    def execute(self) -> RunReport:
+    def execute(self, resumed: bool) -> RunReport:
         if self.fixer is None:
             self.notes.append(NO_MODEL_NOTE)
         if self.repo.has_uncommitted_changes():
@@ -110,12 +136,37 @@ class _Run:
             return self._report(None, ScanResult((), ()), None, None)
         python = resolve_python(self.settings.python)  # bad settings fail before any work
         plan = plan_tests(self.settings.test_command, python, self.repo.tracked_files())
-        worktree = Worktree.create(self.repo, f"harden/{self.priority}/{self.run_id}")
+        worktree = self._open_worktree(resumed)
         try:
-            return self._in_worktree(worktree, python, plan)
+            report = self._in_worktree(worktree, python, plan)
+            self.journal.append(End())
+            return report
         finally:
             kept = worktree.commit_count() > 0
             worktree.remove(keep_branch=kept)
+
+    def _open_worktree(self, resumed: bool) -> Worktree:
+        branch = f"harden/{self.priority}/{self.run_id}"
+        if not resumed:
+            worktree = Worktree.create(self.repo, branch)
+            start = Start(
+                run_id=self.run_id,
+                base_commit=self.repo.base_commit,
+                branch=branch,
+                priority=self.priority.value,
+            )
+            self.journal.append(start)
+            return worktree
+        branch = self.journal.start().branch
+        # The branch, not the journal, is the truth: a kill between a commit and its
+        # journal line must not lose the commit.
+        for done in harden_commits(self.repo, branch):
+            self.commits.append(done)
+            self.fixed.update(done.finding_ids)
+        self.notes.append(
+            f"resumed run {self.run_id}: {len(self.commits)} fix(es) were already committed"
+        )
+        return Worktree.attach(self.repo, branch)
 
     def _in_worktree(self, wt: Worktree, python: str, plan: TestPlan) -> RunReport:
         files = select_files(self.repo.files_in_scope(), wt.path, self.settings.exclude)
@@ -249,6 +300,7 @@ class _Run:
             return verdict
         sha = wt.commit([e.path for e in patch.edits], commit_message(verdict, findings))
         self.commits.append(CommitRecord(sha=sha, title=patch.title, finding_ids=patch.finding_ids))
+        self.journal.append(Commit(sha=sha, title=patch.title, finding_ids=patch.finding_ids))
         self.fixed.update(patch.finding_ids)
         self.dependencies.update(patch.dependencies)
         self.current[path] = list(scan(wt.path, [path], ignore=self.settings.ignore).findings)

@@ -11,9 +11,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from agent.models import CommitRecord
 from agent.repo import Repo, git
 
-__all__ = ["WORKTREE_PREFIX", "Worktree", "remove_stale_worktrees"]
+__all__ = ["WORKTREE_PREFIX", "Worktree", "harden_commits", "remove_stale_worktrees"]
 
 WORKTREE_PREFIX = "harden-wt-"
 
@@ -28,6 +29,13 @@ class Worktree:
     def create(cls, repo: Repo, branch: str) -> Worktree:
         path = Path(tempfile.mkdtemp(prefix=WORKTREE_PREFIX))
         git("worktree", "add", "--quiet", "-b", branch, str(path), repo.base_commit, cwd=repo.root)
+        return cls(repo, path, branch)
+
+    @classmethod
+    def attach(cls, repo: Repo, branch: str) -> Worktree:
+        """Check out an existing run branch (to resume it) in a new worktree."""
+        path = Path(tempfile.mkdtemp(prefix=WORKTREE_PREFIX))
+        git("worktree", "add", "--quiet", str(path), branch, cwd=repo.root)
         return cls(repo, path, branch)
 
     def reset(self) -> None:
@@ -87,3 +95,16 @@ def remove_stale_worktrees(repo: Repo) -> list[Path]:
         shutil.rmtree(path, ignore_errors=True)
     git("worktree", "prune", cwd=repo.root, check=False)
     return stale
+
+
+def harden_commits(repo: Repo, branch: str) -> list[CommitRecord]:
+    """The fixes on ``branch`` since the base, oldest first, read from their trailers."""
+    fmt = "%H%x1f%s%x1f%(trailers:key=Harden-Finding,valueonly,separator=%x2c)%x1e"
+    span = f"{repo.base_commit}..{branch}"
+    out = git("log", "--reverse", f"--format={fmt}", span, cwd=repo.root)
+    records = []
+    for entry in filter(None, (e.strip() for e in out.split("\x1e"))):
+        sha, title, ids = entry.split("\x1f")
+        found = tuple(i.strip() for i in ids.split(",") if i.strip())
+        records.append(CommitRecord(sha=sha, title=title, finding_ids=found))
+    return records
