@@ -152,3 +152,60 @@ def test_sigkill_at_any_point_leaves_the_checkout_byte_identical(
     assert worktrees(repo) == [str(repo)]
     assert user_state(repo) == before
     assert os.path.isdir(repo / ".harden")
+
+
+def test_resume_does_not_pay_again_for_model_calls_made_before_the_kill(
+    make_repo: GitRepo, tmp_path: Path
+) -> None:
+    from tests.fakellm import Delay, FakeLLM, Reply
+    from tests.test_model_run import ABSTAIN
+
+    modules = {
+        f"m{i}.py": f"import pickle\n\n\ndef f{i}(b):\n    return pickle.loads(b)\n"
+        for i in range(2)
+    }
+    repo = make_repo(modules)
+    env = {
+        **os.environ,
+        "OPENAI_API_KEY": "sk-test-not-a-real-key",
+        "HARDEN_DATA_DIR": str(tmp_path / "data"),
+        "HARDEN_CACHE_DIR": str(tmp_path / "c"),
+    }
+
+    def run(llm: FakeLLM, *extra: str) -> subprocess.Popen[str]:
+        argv = [
+            sys.executable,
+            "-m",
+            "agent",
+            "run",
+            "--json",
+            "--jobs",
+            "1",
+            "--model",
+            "openai/gpt-4.1-mini",
+            "--base-url",
+            llm.url,
+            *extra,
+            str(repo),
+        ]
+        return subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+
+    with FakeLLM() as llm:
+        llm.script(Reply(ABSTAIN), Delay(60), Reply(ABSTAIN))
+        proc = run(llm)
+        deadline = time.monotonic() + 60
+        while len(llm.requests) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)  # the second call is in flight
+        proc.communicate()
+        run_id = str(journal_lines(repo)[0]["run_id"])
+    with FakeLLM() as llm:
+        llm.script(Reply(ABSTAIN))
+        resumed = run(llm, "--resume", run_id)
+        out, err = resumed.communicate(timeout=300)
+        assert resumed.returncode == 0, err
+        assert len(llm.requests) == 1  # the first call's answer came from the cache
+    report = json.loads(out)
+    assert [o["kind"] for o in report["model_outcomes"]] == ["abstained", "abstained"]
