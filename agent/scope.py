@@ -1,9 +1,17 @@
 """The patch scope policy, checked before a patch is written anywhere.
 
-A patch may change the file(s) of the findings it claims, add dependency lines to
-requirements/pyproject when its fixer declares a dependency, add entries to
-.env.example, and add new test files under tests/. It may not edit existing tests, CI,
-lint or type-check configuration, or reach outside the repository.
+A patch may change the file(s) of the findings it claims, add new files under tests/,
+add declared dependencies to requirements*/pyproject.toml ``project.dependencies``, and
+add entries to .env.example. Everything else is refused with a reason naming the file:
+
+- paths: absolute, ``..``, backslashes, through a symlink, into .git (agent.scope_paths);
+- protected files: CI, lint/type/test configuration (conftest.py included), and the
+  ``[tool.*]`` tables of pyproject.toml;
+- content: binary, oversized, grown tenfold, deleted, new scripts (agent.scope_content);
+- weakening an edited file: assertions removed or made true, new skips, xfails or
+  suppression comments (agent.scope_content);
+- placement: existing tests, new files outside tests/, unrelated files, and dependency
+  files changed beyond added declared dependencies (agent.scope_deps).
 """
 
 from __future__ import annotations
@@ -11,67 +19,111 @@ from __future__ import annotations
 from collections.abc import Collection
 from pathlib import Path, PurePosixPath
 
-from agent.models import Patch
+from agent.models import FileEdit, Patch
+from agent.scope_content import content_refusal, size_of, under_tests, weakening_refusal
+from agent.scope_deps import (
+    env_example_refusal,
+    is_requirements_file,
+    pyproject_refusal,
+    requirements_refusal,
+)
+from agent.scope_paths import path_refusal
 from agent.testplan import is_test_file
 
-__all__ = ["scope_violations"]
+__all__ = ["MAX_PATCH_BYTES", "scope_violations"]
 
-DEPENDENCY_FILES = frozenset({"requirements.txt", "requirements.in", "pyproject.toml"})
-COMPANION_FILES = frozenset({".env.example"})
-_CI_PARTS = frozenset({".github", ".gitlab-ci.yml", ".ci", ".circleci", "tox.ini", "noxfile.py"})
+MAX_PATCH_BYTES = 1_000_000
+_CI_PARTS = frozenset(
+    {
+        ".github",
+        ".gitlab",
+        ".gitlab-ci.yml",
+        ".ci",
+        ".circleci",
+        ".buildkite",
+        ".travis.yml",
+        "Jenkinsfile",
+        "azure-pipelines.yml",
+        "bitbucket-pipelines.yml",
+        ".pre-commit-config.yaml",
+    }
+)
 _CONFIG_NAMES = frozenset(
     {
         "setup.cfg",
-        ".pre-commit-config.yaml",
+        "tox.ini",
+        "noxfile.py",
+        "pytest.ini",
         "mypy.ini",
+        ".mypy.ini",
+        ".flake8",
         "ruff.toml",
         ".ruff.toml",
-        ".flake8",
-        "pytest.ini",
         ".coveragerc",
+        ".pylintrc",
+        "pylintrc",
+        ".bandit",
+        "conftest.py",
+        ".hardenignore",
     }
 )
 
 
 def scope_violations(patch: Patch, root: Path, finding_paths: Collection[str]) -> list[str]:
     """Why each out-of-scope edit of ``patch`` is refused; empty when all are allowed."""
-    return [
+    refused = [
         f"{edit.path}: {reason}"
         for edit in patch.edits
-        for reason in [_refusal(edit.path, edit.before is None, patch, root, finding_paths)]
+        for reason in [_refusal(edit, patch, root, finding_paths)]
         if reason
     ]
+    return refused + _oversized(patch)
 
 
 def _refusal(
-    path: str, is_new: bool, patch: Patch, root: Path, finding_paths: Collection[str]
+    edit: FileEdit, patch: Patch, root: Path, finding_paths: Collection[str]
 ) -> str | None:
-    escape = _escapes(path, root)
-    if escape:
-        return escape
-    parts = PurePosixPath(path).parts
+    return (
+        path_refusal(edit.path, root)
+        or _protected(edit)
+        or content_refusal(edit)
+        or _placement(edit, patch, finding_paths)
+    )
+
+
+def _protected(edit: FileEdit) -> str | None:
+    parts = PurePosixPath(edit.path).parts
     if set(parts) & _CI_PARTS:
         return "CI configuration may not be changed"
-    if path in finding_paths:
-        return None
-    if is_test_file(path):
-        return None if is_new and parts[0] == "tests" else "existing tests may not be changed"
-    if path in DEPENDENCY_FILES and patch.dependencies:
-        return None
-    if path in COMPANION_FILES:
-        return None
-    if PurePosixPath(path).name in _CONFIG_NAMES:
+    if parts[-1] in _CONFIG_NAMES:
         return "lint, test or type-check configuration may not be changed"
+    return None
+
+
+def _placement(edit: FileEdit, patch: Patch, finding_paths: Collection[str]) -> str | None:
+    is_new = edit.before is None
+    if edit.path in finding_paths:
+        return weakening_refusal(edit)
+    if is_new and under_tests(edit.path):
+        return None
+    if is_test_file(edit.path):
+        return (
+            "new test files belong under tests/" if is_new else "existing tests may not be changed"
+        )
+    if PurePosixPath(edit.path).name == "pyproject.toml":
+        return pyproject_refusal(edit, patch.dependencies)
+    if is_requirements_file(edit.path):
+        return requirements_refusal(edit, patch.dependencies)
+    if PurePosixPath(edit.path).name == ".env.example":
+        return env_example_refusal(edit)
+    if is_new:
+        return "new files may only be added under tests/"
     return "outside the files of the findings this patch fixes"
 
 
-def _escapes(path: str, root: Path) -> str | None:
-    pure = PurePosixPath(path)
-    if pure.is_absolute() or "\\" in path:
-        return "absolute or non-POSIX path"
-    if ".." in pure.parts:
-        return "path leaves the repository"
-    resolved = (root / path).resolve()
-    if not resolved.is_relative_to(root.resolve()):
-        return "path resolves outside the repository (symlink)"
-    return None
+def _oversized(patch: Patch) -> list[str]:
+    total = sum(size_of(edit.after) for edit in patch.edits)
+    if total <= MAX_PATCH_BYTES:
+        return []
+    paths = ", ".join(edit.path for edit in patch.edits)
+    return [f"{paths}: {total:,} bytes in all; a patch may write at most 1 MB"]

@@ -1,0 +1,157 @@
+"""What a patch may write: text of sane size, no scripts, and no silenced detector.
+
+``content_refusal`` applies to every edit: binary or non-UTF-8 text, an oversized file,
+a file grown more than tenfold, a deleted (emptied) file, a new executable or shebang
+script. ``weakening_refusal`` applies to edited Python files other than new tests: it
+refuses an assertion removed or made trivially true, and a skip, xfail or suppression
+comment (noqa, nosec, type: ignore, pragma: no cover) that was not there before. A fix
+must make the detector and the tests agree, not silence them.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from agent.models import FileEdit
+from agent.testplan import is_test_file
+
+__all__ = ["MAX_FILE_BYTES", "content_refusal", "size_of", "under_tests", "weakening_refusal"]
+
+MAX_FILE_BYTES = 200_000
+_GROWTH = 10
+_GROWTH_FLOOR_BYTES = 1024  # tiny files may grow past 10x: an empty __init__.py gains code
+_EXECUTABLE_SUFFIXES = frozenset({".sh", ".bash", ".exe", ".so", ".dll", ".bat", ".cmd", ".ps1"})
+_SILENCERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (label, re.compile(pattern, re.IGNORECASE))
+    for label, pattern in (
+        ("a pytest skip marker", r"pytest\.mark\.skip(?:if)?\b"),
+        ("an xfail", r"\bxfail\b"),
+        ("pytest.skip()", r"\bpytest\.skip\s*\("),
+        ("a unittest skip", r"\bunittest\.skip|\bskipTest\s*\(|\bskipUnless\b"),
+        ("a '# noqa' suppression", r"#\s*noqa\b"),
+        ("a '# nosec' suppression", r"#\s*nosec\b"),
+        ("a '# type: ignore' suppression", r"#\s*type:\s*ignore\b"),
+        ("a '# pragma: no cover'", r"#\s*pragma:\s*no\s*cover\b"),
+        ("a '# pyright: ignore' suppression", r"#\s*pyright:\s*ignore\b"),
+        ("a '# pylint: disable' suppression", r"#\s*pylint:\s*disable\b"),
+    )
+)
+
+
+def under_tests(path: str) -> bool:
+    return PurePosixPath(path).parts[0] == "tests"
+
+
+def size_of(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def content_refusal(edit: FileEdit) -> str | None:
+    """Why ``edit``'s new content is refused whatever the file, or None."""
+    return _text(edit.after) or _size(edit) or _deletion(edit) or _executable(edit)
+
+
+def _text(after: str) -> str | None:
+    if "\x00" in after:
+        return "binary content (NUL bytes) is refused"
+    try:
+        after.encode("utf-8")
+    except UnicodeEncodeError:
+        return "content is not valid UTF-8"
+    return None
+
+
+def _size(edit: FileEdit) -> str | None:
+    after = size_of(edit.after)
+    if after > MAX_FILE_BYTES:
+        return f"content of {after:,} bytes is over the {MAX_FILE_BYTES // 1000} KB limit per file"
+    before = size_of(edit.before or "")
+    if edit.before is not None and after > _GROWTH * max(before, _GROWTH_FLOOR_BYTES):
+        return f"the edit grows the file more than {_GROWTH}x ({before:,} -> {after:,} bytes)"
+    return None
+
+
+def _deletion(edit: FileEdit) -> str | None:
+    if edit.before is not None and edit.before.strip() and not edit.after.strip():
+        return "deleting a file or all of its content is refused"
+    return None
+
+
+def _executable(edit: FileEdit) -> str | None:
+    if edit.before is not None:
+        return None
+    suffix = PurePosixPath(edit.path).suffix.lower()
+    if suffix in _EXECUTABLE_SUFFIXES:
+        return f"new executable or script files ({suffix}) are refused"
+    if edit.after.startswith("#!") and not under_tests(edit.path):
+        return "new shebang scripts outside tests/ are refused"
+    return None
+
+
+def weakening_refusal(edit: FileEdit) -> str | None:
+    """Why ``edit`` weakens the checks on an existing Python file, or None."""
+    if not edit.path.endswith(".py") or edit.before is None:
+        return None
+    return _assertions(edit.path, edit.before, edit.after) or _silencers(edit.before, edit.after)
+
+
+def _silencers(before: str, after: str) -> str | None:
+    for label, pattern in _SILENCERS:
+        if len(pattern.findall(after)) > len(pattern.findall(before)):
+            return f"adds {label}; a fix must not silence the detector or the tests"
+    return None
+
+
+@dataclass(frozen=True)
+class _Checks:
+    """How a file checks itself: assertions, trivially true ones, and raise statements."""
+
+    asserts: int
+    trivial: int
+    raises: int
+
+
+def _assertions(path: str, before: str, after: str) -> str | None:
+    try:
+        old, new = _parsed_checks(before), _parsed_checks(after)
+    except (SyntaxError, ValueError):  # compared line by line; the parses stage will refuse
+        old, new = _line_checks(before), _line_checks(after)
+    if new.trivial > old.trivial:
+        return "an assertion is made trivially true"
+    removed = old.asserts - new.asserts
+    replaced = not is_test_file(path) and new.raises - old.raises >= removed
+    if removed > 0 and not replaced:
+        return f"{removed} assertion(s) removed"
+    return None
+
+
+def _line_checks(text: str) -> _Checks:
+    lines = text.splitlines()
+    asserts = sum(1 for line in lines if re.match(r"\s*assert\b", line))
+    raises = sum(1 for line in lines if re.match(r"\s*raise\b", line))
+    return _Checks(asserts, 0, raises)
+
+
+def _parsed_checks(text: str) -> _Checks:
+    nodes = list(ast.walk(ast.parse(text)))
+    asserts = [n for n in nodes if isinstance(n, ast.Assert) or _is_assert_call(n)]
+    trivial = sum(1 for n in asserts if isinstance(n, ast.Assert) and _always_true(n.test))
+    raises = sum(1 for n in nodes if isinstance(n, ast.Raise))
+    return _Checks(len(asserts), trivial, raises)
+
+
+def _is_assert_call(node: ast.AST) -> bool:
+    """``self.assertEqual(...)``, ``mock.assert_called_once()`` and the like."""
+    func = node.func if isinstance(node, ast.Call) else None
+    return isinstance(func, ast.Attribute) and func.attr.lower().startswith("assert")
+
+
+def _always_true(test: ast.expr) -> bool:
+    if isinstance(test, ast.Constant):
+        return bool(test.value)
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
+        return any(_always_true(value) for value in test.values)
+    return False
