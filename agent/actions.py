@@ -21,6 +21,7 @@ from agent.pipeline import run
 from agent.plan import Plan, PlanRow, make_plan
 from agent.prompts import check_lock, list_prompts
 from agent.report import print_summary
+from agent.report_redact import redact_report
 from agent.resources import bundled_dir
 
 __all__ = ["demo_action", "plan_action", "run_action"]
@@ -47,7 +48,7 @@ def _run_and_show(settings: Settings) -> RunReport:
     with _err.status("starting") as spinner:
         report = run(settings, lambda text: spinner.update(text))
     if settings.json_output:
-        click.echo(report.model_dump_json(indent=2))
+        click.echo(redact_report(report).model_dump_json(indent=2))  # no secret on stdout
     else:
         print_summary(report, _out)
         _out.print(f"reports: {Path(report.repo) / '.harden' / 'runs' / report.run_id}")

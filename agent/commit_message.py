@@ -1,10 +1,16 @@
-"""The commit message of an accepted fix: what a reviewer needs, and machine trailers."""
+"""The commit message of an accepted fix: what a reviewer needs, and machine trailers.
+
+The message lands on the user's own branch, but it is still kept free of secrets: the
+secrets of the changed files, and any the detectors see, become ``<redacted>``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from agent.models import Finding, StageResult, StageStatus, Verdict
+from agent.redact import redact_fixed
+from agent.report_redact import known_secrets
 
 __all__ = ["commit_message"]
 
@@ -21,7 +27,7 @@ def commit_message(verdict: Verdict, findings: Sequence[Finding]) -> str:
     if verdict.tests_run:
         parts.append(f"Tests run: {verdict.tests_run}")
     parts.append(_trailers(verdict, claimed))
-    return "\n\n".join(parts) + "\n"
+    return redact_fixed("\n\n".join(parts), known_secrets([patch])) + "\n"
 
 
 def _finding_line(f: Finding) -> str:

@@ -2,7 +2,8 @@
 
 ``configure`` sends records to stderr (text or JSON lines) and, once a run directory
 exists, ``log_to_file`` adds a JSON-lines file there. ``finding_context`` scopes the
-finding id.
+finding id. Every record's message and traceback pass through ``redact_fixed`` before
+they are written, so no secret lands on stderr or in harden.log.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import logging
 from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
+
+from agent.redact import redact_fixed
 
 __all__ = ["configure", "finding_context", "get_logger", "log_to_file", "run_context"]
 
@@ -22,13 +26,28 @@ _ROOT = "harden"
 
 
 class _ContextFilter(logging.Filter):
+    """Adds the run and finding ids, and redacts the secrets in the message."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         record.run_id = _run_id.get()
         record.finding_id = _finding_id.get()
+        record.msg, record.args = redact_fixed(record.getMessage()), None
         return True
 
 
-class JsonFormatter(logging.Formatter):
+class TextFormatter(logging.Formatter):
+    """The stderr text format; tracebacks are redacted like messages."""
+
+    def formatException(self, ei: Any) -> str:  # logging's name
+        return redact_fixed(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:  # logging's name
+        return redact_fixed(super().formatStack(stack_info))
+
+
+class JsonFormatter(TextFormatter):
+    """One JSON object per record."""
+
     def format(self, record: logging.LogRecord) -> str:
         entry = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
@@ -58,7 +77,7 @@ def configure(verbosity: int, fmt: str) -> None:
     root.propagate = False
     handler = logging.StreamHandler()
     handler.setLevel([logging.WARNING, logging.INFO, logging.DEBUG][min(verbosity, 2)])
-    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(_TEXT))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter(_TEXT))
     handler.addFilter(_ContextFilter())
     root.addHandler(handler)
 

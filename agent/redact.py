@@ -2,8 +2,12 @@
 
 ``Redactor.redact`` swaps each secret VALUE for ``HARDEN_REDACTED_<n>`` (the same secret
 always gets the same placeholder within one Redactor); quotes, names and structure stay,
-so the code remains valid Python. ``Redactor.restore`` maps the placeholders in the
-model's edits back to the real values.
+so the code remains valid Python. A value once found is also replaced where it appears
+again without the context that gave it away (a password echoed in test output).
+``Redactor.restore`` maps the placeholders in the model's edits back to the real values.
+
+``redact_fixed`` is for what harden writes (reports, SARIF, logs, commit messages): every
+secret becomes the fixed ``<redacted>``, so nothing can be mapped back.
 
 Detected: provider credentials by their shape (AWS key ids, GitHub, OpenAI, Anthropic,
 Slack, Google, Stripe, JWTs, PEM private key blocks), the password of a connection URL,
@@ -19,11 +23,19 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-__all__ = ["PLACEHOLDER_PREFIX", "Redactor", "shannon_entropy"]
+__all__ = [
+    "PLACEHOLDER_PREFIX",
+    "REDACTED",
+    "Redactor",
+    "find_secrets",
+    "redact_fixed",
+    "shannon_entropy",
+]
 
 PLACEHOLDER_PREFIX = "HARDEN_REDACTED_"
+REDACTED = "<redacted>"
 _PLACEHOLDER = re.compile(rf"\b{PLACEHOLDER_PREFIX}([0-9]+)\b")
 
 # Credentials recognised by their shape alone; the group "secret" is what is replaced.
@@ -92,12 +104,12 @@ class Redactor:
         return len(self._by_secret)
 
     def redact(self, text: str) -> str:
-        """``text`` with every secret value replaced by its placeholder."""
+        """``text`` with every secret value, and every one found before, replaced."""
         out, last = [], 0
         for start, end in _spans(text):
             out += [text[last:start], self._placeholder(text[start:end])]
             last = end
-        return "".join([*out, text[last:]])
+        return _replace_known("".join([*out, text[last:]]), self._by_secret)
 
     def restore(self, text: str) -> str:
         """``text`` with this Redactor's placeholders replaced by the original secrets."""
@@ -109,6 +121,34 @@ class Redactor:
             self._by_secret[secret] = placeholder
             self._by_placeholder[placeholder] = secret
         return self._by_secret[secret]
+
+
+def find_secrets(text: str) -> list[str]:
+    """The distinct secret values in ``text``, in order of appearance."""
+    return list(dict.fromkeys(text[start:end] for start, end in _spans(text)))
+
+
+def redact_fixed(text: str, known: Iterable[str] = ()) -> str:
+    """``text`` with the secrets it shows, and the values in ``known``, replaced by REDACTED."""
+    text = _replace_known(text, dict.fromkeys(known, REDACTED))
+    out, last = [], 0
+    for start, end in _spans(text):
+        out += [text[last:start], REDACTED]
+        last = end
+    return "".join([*out, text[last:]])
+
+
+def _replace_known(text: str, replacements: dict[str, str]) -> str:
+    """Each known secret (longest first) replaced wherever it still appears verbatim."""
+    for secret in sorted(replacements, key=len, reverse=True):
+        if _replaceable(secret) and secret in text:
+            text = text.replace(secret, replacements[secret])
+    return text
+
+
+def _replaceable(secret: str) -> bool:
+    """Long enough, and not part of a placeholder (which replacing it would break)."""
+    return len(secret) >= MIN_SECRET_LENGTH and secret not in PLACEHOLDER_PREFIX + REDACTED
 
 
 def shannon_entropy(value: str) -> float:
@@ -133,9 +173,21 @@ def _candidates(text: str) -> Iterator[tuple[int, int]]:
             if not _PLACEHOLDER.fullmatch(match["secret"]) and match["secret"][0] not in "{$%*":
                 yield match.span("secret")
     for pattern in _ASSIGNED:
-        for match in pattern.finditer(text):
+        for match in _overlapping(pattern, text):
             if _is_assigned_secret(match["name"], match["secret"]):
                 yield match.span("secret")
+
+
+def _overlapping(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Every match, also those starting inside an earlier one.
+
+    ``host: str, password="..."`` first matches as an annotation of ``host``; the
+    assignment to ``password`` inside it must be seen too.
+    """
+    match = pattern.search(text)
+    while match is not None:
+        yield match
+        match = pattern.search(text, match.start() + 1)
 
 
 def _is_assigned_secret(name: str, value: str) -> bool:

@@ -1,7 +1,8 @@
 """What a run did, for people and for tools.
 
 ``write_reports`` puts report.json, report.md (a pull-request body) and findings.sarif
-(GitHub code scanning, see :mod:`agent.sarif`) in the run's directory; ``print_summary``
+(GitHub code scanning, see :mod:`agent.sarif`) in the run's directory, all three with
+every secret replaced by ``<redacted>`` (:mod:`agent.report_redact`); ``print_summary``
 prints the terminal table.
 """
 
@@ -20,6 +21,7 @@ from rich.table import Table
 
 from agent.models import CommitRecord, Finding, RunReport, Severity, Stage, StageStatus, Verdict
 from agent.report_model import model_section, print_model_summary
+from agent.report_redact import redact_report
 from agent.sarif import FindingStatus, build_sarif, finding_statuses
 
 __all__ = ["SeverityCounts", "print_summary", "render_markdown", "write_reports"]
@@ -48,6 +50,7 @@ class SeverityCounts:
 def write_reports(report: RunReport, run_dir: Path) -> list[Path]:
     """Write report.json, report.md and findings.sarif into ``run_dir``; return their paths."""
     run_dir.mkdir(parents=True, exist_ok=True)
+    report = redact_report(report)
     contents = {
         "report.json": report.model_dump_json(indent=2) + "\n",
         "report.md": render_markdown(report),

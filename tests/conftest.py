@@ -51,6 +51,7 @@ def _isolated_home(
         "HARDEN_BASE_URL",
         "HARDEN_BUDGET",
         "HARDEN_JOBS",
+        "HARDEN_MODEL_TIMEOUT",
         "HARDEN_DATA_DIR",
         "HARDEN_CACHE_DIR",
         "XDG_DATA_HOME",

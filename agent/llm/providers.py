@@ -49,13 +49,29 @@ def make_provider(
     env: Mapping[str, str],
     timeout_s: float | None = None,
 ) -> Provider:
-    """Build the provider named by ``spec`` (``provider/model``); import only its SDK."""
+    """Build the provider named by ``spec`` (``provider/model``); import only its SDK.
+
+    The timeout of one request: ``timeout_s``, else ``$HARDEN_MODEL_TIMEOUT``, else the
+    provider's default (longer for a server on this machine).
+    """
     name, model = split_spec(spec)
+    timeout_s = timeout_s or env_timeout(env)
     if name == "anthropic":
         return _anthropic(model, base_url, env, timeout_s or CLOUD_TIMEOUT_S)
     if name == "openai":
         return _openai(model, base_url, env, timeout_s)
     return _local(name, model, base_url, timeout_s or LOCAL_TIMEOUT_S)
+
+
+def env_timeout(env: Mapping[str, str]) -> float | None:
+    """Seconds from ``HARDEN_MODEL_TIMEOUT``; None when unset; ConfigError when not positive."""
+    raw = env.get("HARDEN_MODEL_TIMEOUT", "").strip()
+    if not raw:
+        return None
+    seconds = _number(raw)
+    if not seconds:
+        raise ConfigError(f"HARDEN_MODEL_TIMEOUT={raw!r} is not a positive number of seconds")
+    return seconds
 
 
 def split_spec(spec: str) -> tuple[str, str]:

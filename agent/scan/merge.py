@@ -1,4 +1,10 @@
-"""Merge what several detectors reported into Findings: one problem, one Finding."""
+"""Merge what several detectors reported into Findings: one problem, one Finding.
+
+A finding's ``source_line`` and ``message`` are what reports, logs, commit messages and
+prompts show of the code, so the secrets in them are replaced by ``<redacted>`` here, once
+(a detector's message can quote the value: "Possible hardcoded password: 'hunter2'"). The
+stable id is hashed from the raw line first, so redaction never changes an id.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from agent.models import Confidence, Finding, stable_finding_id
+from agent.redact import find_secrets, redact_fixed
 from agent.scan.raw import RawFinding
 from agent.scan.rules import default_cwe, default_severity, priority_of, rule_number
 from agent.scan.symbols import SymbolIndex
@@ -63,11 +70,23 @@ def _merge_group(items: list[RawFinding], source: SourceFile) -> Finding:
 
 
 def _assign_ids(findings: list[Finding]) -> list[Finding]:
+    """Ids from the raw source lines, then the secrets in each finding redacted."""
     seen: dict[tuple[str, str, str, str], int] = defaultdict(int)
     out = []
     for f in findings:
         key = (f.rule, f.path, f.symbol, " ".join(f.source_line.split()))
         fid = stable_finding_id(f.rule, f.path, f.symbol, f.source_line, seen[key])
         seen[key] += 1
-        out.append(f.model_copy(update={"id": fid}))
+        out.append(_redacted(f.model_copy(update={"id": fid})))
     return out
+
+
+def _redacted(finding: Finding) -> Finding:
+    """``source_line`` and ``message`` without secrets; the line's secrets out of both."""
+    secrets = find_secrets(finding.source_line)
+    return finding.model_copy(
+        update={
+            "source_line": redact_fixed(finding.source_line),
+            "message": redact_fixed(finding.message, secrets),
+        }
+    )
