@@ -1,12 +1,12 @@
 """Confinement of untrusted test runs: no network, resource limits, a pids cgroup.
 
 harden's side probes once per process what the OS permits (`network_isolation`,
-`pids_cgroup`), makes a cgroup per run (`run_cgroup`) and wraps the command (`confine`).
-The other side is this file run as a script (stdlib only, ``python -I -S``) by the child,
-before any test code: it joins the run's cgroup, enters a new network namespace and brings
-its loopback up, sets rlimits, then execs the command. A launcher rather than
-``preexec_fn``: harden has threads, and Python code between fork and exec can deadlock on
-a lock another thread held.
+`pids_cgroup`), makes a cgroup per run (`run_cgroup`, files handled by `agent.cgroup`) and
+wraps the command (`confine`). The other side is `agent._launch`, run as a script (stdlib
+only, ``python -I -S``) by the child before any test code: it joins the run's cgroup,
+enters a new network namespace and brings its loopback up, sets rlimits, then execs the
+command. A launcher rather than ``preexec_fn``: harden has threads, and Python code between
+fork and exec can deadlock on a lock another thread held.
 
 Fallbacks, each probed once per process:
 
@@ -17,25 +17,28 @@ Fallbacks, each probed once per process:
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import errno
-import fcntl
 import functools
 import json
 import math
 import os
 import resource
-import signal
-import socket
-import struct
 import subprocess
 import sys
-import time
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TypedDict
+from typing import Literal
+
+from agent import _launch
+from agent._launch import Setup as _Setup
+from agent.cgroup import (
+    MAX_TASKS,
+    cgroup_bases,
+    enable_pids,
+    kill_cgroup,
+    make_cgroup,
+    remove_cgroup,
+)
 
 __all__ = [
     "CPU_GRACE_S",
@@ -56,29 +59,12 @@ __all__ = [
 DATA_LIMIT_BYTES = 4 * 2**30  # RLIMIT_DATA: writable memory, so JVM/V8 reservations still fit
 FILE_SIZE_LIMIT_BYTES = 2**30
 OPEN_FILES = 4096
-MAX_TASKS = 512  # processes + threads of one run (pids.max, or added to RLIMIT_NPROC)
 CPU_GRACE_S = 30  # RLIMIT_CPU is the wall-clock timeout plus this
 
 PidsLimit = Literal["cgroup", "rlimit", "none"]
 NetMode = Literal["net", "usernet"]
 
-_CGROUP_ROOT = Path("/sys/fs/cgroup")
-_CLONE_NEWNET, _CLONE_NEWUSER = 0x40000000, 0x10000000
-_SIOCGIFFLAGS, _SIOCSIFFLAGS, _IFF_UP = 0x8913, 0x8914, 0x1
-_IFREQ = "16sH22x"
-_SETUP_FAILED, _EXEC_FAILED = 126, 127
 _PROBE_TIMEOUT_S = 20
-_RESET_SIGNALS = ("SIGPIPE", "SIGXFZ", "SIGXFSZ")  # what Python ignores; exec keeps SIG_IGN
-
-
-class _Setup(TypedDict):
-    """What the launcher does before exec; passed to it as JSON."""
-
-    exe: str
-    cgroup: str | None
-    net: str | None
-    limits: list[list[int]]
-    lc_ctype: str | None  # undo Python's locale coercion (PEP 538) in the child's env
 
 
 @dataclass(frozen=True)
@@ -128,7 +114,7 @@ def _net_probe() -> tuple[NetMode | None, str]:
 @functools.cache
 def _pids_probe() -> tuple[Path | None, str]:
     reasons = []
-    for base in _cgroup_bases():
+    for base in cgroup_bases():
         failure = _try_cgroup(base)
         if failure is None:
             return base, ""
@@ -149,51 +135,16 @@ def _probe(setup: _Setup) -> str | None:
     return None if done.returncode == 0 else (lines or [f"exit code {done.returncode}"])[-1]
 
 
-def _cgroup_bases() -> list[Path]:
-    """Where this process's pids cgroup lives: cgroup v2 first, then a v1 pids hierarchy."""
-    try:
-        lines = Path("/proc/self/cgroup").read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return []
-    found = dict(line.split(":", 2)[1:] for line in lines)
-    v1 = next((own for names, own in found.items() if "pids" in names.split(",")), None)
-    bases = [_base(_v2_mount(), found.get("")), _base(_CGROUP_ROOT / "pids", v1)]
-    return [base for base in bases if base is not None]
-
-
-def _v2_mount() -> Path:
-    unified = _CGROUP_ROOT / "unified"  # hybrid mode mounts cgroup v2 here
-    return _CGROUP_ROOT if (_CGROUP_ROOT / "cgroup.controllers").exists() else unified
-
-
-def _base(mount: Path, own: str | None) -> Path | None:
-    """This process's cgroup under ``mount`` (or ``mount`` itself) if it has pids."""
-    if own is None or not (mount / "cgroup.procs").exists():
-        return None
-    controllers = mount / "cgroup.controllers"
-    if controllers.exists() and "pids" not in controllers.read_text(encoding="utf-8").split():
-        return None
-    mine = mount / own.lstrip("/")
-    return mine if (mine / "cgroup.procs").exists() else mount
-
-
 def _try_cgroup(base: Path) -> str | None:
     try:
-        _enable_pids(base)
-        path = _make_cgroup(base)
+        enable_pids(base)
+        path = make_cgroup(base)
     except OSError as exc:
         return exc.strerror or str(exc)
     try:
         return _probe(_setup(sys.executable, path, None, [], os.environ))
     finally:
-        _remove_cgroup(path)
-
-
-def _enable_pids(base: Path) -> None:
-    """On cgroup v2, let children of ``base`` use the pids controller."""
-    control = base / "cgroup.subtree_control"
-    if control.exists() and "pids" not in control.read_text(encoding="utf-8").split():
-        control.write_text("+pids", encoding="utf-8")
+        remove_cgroup(path)
 
 
 # --- harden's side: per run -------------------------------------------------------------
@@ -218,22 +169,7 @@ def run_cgroup() -> Iterator[Path | None]:
     finally:
         if path is not None:
             kill_cgroup(path)
-            _remove_cgroup(path)
-
-
-def kill_cgroup(path: Path) -> None:
-    """SIGKILL every process in the cgroup at ``path``, including any that escaped setsid."""
-    with contextlib.suppress(OSError):
-        _write_existing(path / "cgroup.kill", "1")
-        return
-    for _ in range(100):  # cgroup v1: no cgroup.kill; pids.max bounds the forks racing us
-        members = _members(path)
-        if not members:
-            return
-        for pid in members:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        time.sleep(0.01)
+            remove_cgroup(path)
 
 
 def _new_run_cgroup() -> Path | None:
@@ -241,49 +177,9 @@ def _new_run_cgroup() -> Path | None:
     if base is None:
         return None
     try:
-        return _make_cgroup(base)
+        return make_cgroup(base)
     except OSError:
         return None
-
-
-def _make_cgroup(base: Path) -> Path:
-    path = base / f"harden-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    path.mkdir()
-    try:
-        _write_existing(path / "pids.max", str(MAX_TASKS))
-    except OSError:
-        path.rmdir()
-        raise
-    return path
-
-
-def _write_existing(path: Path, text: str) -> None:
-    """Write a cgroup control file; never create one (a plain directory is no cgroup)."""
-    fd = os.open(path, os.O_WRONLY)
-    with os.fdopen(fd, "w", encoding="ascii") as file:
-        file.write(text)
-
-
-def _members(path: Path) -> list[int]:
-    try:
-        return [int(pid) for pid in (path / "cgroup.procs").read_text().split()]
-    except FileNotFoundError:
-        return []
-
-
-def _remove_cgroup(path: Path) -> None:
-    """rmdir the cgroup, waiting up to 2 s for killed members to finish exiting."""
-    for _ in range(200):
-        try:
-            path.rmdir()
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            if exc.errno != errno.EBUSY:
-                return
-            time.sleep(0.01)
-        else:
-            return
 
 
 def _rlimits(timeout_s: float, nproc: bool) -> list[list[int]]:
@@ -329,80 +225,4 @@ def _setup(
 
 
 def _launcher(setup: _Setup, argv: Sequence[str]) -> list[str]:
-    return [sys.executable, "-I", "-S", __file__, json.dumps(setup), *argv]
-
-
-# --- the child's side: the launcher -----------------------------------------------------
-
-
-def _launch(args: list[str]) -> int:
-    setup: _Setup = json.loads(args[0])
-    argv = args[1:]
-    try:
-        _join(setup["cgroup"])
-        _isolate(setup["net"])
-        _limit(setup["limits"])
-    except OSError as exc:
-        sys.stderr.write(f"harden sandbox: cannot confine the command: {exc}\n")
-        return _SETUP_FAILED
-    _restore(setup["lc_ctype"])
-    try:
-        os.execv(setup["exe"], argv)  # noqa: S606 -- the point of the launcher
-    except OSError as exc:
-        sys.stderr.write(f"harden sandbox: cannot run {argv[0]}: {exc}\n")
-    return _EXEC_FAILED
-
-
-def _join(cgroup: str | None) -> None:
-    if cgroup is not None:
-        Path(cgroup, "cgroup.procs").write_text(str(os.getpid()), encoding="ascii")
-
-
-def _isolate(mode: str | None) -> None:
-    if mode is None:
-        return
-    uid, gid = os.getuid(), os.getgid()
-    _unshare(_CLONE_NEWNET | (_CLONE_NEWUSER if mode == "usernet" else 0))
-    if mode == "usernet":  # keep our own uid inside: tests see the same user as outside
-        Path("/proc/self/setgroups").write_text("deny", encoding="ascii")
-        Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1", encoding="ascii")
-        Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1", encoding="ascii")
-    _loopback_up()
-
-
-def _unshare(flags: int) -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.unshare(flags) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"unshare: {os.strerror(err)}")
-
-
-def _loopback_up() -> None:
-    """Bring ``lo`` up in the new namespace, so the suite's own localhost servers work."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        request = struct.pack(_IFREQ, b"lo", 0)
-        _, flags = struct.unpack(_IFREQ, fcntl.ioctl(sock, _SIOCGIFFLAGS, request))
-        fcntl.ioctl(sock, _SIOCSIFFLAGS, struct.pack(_IFREQ, b"lo", flags | _IFF_UP))
-
-
-def _limit(limits: list[list[int]]) -> None:
-    for which, soft, hard in limits:
-        ceiling = resource.getrlimit(which)[1]
-        if ceiling != resource.RLIM_INFINITY:
-            hard = min(hard, ceiling)
-        resource.setrlimit(which, (min(soft, hard), hard))
-
-
-def _restore(lc_ctype: str | None) -> None:
-    """Undo what starting Python changed, so the command inherits the parent's state."""
-    for name in _RESET_SIGNALS:
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_DFL)
-    if lc_ctype is None:
-        os.environ.pop("LC_CTYPE", None)
-    else:
-        os.environ["LC_CTYPE"] = lc_ctype
-
-
-if __name__ == "__main__":
-    sys.exit(_launch(sys.argv[1:]))
+    return [sys.executable, "-I", "-S", _launch.__file__, json.dumps(setup), *argv]

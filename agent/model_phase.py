@@ -9,15 +9,95 @@ that did not match the schema) fed back to the model.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Protocol
 
+from agent.config import Settings
+from agent.fix.apply import ApplyError
 from agent.fix.llm_fixer import ModelFixer, Proposal
 from agent.log import finding_context
-from agent.models import Finding
+from agent.models import Finding, ModelOutcome, Patch, Verdict
+from agent.validate import FunnelContext
+from agent.worktree import Worktree
 
-__all__ = ["propose_all"]
+__all__ = ["ModelPhase", "RunState", "propose_all"]
+
+
+class RunState(Protocol):
+    """What the model phase reads and updates of a run (agent.pipeline's run state)."""
+
+    settings: Settings
+    status: Callable[[str], None]
+    fixer: ModelFixer | None
+    needs_model: list[str]
+    model_outcomes: list[ModelOutcome]
+    cost: float
+
+    def live(self, group: Sequence[Finding]) -> list[Finding]: ...
+
+    def validate_and_commit(self, patch: Patch, wt: Worktree, ctx: FunnelContext) -> Verdict: ...
+
+
+class ModelPhase:
+    """Ask the model about the groups left over, validate each answer, retry once."""
+
+    def __init__(self, run: RunState, wt: Worktree, ctx: FunnelContext) -> None:
+        self.run = run
+        self.wt = wt
+        self.ctx = ctx
+
+    def fix(self, groups: list[list[Finding]]) -> None:
+        run = self.run
+        groups = [g for g in map(run.live, groups) if g]
+        if run.fixer is None or not groups:
+            run.needs_model += [f.id for g in groups for f in g]
+            return
+        run.status(f"asking {run.fixer.model} about {len(groups)} group(s) of findings")
+        for proposal in propose_all(run.fixer, self.wt.path, groups, run.settings.jobs):
+            with finding_context(proposal.findings[0].id):
+                self._settle(proposal)
+
+    def _settle(self, proposal: Proposal) -> None:
+        """Validate a proposal; on failure ask once more with the failure, then give up."""
+        feedback = self._try(proposal)
+        if feedback is None or self.run.fixer is None:
+            return
+        group = self.run.live(proposal.findings)
+        if group:
+            retry = self.run.fixer.propose(self.wt.path, group, feedback=feedback, attempt=1)
+            feedback = self._try(retry)
+        if feedback is not None:
+            self._outcome(proposal.findings, "failed", feedback)
+
+    def _try(self, proposal: Proposal) -> str | None:
+        """None when the proposal is settled (committed, abstained, unrecoverable), else why."""
+        self.run.cost += proposal.cost_usd or 0.0
+        if proposal.abstention:
+            self._outcome(proposal.findings, "abstained", proposal.abstention)
+            return None
+        if proposal.error:
+            if not proposal.retryable:
+                kind = "budget" if proposal.over_budget else "failed"
+                self._outcome(proposal.findings, kind, proposal.error)
+                return None
+            return proposal.error
+        try:
+            patch = proposal.to_patch(self.wt.path)
+        except ApplyError as exc:
+            return f"Your edits did not apply: {exc}"
+        verdict = self.run.validate_and_commit(patch, self.wt, self.ctx)
+        failed = verdict.failed_stage
+        if failed is None:
+            return None
+        return f"Your patch was rejected at the {failed.stage} stage:\n{failed.detail}"
+
+    def _outcome(self, findings: Sequence[Finding], kind: str, reason: str) -> None:
+        ids = tuple(f.id for f in findings)
+        self.run.model_outcomes.append(ModelOutcome(finding_ids=ids, kind=kind, reason=reason))
+        if kind != "abstained":
+            self.run.needs_model += list(ids)
 
 
 def propose_all(

@@ -17,12 +17,11 @@ from pathlib import Path
 from agent.commit_message import commit_message
 from agent.config import Settings
 from agent.errors import ConfigError, NoPythonFilesError
-from agent.fix.apply import ApplyError
 from agent.fix.codemod_fixer import fix_with_codemods, has_codemod
-from agent.fix.llm_fixer import ModelFixer, Proposal
+from agent.fix.llm_fixer import ModelFixer
 from agent.journal import Commit, End, Journal, Start
 from agent.log import finding_context, get_logger, log_to_file, run_context
-from agent.model_phase import propose_all
+from agent.model_phase import ModelPhase
 from agent.model_setup import NO_MODEL_NOTE, build_model_fixer
 from agent.models import (
     CommitRecord,
@@ -191,7 +190,7 @@ class _Run:
             workdir=self.repo.harden_dir / "runs" / self.run_id,
         )
         leftovers = [left for g in group_findings(ranked) if (left := self._fix_group(g, wt, ctx))]
-        self._model_phase(leftovers, wt, ctx)
+        ModelPhase(self, wt, ctx).fix(leftovers)
         branch = wt.branch if self.commits else None
         return self._report(branch, result, plan, baseline)
 
@@ -216,7 +215,7 @@ class _Run:
             )
         return baseline
 
-    def _live(self, group: Sequence[Finding]) -> list[Finding]:
+    def live(self, group: Sequence[Finding]) -> list[Finding]:
         """The group's findings where they are now; those gone were fixed by a commit."""
         live = {f.id: f for f in self.current.get(group[0].path, [])}
         self.fixed.update(f.id for f in group if f.id not in live)
@@ -224,7 +223,7 @@ class _Run:
 
     def _fix_group(self, group: list[Finding], wt: Worktree, ctx: FunnelContext) -> list[Finding]:
         """Fix what the codemods can; return the findings left for a model."""
-        now = self._live(group)
+        now = self.live(group)
         fixable = [f for f in now if has_codemod(f)]
         left = [f for f in now if not has_codemod(f)]
         if not fixable:
@@ -235,60 +234,10 @@ class _Run:
             if patch is None:
                 log.info("no codemod could fix this case safely")
                 return left + fixable
-            self._validate_and_commit(patch, wt, ctx)
+            self.validate_and_commit(patch, wt, ctx)
             return left + [f for f in fixable if f.id not in patch.finding_ids]
 
-    def _model_phase(self, groups: list[list[Finding]], wt: Worktree, ctx: FunnelContext) -> None:
-        groups = [g for g in map(self._live, groups) if g]
-        if self.fixer is None or not groups:
-            self.needs_model += [f.id for g in groups for f in g]
-            return
-        self.status(f"asking {self.fixer.model} about {len(groups)} group(s) of findings")
-        for proposal in propose_all(self.fixer, wt.path, groups, self.settings.jobs):
-            with finding_context(proposal.findings[0].id):
-                self._settle(proposal, wt, ctx)
-
-    def _settle(self, proposal: Proposal, wt: Worktree, ctx: FunnelContext) -> None:
-        """Validate a proposal; on failure ask once more with the failure, then give up."""
-        feedback = self._try(proposal, wt, ctx)
-        if feedback is None or self.fixer is None:
-            return
-        group = self._live(proposal.findings)
-        if group:
-            retry = self.fixer.propose(wt.path, group, feedback=feedback, attempt=1)
-            feedback = self._try(retry, wt, ctx)
-        if feedback is not None:
-            self._outcome(proposal.findings, "failed", feedback)
-
-    def _try(self, proposal: Proposal, wt: Worktree, ctx: FunnelContext) -> str | None:
-        """None when the proposal is settled (committed, abstained, unrecoverable), else why."""
-        self.cost += proposal.cost_usd or 0.0
-        if proposal.abstention:
-            self._outcome(proposal.findings, "abstained", proposal.abstention)
-            return None
-        if proposal.error:
-            if not proposal.retryable:
-                kind = "budget" if proposal.over_budget else "failed"
-                self._outcome(proposal.findings, kind, proposal.error)
-                return None
-            return proposal.error
-        try:
-            patch = proposal.to_patch(wt.path)
-        except ApplyError as exc:
-            return f"Your edits did not apply: {exc}"
-        verdict = self._validate_and_commit(patch, wt, ctx)
-        failed = verdict.failed_stage
-        if failed is None:
-            return None
-        return f"Your patch was rejected at the {failed.stage} stage:\n{failed.detail}"
-
-    def _outcome(self, findings: Sequence[Finding], kind: str, reason: str) -> None:
-        ids = tuple(f.id for f in findings)
-        self.model_outcomes.append(ModelOutcome(finding_ids=ids, kind=kind, reason=reason))
-        if kind != "abstained":
-            self.needs_model += list(ids)
-
-    def _validate_and_commit(self, patch: Patch, wt: Worktree, ctx: FunnelContext) -> Verdict:
+    def validate_and_commit(self, patch: Patch, wt: Worktree, ctx: FunnelContext) -> Verdict:
         path = patch.edits[0].path
         findings = self.current.get(path, [])
         verdict = validate(patch, _with_findings(ctx, findings, self.dependencies))
