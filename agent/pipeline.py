@@ -34,7 +34,7 @@ from agent.models import (
 )
 from agent.repo import Repo, open_repo
 from agent.report import write_reports
-from agent.sandbox import TestRun, run_command
+from agent.sandbox import TestRun, network_isolation, run_command
 from agent.scan import ScanResult, scan
 from agent.selection import group_findings, rank_findings, select_files
 from agent.testplan import TestPlan, plan_tests, resolve_python
@@ -202,6 +202,9 @@ class _Run:
             raise ConfigError(f"pytest is not installed in {python}; install it or pass --python")
         self.status(f"running the tests at the base: {plan.display}")
         baseline = run_command(list(plan.argv), root, self.settings.test_timeout)
+        if not baseline.isolated:
+            reason = network_isolation() or "unknown reason"
+            self.notes.append(f"tests ran with network access: isolation unavailable ({reason})")
         if baseline.timed_out:
             self.notes.append(
                 f"the test suite did not finish in {baseline.duration_s:.0f}s "

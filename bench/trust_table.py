@@ -5,8 +5,9 @@
 Rows: faults injected / survived (tests/fault_scenarios.py), adversarial patches tried /
 rejected (a built-in set, tests/adversarial_patches.py, plus tests/test_adversarial.py
 when it exists), planted secrets / leaked (tests/secret_corpus.py), and kill points /
-clean (SIGINT to the run's process group at a few delays; clean = the user's checkout is
-byte-identical and no worktree is left). Exits 1 if anything leaked or failed.
+clean (SIGINT and SIGKILL to the run's process group at a few delays; clean = the
+user's checkout is byte-identical and no worktree is left, for SIGKILL once the next run
+has cleaned up). Exits 1 if anything leaked or failed.
 Nothing leaves 127.0.0.1; every run works in a temporary directory.
 """
 
@@ -161,17 +162,28 @@ def secrets_row(tmp: Path) -> Row:
     return Row("planted secrets", len(secrets), len(secrets) - len(names), "not leaked", detail)
 
 
-def kill_row(tmp: Path) -> Row:
-    results = [_kill_run(tmp / f"kill-{i}", delay) for i, delay in enumerate(KILL_DELAYS_S)]
+def kill_row(tmp: Path, signum: int = signal.SIGINT) -> Row:
+    name = signal.Signals(signum).name
+    results = [
+        _kill_run(tmp / f"kill-{name}-{i}", delay, signum) for i, delay in enumerate(KILL_DELAYS_S)
+    ]
     clean = sum(1 for ok, _ in results if ok)
     detail = ", ".join(
         f"{d:g}s: {note}" for d, (_, note) in zip(KILL_DELAYS_S, results, strict=True)
     )
-    return Row("kill points (SIGINT)", len(results), clean, "clean", detail)
+    return Row(f"kill points ({name})", len(results), clean, "clean", detail)
 
 
-def _kill_run(tmp: Path, delay: float) -> tuple[bool, str]:
-    """SIGINT to a run's process group after ``delay`` s; clean = checkout intact, no worktree."""
+def sigkill_row(tmp: Path) -> Row:
+    return kill_row(tmp, signal.SIGKILL)
+
+
+def _kill_run(tmp: Path, delay: float, signum: int) -> tuple[bool, str]:
+    """Signal a run's process group after ``delay`` s; clean = checkout intact, no worktree.
+
+    SIGKILL leaves no chance to clean up: there, clean means the checkout is intact and the
+    next run removes what the killed one left.
+    """
     repo = init_repo(tmp / "repo", corpus_files(planted_secrets()))
     before = user_state(repo)
     private_tmp = tmp / "tmp"
@@ -179,20 +191,39 @@ def _kill_run(tmp: Path, delay: float) -> tuple[bool, str]:
     with FakeLLM() as llm:
         llm.script(*[step for _ in range(8) for step in (Delay(0.8), Reply(ABSTAIN))])
         argv, env = harden_command(repo, llm, tmp)
-        code = _interrupt(argv, {**env, "TMPDIR": str(private_tmp)}, delay)
-    stray = list(private_tmp.glob("harden-wt-*"))
-    ok = user_state(repo) == before and len(worktrees(repo)) == 1 and not stray
+        env = {**env, "TMPDIR": str(private_tmp)}
+        code = _interrupt(argv, env, delay, signum)
+    intact = user_state(repo) == before
+    if signum == signal.SIGKILL:
+        _next_run(repo, env)
+    stray = [p for p in private_tmp.glob("harden-wt-*") if p.exists()]
+    ok = intact and user_state(repo) == before and len(worktrees(repo)) == 1 and not stray
     return ok, ("clean" if ok else "NOT clean") + f" (exit {code})"
 
 
-def _interrupt(argv: list[str], env: dict[str, str], delay: float) -> int | str:
-    """Start, wait ``delay``, Ctrl-C the process group (as a terminal would), reap it."""
+def _next_run(repo: Path, env: dict[str, str]) -> None:
+    argv = [
+        sys.executable,
+        "-m",
+        "agent",
+        "run",
+        "--model",
+        "builtin",
+        "--python",
+        sys.executable,
+        str(repo),
+    ]
+    subprocess.run(argv, env=env, capture_output=True, timeout=300, check=False)
+
+
+def _interrupt(argv: list[str], env: dict[str, str], delay: float, signum: int) -> int | str:
+    """Start, wait ``delay``, signal the process group (as a terminal would), reap it."""
     proc = subprocess.Popen(
         argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
     time.sleep(delay)
     if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGINT)
+        os.killpg(proc.pid, signum)
     try:
         return proc.wait(timeout=120)
     except subprocess.TimeoutExpired:
@@ -219,6 +250,7 @@ def main() -> int:
         ("adversarial", adversarial_row),
         ("secrets", secrets_row),
         ("kill", kill_row),
+        ("kill9", sigkill_row),
     ]
     with tempfile.TemporaryDirectory(prefix="harden-trust-") as tmp:
         rows = [check(Path(tmp) / name) for name, check in checks]
