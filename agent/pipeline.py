@@ -38,7 +38,7 @@ from agent.sandbox import TestRun, network_isolation, run_command
 from agent.scan import ScanResult, scan
 from agent.selection import group_findings, rank_findings, select_files
 from agent.testplan import TestPlan, plan_tests, resolve_python
-from agent.validate import FunnelContext, validate
+from agent.validate import FunnelContext, run_funnel
 from agent.worktree import Worktree, harden_commits, remove_stale_worktrees
 
 __all__ = ["Status", "new_run_id", "run"]
@@ -243,7 +243,8 @@ class _Run:
     def validate_and_commit(self, patch: Patch, wt: Worktree, ctx: FunnelContext) -> Verdict:
         path = patch.edits[0].path
         findings = self.current.get(path, [])
-        verdict = validate(patch, _with_findings(ctx, findings, self.dependencies))
+        result = run_funnel(patch, _with_findings(ctx, findings, self.dependencies))
+        verdict = result.verdict
         self.verdicts.append(verdict)
         if not verdict.accepted:
             failed = verdict.failed_stage
@@ -255,7 +256,8 @@ class _Run:
         self.journal.append(Commit(sha=sha, title=patch.title, finding_ids=patch.finding_ids))
         self.fixed.update(patch.finding_ids)
         self.dependencies.update(patch.dependencies)
-        self.current[path] = list(scan(wt.path, [path], ignore=self.settings.ignore).findings)
+        # An accepted patch passed the finding-gone stage, whose scan is the file's state now.
+        self.current[path] = [f for f in result.findings_after if f.path == path]
         log.info("committed %s: %s", sha[:10], patch.title)
         return verdict
 

@@ -26,7 +26,7 @@ from agent.scan.ruff import ruff_argv
 from agent.scope import scope_violations
 from agent.testplan import TestPlan, judge
 
-__all__ = ["FunnelContext", "validate"]
+__all__ = ["FunnelContext", "FunnelResult", "run_funnel", "validate"]
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,24 @@ class _State:
     patch: Patch
     python: str
     tests_run: str = ""
+    findings_after: tuple[Finding, ...] = ()  # the finding-gone stage's scan of the patch
 
 
 Check = Callable[[_State, FunnelContext], StageResult]
 
 
+@dataclass(frozen=True)
+class FunnelResult:
+    verdict: Verdict
+    findings_after: tuple[Finding, ...]  # the patched Python files' findings, once scanned
+
+
 def validate(patch: Patch, ctx: FunnelContext) -> Verdict:
+    return run_funnel(patch, ctx).verdict
+
+
+def run_funnel(patch: Patch, ctx: FunnelContext) -> FunnelResult:
+    """The verdict, and the scan the finding-gone stage made (so no one scans again)."""
     state = _State(patch=patch, python=ctx.python)
     results: list[StageResult] = []
     for check in _STAGES:
@@ -62,7 +74,8 @@ def validate(patch: Patch, ctx: FunnelContext) -> Verdict:
         results.append(result)
         if result.status is StageStatus.FAILED:
             break
-    return Verdict(patch=patch, stages=tuple(results), tests_run=state.tests_run)
+    verdict = Verdict(patch=patch, stages=tuple(results), tests_run=state.tests_run)
+    return FunnelResult(verdict, state.findings_after)
 
 
 def _ok(stage: Stage, detail: str = "") -> StageResult:
@@ -134,7 +147,7 @@ def _ruff_f_errors(root: Path, path: str, text: str) -> list[str]:
 
 def _finding_gone(state: _State, ctx: FunnelContext) -> StageResult:
     changed = _python_edits(state.patch)
-    after = scan(ctx.root, changed, ignore=ctx.ignore).findings
+    after = state.findings_after = scan(ctx.root, changed, ignore=ctx.ignore).findings
     before = [f for f in ctx.findings if f.path in changed]
     claimed = [f for f in before if f.id in state.patch.finding_ids]
     allowed = Counter(_key(f) for f in before) - Counter(_key(f) for f in claimed)
