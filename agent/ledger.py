@@ -17,6 +17,8 @@ from types import TracebackType
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.llm.cache import private_dir
+
 __all__ = ["MIGRATIONS", "CallRecord", "Ledger", "SpendRow", "default_data_dir"]
 
 MIGRATIONS: tuple[str, ...] = (
@@ -124,7 +126,7 @@ class Ledger:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(path.parent)
         if not path.exists():
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         self._lock = threading.Lock()
