@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.models import Finding, SkippedFile
-from agent.scan.ast_checks import ast_findings
 from agent.scan.bandit import bandit_findings
+from agent.scan.checks import ast_findings, dropped
 from agent.scan.merge import SourceFile, merge_findings
 from agent.scan.raw import RawFinding
 from agent.scan.ruff import ruff_findings
-from agent.scan.rules import rule_number
+from agent.scan.rules import RUFF_SELECT, rule_number
 from agent.scan.symbols import SymbolIndex
 
 __all__ = ["ScanResult", "scan"]
@@ -28,6 +28,7 @@ class ScanResult:
 def scan(root: Path, paths: Sequence[str], ignore: Collection[str] = ()) -> ScanResult:
     """Scan ``paths`` (relative to ``root``); unreadable or unparsable files are skipped."""
     sources: dict[str, SourceFile] = {}
+    trees: dict[str, ast.Module] = {}
     skipped: list[SkippedFile] = []
     raw: list[RawFinding] = []
     for path in paths:
@@ -35,12 +36,12 @@ def scan(root: Path, paths: Sequence[str], ignore: Collection[str] = ()) -> Scan
         if isinstance(loaded, SkippedFile):
             skipped.append(loaded)
             continue
-        tree, text = loaded
-        sources[path] = SourceFile(text.splitlines(), SymbolIndex(tree))
-        raw.extend(ast_findings(path, tree))
+        trees[path], text = loaded
+        sources[path] = SourceFile(text.splitlines(), SymbolIndex(trees[path]))
+        raw.extend(ast_findings(path, trees[path]))
     good = sorted(sources)
-    raw.extend(ruff_findings(root, good))
-    raw.extend(bandit_findings(root, good))
+    tools = [*ruff_findings(root, good, RUFF_SELECT), *bandit_findings(root, good)]
+    raw.extend(r for r in tools if r.path not in trees or not dropped(r.path, trees[r.path], r))
     ignored = _with_aliases(ignore)
     findings = merge_findings([r for r in raw if r.rule not in ignored], sources)
     return ScanResult(tuple(findings), tuple(skipped))

@@ -10,7 +10,14 @@ import re
 
 from agent.models import Priority, Severity
 
-__all__ = ["bandit_alias", "default_cwe", "default_severity", "priority_of", "rule_number"]
+__all__ = [
+    "RUFF_SELECT",
+    "bandit_alias",
+    "default_cwe",
+    "default_severity",
+    "priority_of",
+    "rule_number",
+]
 
 # CWE and severity for security rules, following bandit's own metadata.
 _SECURITY_RULES: dict[str, tuple[int, Severity]] = {
@@ -88,14 +95,54 @@ def bandit_alias(ruff_rule: str) -> str | None:
 
 
 def default_cwe(rule: str) -> int | None:
+    other = _OTHER_RULES.get(_canonical(rule))
+    if other is not None:
+        return other[2]
     number = rule_number(rule)
     return _SECURITY_RULES[number][0] if number in _SECURITY_RULES else None
 
 
 def default_severity(rule: str) -> Severity:
+    other = _OTHER_RULES.get(_canonical(rule))
+    if other is not None:
+        return other[1]
     number = rule_number(rule)
     return _SECURITY_RULES[number][1] if number in _SECURITY_RULES else Severity.MEDIUM
 
+
+# Rules of the other priorities: (priority, severity, cwe). A number shared by ruff's S
+# and bandit's B rules (S110/B110) is listed once, under its S name.
+_OTHER_RULES: dict[str, tuple[Priority, Severity, int | None]] = {
+    # errors: exceptions swallowed or too broad, failures ignored
+    "E722": (Priority.ERRORS, Severity.MEDIUM, 396),  # bare except
+    "BLE001": (Priority.ERRORS, Severity.MEDIUM, 396),  # blind except Exception
+    "S110": (Priority.ERRORS, Severity.MEDIUM, 390),  # try/except/pass
+    "S112": (Priority.ERRORS, Severity.MEDIUM, 390),  # try/except/continue
+    "PLW1510": (Priority.ERRORS, Severity.MEDIUM, 252),  # subprocess.run without check
+    "HE101": (Priority.ERRORS, Severity.MEDIUM, 755),  # external call, no error handling
+    # observability: diagnostics that cannot be found, filtered or traced
+    "T201": (Priority.OBSERVABILITY, Severity.LOW, 778),  # print in library code
+    "G001": (Priority.OBSERVABILITY, Severity.LOW, None),  # logging with str.format
+    "G002": (Priority.OBSERVABILITY, Severity.LOW, None),  # logging with %
+    "G003": (Priority.OBSERVABILITY, Severity.LOW, None),  # logging with +
+    "G004": (Priority.OBSERVABILITY, Severity.LOW, None),  # logging with an f-string
+    "TRY400": (Priority.OBSERVABILITY, Severity.MEDIUM, 778),  # error() loses the traceback
+    "HO101": (Priority.OBSERVABILITY, Severity.MEDIUM, 778),  # handler logs nothing
+    # performance
+    "PERF101": (Priority.PERFORMANCE, Severity.LOW, None),
+    "PERF102": (Priority.PERFORMANCE, Severity.LOW, None),
+    "PERF203": (Priority.PERFORMANCE, Severity.LOW, None),
+    "PERF401": (Priority.PERFORMANCE, Severity.LOW, None),
+    "PERF402": (Priority.PERFORMANCE, Severity.LOW, None),
+    "PERF403": (Priority.PERFORMANCE, Severity.LOW, None),
+    "HP101": (Priority.PERFORMANCE, Severity.MEDIUM, 400),  # new HTTP connection per loop turn
+    "HP102": (Priority.PERFORMANCE, Severity.MEDIUM, 1073),  # N+1 query in a loop
+    # tests
+    "HT101": (Priority.TESTS, Severity.MEDIUM, 1125),  # public function no test reaches
+}
+
+# What ruff is asked for: its S rules and the other priorities' ruff rules.
+RUFF_SELECT = ",".join(["S", *(r for r in _OTHER_RULES if not r.startswith(("H", "S")))])
 
 _PRIORITY_BY_PREFIX: tuple[tuple[str, Priority], ...] = (
     ("HS", Priority.SECURITY),
@@ -105,8 +152,17 @@ _PRIORITY_BY_PREFIX: tuple[tuple[str, Priority], ...] = (
 
 
 def priority_of(rule: str) -> Priority:
-    """The priority a rule belongs to, from its family prefix."""
+    """The priority a rule belongs to: its own entry, else its family prefix."""
+    other = _OTHER_RULES.get(_canonical(rule))
+    if other is not None:
+        return other[0]
     for prefix, priority in _PRIORITY_BY_PREFIX:
         if rule.startswith(prefix):
             return priority
     raise ValueError(f"no priority is known for rule {rule!r}")
+
+
+def _canonical(rule: str) -> str:
+    """B110 is S110: shared numbers are listed under the S name."""
+    number = rule_number(rule)
+    return f"S{number}" if number else rule

@@ -12,12 +12,12 @@ import ast
 from agent.models import Confidence, Severity
 from agent.scan.raw import RawFinding
 
-__all__ = ["ast_findings"]
+__all__ = ["findings"]
 
 _JWT_DECODE = "HS501"
 
 
-def ast_findings(path: str, tree: ast.Module) -> list[RawFinding]:
+def findings(path: str, tree: ast.Module) -> list[RawFinding]:
     jwt_names = _jwt_aliases(tree)
     return [
         _jwt_finding(path, node, reason)

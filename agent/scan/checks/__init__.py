@@ -1,0 +1,38 @@
+"""harden's own AST checks, one module per family, discovered like the codemods.
+
+Every module here (except those starting with an underscore) defines
+``findings(path, tree) -> list[RawFinding]`` and may define
+``drop(path, tree, raw) -> bool``, which removes another detector's finding that the
+module knows to be wrong for this file (ruff's T201 inside a command-line script).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+from collections.abc import Callable
+from functools import cache
+from types import ModuleType
+
+from agent.scan.raw import RawFinding
+
+__all__ = ["ast_findings", "dropped"]
+
+Drop = Callable[[str, ast.Module, RawFinding], bool]
+
+
+@cache
+def _modules() -> tuple[ModuleType, ...]:
+    names = sorted(i.name for i in pkgutil.iter_modules(__path__) if not i.name.startswith("_"))
+    return tuple(importlib.import_module(f"{__name__}.{name}") for name in names)
+
+
+def ast_findings(path: str, tree: ast.Module) -> list[RawFinding]:
+    return [raw for module in _modules() for raw in module.findings(path, tree)]
+
+
+def dropped(path: str, tree: ast.Module, raw: RawFinding) -> bool:
+    """Whether one of the checks knows ``raw`` (from ruff or bandit) to be wrong here."""
+    drops: list[Drop] = [m.drop for m in _modules() if hasattr(m, "drop")]
+    return any(drop(path, tree, raw) for drop in drops)
