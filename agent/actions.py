@@ -16,11 +16,13 @@ from agent.config import Settings, load_settings
 from agent.costs import cost_table
 from agent.errors import ToolError
 from agent.ledger import Ledger
-from agent.models import Priority, RunReport
+from agent.models import RunReport
 from agent.pipeline import run
 from agent.plan import Plan, PlanRow, make_plan
+from agent.priorities import run_all
 from agent.prompts import check_lock, list_prompts
 from agent.report import print_summary
+from agent.report_priorities import priorities_table
 from agent.report_redact import redact_report
 from agent.resources import bundled_dir
 
@@ -33,14 +35,9 @@ _err = Console(stderr=True, soft_wrap=True)
 def run_action(settings: Settings) -> int:
     """``harden run``: exit 0 when the run completed, whatever it fixed."""
     if settings.all_priorities:
-        _err.print("harden: only the security priority is available yet; running it")
-    elif settings.priority is not Priority.SECURITY:
-        _err.print(
-            f"harden: the {settings.priority} priority is not available yet; "
-            "only security produces patches in this version"
-        )
-        return 0
-    _run_and_show(settings)
+        _run_all_and_show(settings)
+    else:
+        _run_and_show(settings)
     return 0
 
 
@@ -50,11 +47,28 @@ def _run_and_show(settings: Settings) -> RunReport:
     if settings.json_output:
         click.echo(redact_report(report).model_dump_json(indent=2))  # no secret on stdout
     else:
-        print_summary(report, _out)
-        _out.print(f"reports: {Path(report.repo) / '.harden' / 'runs' / report.run_id}")
+        _show(report)
+    return report
+
+
+def _run_all_and_show(settings: Settings) -> list[RunReport]:
+    with _err.status("starting") as spinner:
+        reports = run_all(settings, lambda text: spinner.update(text))
+    if settings.json_output:
+        runs = ",\n".join(redact_report(r).model_dump_json(indent=2) for r in reports)
+        click.echo(f'{{"runs": [\n{runs}\n]}}')
+        return reports
+    for report in reports:
+        _show(report)
+    _out.print(priorities_table(reports))
+    return reports
+
+
+def _show(report: RunReport) -> None:
+    print_summary(report, _out)
+    _out.print(f"reports: {Path(report.repo) / '.harden' / 'runs' / report.run_id}")
     for note in report.notes:
         _err.print(f"note: {note}")
-    return report
 
 
 def plan_action(settings: Settings) -> int:
@@ -70,16 +84,21 @@ def plan_action(settings: Settings) -> int:
 
 
 def _print_plan(plan: Plan) -> None:
+    several = len(plan.priorities) > 1
     table = Table(title=f"{len(plan.rows)} findings")
-    columns = ["severity", "rule", "CWE", "location", "symbol", "fixer"]
+    columns = ["priority"] if several else []
+    columns += ["severity", "rule", "CWE", "location", "symbol", "fixer"]
     for column in columns + (["est. tokens", "est. $"] if plan.model else []):
         table.add_column(column, overflow="fold")
     for row in plan.rows:
         f = row.finding
-        cells = [f.severity, f.rule, f"CWE-{f.cwe}" if f.cwe else "", f.location, f.symbol]
+        cells = [f.priority.value] if several else []
+        cells += [f.severity, f.rule, f"CWE-{f.cwe}" if f.cwe else "", f.location, f.symbol]
         table.add_row(*cells, row.fixer, *(_estimate_cells(row) if plan.model else []))
     _out.print(table)
-    _out.print(_plan_summary(plan))
+    for priority in plan.priorities if several else ():
+        _out.print(f"{priority.value}: {_plan_summary(plan.rows_of(priority), plan.model)}")
+    _out.print(_plan_summary(list(plan.rows), plan.model) + " Nothing was changed.")
 
 
 def _estimate_cells(row: PlanRow) -> list[str]:
@@ -89,19 +108,15 @@ def _estimate_cells(row: PlanRow) -> list[str]:
     return [f"{row.est_input_tokens}+{row.est_output_tokens}", usd]
 
 
-def _plan_summary(plan: Plan) -> str:
-    codemod = sum(1 for r in plan.rows if r.fixer.startswith("harden:"))
-    rest = len(plan.rows) - codemod
-    if plan.model is None:
-        return (
-            f"{codemod} can be fixed by a built-in codemod; {rest} need a model. "
-            "Nothing was changed."
-        )
-    total = "unknown" if plan.est_usd is None else f"${plan.est_usd:.4f}"
-    return (
-        f"{codemod} can be fixed by a built-in codemod; {rest} would go to {plan.model} "
-        f"(estimated {total}). No call was made; nothing was changed."
-    )
+def _plan_summary(rows: list[PlanRow], model: str | None) -> str:
+    codemod = sum(1 for r in rows if r.fixer.startswith("harden:"))
+    rest = len(rows) - codemod
+    found = f"{len(rows)} finding(s): {codemod} can be fixed by a built-in codemod;"
+    if model is None:
+        return f"{found} {rest} need a model."
+    costs = [r.est_usd for r in rows if r.est_input_tokens is not None]
+    total = "unknown" if None in costs else f"${sum(c or 0.0 for c in costs):.4f}"
+    return f"{found} {rest} would go to {model} (estimated {total}, no call made)."
 
 
 def demo_action(json_output: bool) -> int:

@@ -69,7 +69,7 @@ class Settings(BaseModel):
     budget: float | None = Field(default=None, gt=0)
     allow_unknown_cost: bool = False
     jobs: int = Field(default=4, ge=1, le=32)
-    prompt: str = "fix/security"
+    prompt: str | None = None  # a prompt ref; default fix/<priority>, its latest version
     pricing: dict[str, dict[str, float]] = Field(default_factory=dict)
     resume: str | None = None  # run id of an interrupted run to continue
     json_output: bool = False
@@ -100,7 +100,8 @@ def _from_pyproject(repo: Path) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from exc
-    section = data.get("tool", {}).get("harden", {})
+    section = dict(data.get("tool", {}).get("harden", {}))
+    section.pop("eval", None)  # [tool.harden.eval]: the eval command's thresholds
     unknown = sorted(set(section) - set(_TOML_KEYS))
     if unknown:
         raise ConfigError(f"unknown key in [tool.harden] of {path}: {', '.join(unknown)}")

@@ -22,9 +22,10 @@ from agent.llm.pricing import Pricing
 from agent.llm.providers import make_provider
 from agent.llm.retry import RetryPolicy
 from agent.log import get_logger
+from agent.models import Priority
 from agent.prompts import load_prompt
 
-__all__ = ["BUILTIN", "NO_MODEL_NOTE", "build_model_fixer", "choose_model"]
+__all__ = ["BUILTIN", "NO_MODEL_NOTE", "build_model_fixer", "choose_model", "prompt_for"]
 
 BUILTIN = "builtin"
 _DEFAULTS = (
@@ -45,7 +46,15 @@ def choose_model(settings: Settings, env: Mapping[str, str]) -> str | None:
     return next((model for key, model in _DEFAULTS if env.get(key)), None)
 
 
-def build_model_fixer(settings: Settings, run_id: str) -> ModelFixer | None:
+def prompt_for(settings: Settings, priority: Priority) -> str:
+    """The prompt of ``priority``: the configured one if it is that priority's, else its own."""
+    chosen = settings.prompt
+    if chosen and chosen.partition("@")[0] == f"fix/{priority}":
+        return chosen
+    return f"fix/{priority}"
+
+
+def build_model_fixer(settings: Settings, run_id: str, priority: Priority) -> ModelFixer | None:
     env = os.environ
     model = choose_model(settings, env)
     if model is None:
@@ -69,4 +78,4 @@ def build_model_fixer(settings: Settings, run_id: str) -> ModelFixer | None:
         run_id=run_id,
         model_spec=model,
     )
-    return ModelFixer(client, load_prompt(settings.prompt), model)
+    return ModelFixer(client, load_prompt(prompt_for(settings, priority)), model)

@@ -38,6 +38,7 @@ from agent.sandbox import TestRun, network_isolation, run_command
 from agent.scan import ScanResult, scan
 from agent.selection import group_findings, rank_findings, select_files
 from agent.testplan import TestPlan, plan_tests, resolve_python
+from agent.touched import Symbol, split_touched
 from agent.validate import FunnelContext, run_funnel
 from agent.worktree import Worktree, harden_commits, remove_stale_worktrees
 
@@ -51,29 +52,42 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
 
 
-def run(settings: Settings, status: Status) -> RunReport:
+def run(
+    settings: Settings,
+    status: Status,
+    base: str | None = None,
+    taken: frozenset[Symbol] = frozenset(),
+) -> RunReport:
+    """One priority's run; ``base`` pins the base commit, ``taken`` symbols are skipped
+    (an earlier priority's branch changed them)."""
     repo = open_repo(settings.repo)
     with repo.lock():
         remove_stale_worktrees(repo)
         start = _resume_point(repo, settings.resume) if settings.resume else None
-        if start is not None:
-            repo = Repo(repo.root, start.base_commit, repo.subdir)
+        if start is not None or base is not None:
+            repo = Repo(repo.root, start.base_commit if start else str(base), repo.subdir)
         run_id = start.run_id if start else new_run_id()
         with run_context(run_id):
-            return _run_in_dir(settings, repo, run_id, start, status)
+            return _run_in_dir(settings, repo, run_id, start, status, taken)
 
 
 def _run_in_dir(
-    settings: Settings, repo: Repo, run_id: str, start: Start | None, status: Status
+    settings: Settings,
+    repo: Repo,
+    run_id: str,
+    start: Start | None,
+    status: Status,
+    taken: frozenset[Symbol],
 ) -> RunReport:
     run_dir = repo.ensure_harden_dir() / "runs" / run_id
     run_dir.mkdir(parents=True, exist_ok=start is not None)
     priority = Priority(start.priority) if start else (settings.priority or Priority.SECURITY)
     try:
         with log_to_file(run_dir / "harden.log"):
-            fixer = build_model_fixer(settings, run_id)
+            fixer = build_model_fixer(settings, run_id, priority)
             journal = Journal(run_dir / "journal.jsonl")
             state = _Run(settings, repo, run_id, priority, status, fixer, journal)
+            state.taken = taken
             report = state.execute(resumed=start is not None)
     finally:
         for layered in run_dir.glob("venv-*"):  # throw-away dependency envs
@@ -124,15 +138,13 @@ class _Run:
         self.journal = journal
         self.model_outcomes: list[ModelOutcome] = []
         self.cost = 0.0
+        self.taken: frozenset[Symbol] = frozenset()
 
     def execute(self, resumed: bool) -> RunReport:
         if self.fixer is None:
             self.notes.append(NO_MODEL_NOTE)
         if self.repo.has_uncommitted_changes():
             self.notes.append("uncommitted changes are not part of the base; harden used HEAD")
-        if self.priority is not Priority.SECURITY:
-            self.notes.append(f"the {self.priority} priority is not available yet")
-            return self._report(None, ScanResult((), ()), None, None)
         python = resolve_python(self.settings.python)  # bad settings fail before any work
         plan = plan_tests(self.settings.test_command, python, self.repo.tracked_files())
         worktree = self._open_worktree(resumed)
@@ -175,9 +187,11 @@ class _Run:
         result = scan(wt.path, files, ignore=self.settings.ignore)
         for skipped in result.skipped:
             self.notes.append(f"skipped {skipped.path}: {skipped.reason}")
-        ranked = rank_findings(result.findings)[: self.settings.max_findings]
-        for f in result.findings:
+        for f in result.findings:  # every priority's: no patch may add a finding of any
             self.current.setdefault(f.path, []).append(f)
+        mine = [f for f in result.findings if f.priority is self.priority]
+        result = ScanResult(tuple(mine), result.skipped)
+        ranked = rank_findings(self._free(mine))[: self.settings.max_findings]
         baseline = self._baseline(plan, wt.path, python)
         ctx = FunnelContext(
             root=wt.path,
@@ -217,6 +231,17 @@ class _Run:
                 "those failures are not held against patches"
             )
         return baseline
+
+    def _free(self, findings: list[Finding]) -> list[Finding]:
+        """The findings outside code an earlier priority's branch changed."""
+        free, taken = split_touched(findings, set(self.taken))
+        if taken:
+            where = ", ".join(sorted({f"{f.path}:{f.symbol}" for f in taken}))
+            self.notes.append(
+                f"skipped {len(taken)} finding(s) in code an earlier priority's branch "
+                f"changed (fix them after merging it): {where}"
+            )
+        return free
 
     def live(self, group: Sequence[Finding]) -> list[Finding]:
         """The group's findings where they are now; those gone were fixed by a commit."""

@@ -17,8 +17,8 @@ from agent.fix.codemods import codemods_for
 from agent.fix.llm_fixer import prompt_variables
 from agent.llm.client import estimate_cost
 from agent.llm.pricing import Pricing
-from agent.model_setup import choose_model
-from agent.models import Finding, SkippedFile
+from agent.model_setup import choose_model, prompt_for
+from agent.models import PRIORITY_ORDER, Finding, Priority, SkippedFile
 from agent.prompts import PromptVersion, load_prompt
 from agent.redact import Redactor
 from agent.repo import git, open_repo
@@ -45,19 +45,31 @@ class Plan(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     model: str | None
+    priorities: tuple[Priority, ...]
     rows: tuple[PlanRow, ...]
     skipped: tuple[SkippedFile, ...]
 
     @property
     def est_usd(self) -> float | None:
-        costs = [r.est_usd for r in self.rows if r.est_input_tokens is not None]
-        return None if any(c is None for c in costs) else sum(c or 0.0 for c in costs)
+        return _total(self.rows)
+
+    def rows_of(self, priority: Priority) -> list[PlanRow]:
+        return [r for r in self.rows if r.finding.priority is priority]
+
+    def est_usd_of(self, priority: Priority) -> float | None:
+        return _total(self.rows_of(priority))
+
+
+def _total(rows: list[PlanRow] | tuple[PlanRow, ...]) -> float | None:
+    costs = [r.est_usd for r in rows if r.est_input_tokens is not None]
+    return None if any(c is None for c in costs) else sum(c or 0.0 for c in costs)
 
 
 def make_plan(settings: Settings) -> Plan:
     repo = open_repo(settings.repo)
     model = choose_model(settings, os.environ)
-    prompt = load_prompt(settings.prompt) if model else None
+    chosen = settings.priority or Priority.SECURITY
+    priorities = PRIORITY_ORDER if settings.all_priorities else (chosen,)
     with tempfile.TemporaryDirectory(prefix="harden-plan-") as tmp:
         snapshot = Path(tmp)
         _export(repo.root, repo.base_commit, snapshot)
@@ -65,10 +77,14 @@ def make_plan(settings: Settings) -> Plan:
         if not files:
             raise NoPythonFilesError(f"no Python files to scan in {repo.root}")
         result = scan(snapshot, files, ignore=settings.ignore)
-        ranked = rank_findings(result.findings)[: settings.max_findings]
-        pricing = Pricing.load(settings.pricing)
-        rows = [_row(f, snapshot, model, prompt, pricing) for f in ranked]
-    return Plan(model=model, rows=tuple(rows), skipped=result.skipped)
+        rows: list[PlanRow] = []
+        for priority in priorities:
+            prompt = load_prompt(prompt_for(settings, priority)) if model else None
+            mine = [f for f in result.findings if f.priority is priority]
+            ranked = rank_findings(mine)[: settings.max_findings]
+            pricing = Pricing.load(settings.pricing)
+            rows += [_row(f, snapshot, model, prompt, pricing) for f in ranked]
+    return Plan(model=model, priorities=priorities, rows=tuple(rows), skipped=result.skipped)
 
 
 def _row(

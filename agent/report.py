@@ -284,7 +284,7 @@ def _notes(report: RunReport) -> str:
 
 def print_summary(report: RunReport, console: Console) -> None:
     """The findings table, rejections per stage, and where to look at the fixes."""
-    table = Table(title="harden findings")
+    table = Table(title=f"harden: {report.priority.value} findings")
     for column in ("severity", "found", "fixed", "rejected", "needs a model"):
         table.add_column(column, justify="left" if column == "severity" else "right")
     *rows, total = severity_counts(report)

@@ -82,14 +82,6 @@ def test_bad_pyproject_setting(make_repo: GitRepo) -> None:
     assert "unknown key in [tool.harden]" in one_line_error(done)
 
 
-def test_priority_not_available_yet_is_a_clean_exit(make_repo: GitRepo) -> None:
-    repo = make_repo({"app.py": APP})
-    done = harden("run", "--priority", "performance", str(repo))
-    assert done.returncode == 0
-    assert "not available yet" in done.stderr and "Traceback" not in done.stderr
-    assert harden_branches(repo) == []
-
-
 def test_syntax_error_and_non_utf8_files_are_skipped_with_a_warning(make_repo: GitRepo) -> None:
     repo = make_repo({"app.py": APP, "broken.py": "def f(:\n    pass\n"})
     (repo / "latin.py").write_bytes(b"# caf\xe9\nx = eval('1')\n")
