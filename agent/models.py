@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,6 +27,8 @@ __all__ = [
     "Stage",
     "StageResult",
     "StageStatus",
+    "TestFate",
+    "TestFateKind",
     "Verdict",
     "stable_finding_id",
 ]
@@ -133,6 +136,7 @@ class Stage(StrEnum):
     LINT = "lint"
     FINDING_GONE = "finding-gone"
     DEPENDENCIES = "dependencies"
+    GENERATED_TEST = "generated-test"
     TESTS = "tests"
 
 
@@ -176,6 +180,22 @@ class ModelOutcome(Frozen):
     reason: str
 
 
+TestFateKind = Literal[
+    "did not run", "failed", "flaky", "no coverage gain", "passes on pre-patch code", "kept"
+]
+
+
+class TestFate(Frozen):
+    """What became of one generated test file, as in TestGen-LLM's funnel."""
+
+    __test__ = False  # a data class, not a pytest test class
+
+    test_path: str
+    target: str  # path::symbol of the function it tests, or the finding id(s)
+    fate: TestFateKind
+    detail: str = ""
+
+
 class RunReport(Frozen):
     """Everything a run did, written to report.json and printed by ``--json``."""
 
@@ -196,5 +216,6 @@ class RunReport(Frozen):
     needs_model_ids: tuple[str, ...] = ()
     model: str | None = None
     model_outcomes: tuple[ModelOutcome, ...] = ()
+    generated_tests: tuple[TestFate, ...] = ()
     cost_usd: float = 0.0
     notes: tuple[str, ...] = Field(default=())

@@ -30,6 +30,7 @@ from agent.models import (
     Patch,
     Priority,
     RunReport,
+    TestFate,
     Verdict,
 )
 from agent.repo import Repo, open_repo
@@ -37,7 +38,8 @@ from agent.report import write_reports
 from agent.sandbox import TestRun, network_isolation, run_command
 from agent.scan import ScanResult, scan
 from agent.selection import group_findings, rank_findings, select_files
-from agent.testplan import TestPlan, plan_tests, resolve_python
+from agent.testgen import coverage_targets, test_fate, test_writer
+from agent.testplan import TestPlan, is_test_file, plan_tests, resolve_python
 from agent.touched import Symbol, split_touched
 from agent.validate import FunnelContext, run_funnel
 from agent.worktree import Worktree, harden_commits, remove_stale_worktrees
@@ -139,6 +141,7 @@ class _Run:
         self.model_outcomes: list[ModelOutcome] = []
         self.cost = 0.0
         self.taken: frozenset[Symbol] = frozenset()
+        self.generated_tests: list[TestFate] = []
 
     def execute(self, resumed: bool) -> RunReport:
         if self.fixer is None:
@@ -189,9 +192,12 @@ class _Run:
             self.notes.append(f"skipped {skipped.path}: {skipped.reason}")
         for f in result.findings:  # every priority's: no patch may add a finding of any
             self.current.setdefault(f.path, []).append(f)
-        mine = [f for f in result.findings if f.priority is self.priority]
+        mine = self._of_priority(result.findings, wt.path, files, plan, python)
         result = ScanResult(tuple(mine), result.skipped)
-        ranked = rank_findings(self._free(mine))[: self.settings.max_findings]
+        free = self._free(mine)  # test targets come ranked by risk already
+        ranked = (free if self.priority is Priority.TESTS else rank_findings(free))[
+            : self.settings.max_findings
+        ]
         baseline = self._baseline(plan, wt.path, python)
         ctx = FunnelContext(
             root=wt.path,
@@ -203,10 +209,35 @@ class _Run:
             ignore=self.settings.ignore,
             workdir=self.repo.harden_dir / "runs" / self.run_id,
         )
-        leftovers = [left for g in group_findings(ranked) if (left := self._fix_group(g, wt, ctx))]
-        ModelPhase(self, wt, ctx).fix(leftovers)
+        if self.priority is Priority.TESTS:
+            self._write_tests(ranked, wt, ctx)
+        else:
+            groups = group_findings(ranked)
+            leftovers = [left for g in groups if (left := self._fix_group(g, wt, ctx))]
+            ModelPhase(self, wt, ctx).fix(leftovers)
         branch = wt.branch if self.commits else None
         return self._report(branch, result, plan, baseline)
+
+    def _of_priority(
+        self, found: Sequence[Finding], root: Path, files: list[str], plan: TestPlan, python: str
+    ) -> list[Finding]:
+        """The run's findings; for the tests priority, the functions no test reaches."""
+        if self.priority is not Priority.TESTS:
+            return [f for f in found if f.priority is self.priority]
+        risky = {(f.path, f.symbol) for f in found}  # a fix there deserves a test first
+        self.status("running the tests under coverage to find untested functions")
+        targets = coverage_targets(root, files, plan, python, self.settings.test_timeout, risky)
+        if targets.note:
+            self.notes.append(targets.note)
+        for target in targets.findings:
+            self.current.setdefault(target.path, []).append(target)
+        return list(targets.findings)
+
+    def _write_tests(self, targets: list[Finding], wt: Worktree, ctx: FunnelContext) -> None:
+        """One new test file per target, from the model with the tests prompt."""
+        if self.fixer is not None:
+            self.fixer = test_writer(self.fixer)
+        ModelPhase(self, wt, ctx).fix([[target] for target in targets])
 
     def _baseline(self, plan: TestPlan, root: Path, python: str) -> TestRun | None:
         if plan.argv is None:
@@ -266,11 +297,12 @@ class _Run:
             return left + [f for f in fixable if f.id not in patch.finding_ids]
 
     def validate_and_commit(self, patch: Patch, wt: Worktree, ctx: FunnelContext) -> Verdict:
-        path = patch.edits[0].path
-        findings = self.current.get(path, [])
+        findings = self._findings_around(patch)
         result = run_funnel(patch, _with_findings(ctx, findings, self.dependencies))
         verdict = result.verdict
         self.verdicts.append(verdict)
+        if (fate := test_fate(verdict, findings)) is not None:
+            self.generated_tests.append(fate)
         if not verdict.accepted:
             failed = verdict.failed_stage
             log.warning("rejected %s at %s", patch.title, failed.stage if failed else "?")
@@ -281,10 +313,17 @@ class _Run:
         self.journal.append(Commit(sha=sha, title=patch.title, finding_ids=patch.finding_ids))
         self.fixed.update(patch.finding_ids)
         self.dependencies.update(patch.dependencies)
-        # An accepted patch passed the finding-gone stage, whose scan is the file's state now.
-        self.current[path] = [f for f in result.findings_after if f.path == path]
+        # An accepted patch passed the finding-gone stage, whose scan is its files' state now.
+        for path in {e.path for e in patch.edits if is_source_file(e.path)}:
+            self.current[path] = [f for f in result.findings_after if f.path == path]
         log.info("committed %s: %s", sha[:10], patch.title)
         return verdict
+
+    def _findings_around(self, patch: Patch) -> list[Finding]:
+        """The current findings of the files a patch edits or claims a finding in."""
+        claimed = {f.path for fs in self.current.values() for f in fs if f.id in patch.finding_ids}
+        paths = sorted(claimed | {e.path for e in patch.edits})
+        return [f for path in paths for f in self.current.get(path, [])]
 
     def _report(
         self,
@@ -312,8 +351,14 @@ class _Run:
             model=self.fixer.model if self.fixer else None,
             model_outcomes=tuple(self.model_outcomes),
             cost_usd=round(self.cost, 6),
+            generated_tests=tuple(self.generated_tests),
             notes=tuple(self.notes),
         )
+
+
+def is_source_file(path: str) -> bool:
+    """A Python file the scanner looks at (tests are not scanned)."""
+    return path.endswith(".py") and not is_test_file(path)
 
 
 def _with_findings(ctx: FunnelContext, findings: list[Finding], deps: set[str]) -> FunnelContext:

@@ -23,6 +23,7 @@ from agent.models import CommitRecord, Finding, RunReport, Severity, Stage, Stag
 from agent.report_model import model_section, print_model_summary
 from agent.report_redact import redact_report
 from agent.sarif import FindingStatus, build_sarif, finding_statuses
+from agent.testgen.report import generated_tests_section, print_generated_tests
 
 __all__ = ["SeverityCounts", "print_summary", "render_markdown", "write_reports"]
 
@@ -107,6 +108,7 @@ def render_markdown(report: RunReport) -> str:
         _fixes,
         _rejected,
         model_section,
+        generated_tests_section,
         _needs_model,
         _not_attempted,
         _tests,
@@ -295,6 +297,7 @@ def print_summary(report: RunReport, console: Console) -> None:
     for stage, count in rejected_by_stage(report).items():
         console.print(f"rejected at {stage.value}: {count} patch(es)")
     print_model_summary(report, console)
+    print_generated_tests(report, console)
     if report.branch is None:
         console.print("no fix was accepted; no branch was created")
     else:

@@ -1,8 +1,10 @@
 """The validation funnel: cheapest checks first, stop at the first failure.
 
 applies -> scope -> parses -> lint (no new ruff F errors) -> finding-gone (claimed
-findings gone, no new finding) -> dependencies (an env that has them) -> tests (the
-repo's suite in the worktree, judged against the baseline run).
+findings gone, no new finding) -> dependencies (an env that has them) -> generated-test
+(a new test file passes 3 runs, raises coverage or fails before the fix; see
+agent.testgen.checks) -> tests (the repo's suite in the worktree, judged against the
+baseline run).
 
 A rejected patch is a Verdict, not an exception. The patch is written to the worktree
 from the parses stage on; the caller resets the worktree when the verdict is a rejection.
@@ -24,7 +26,8 @@ from agent.sandbox import TestRun, run_command
 from agent.scan import scan
 from agent.scan.ruff import ruff_argv
 from agent.scope import scope_violations
-from agent.testplan import TestPlan, judge
+from agent.testgen.checks import TestRunner, check_generated_test
+from agent.testplan import TestPlan, is_test_file, judge
 
 __all__ = ["FunnelContext", "FunnelResult", "run_funnel", "validate"]
 
@@ -146,7 +149,8 @@ def _ruff_f_errors(root: Path, path: str, text: str) -> list[str]:
 
 
 def _finding_gone(state: _State, ctx: FunnelContext) -> StageResult:
-    changed = _python_edits(state.patch)
+    # New test files are not scanned: assert is how tests check (ruff S101).
+    changed = [p for p in _python_edits(state.patch) if not is_test_file(p)]
     after = state.findings_after = scan(ctx.root, changed, ignore=ctx.ignore).findings
     before = [f for f in ctx.findings if f.path in changed]
     claimed = [f for f in before if f.id in state.patch.finding_ids]
@@ -175,6 +179,12 @@ def _dependencies(state: _State, ctx: FunnelContext) -> StageResult:
     return _ok(Stage.DEPENDENCIES, f"{', '.join(deps)} available in {where}")
 
 
+def _generated_test(state: _State, ctx: FunnelContext) -> StageResult:
+    prefix = Path(state.python).parent if state.python != ctx.python else None
+    runner = TestRunner(ctx.root, state.python, ctx.timeout_s, path_prefix=prefix)
+    return check_generated_test(state.patch, ctx.findings, runner)
+
+
 def _tests(state: _State, ctx: FunnelContext) -> StageResult:
     if ctx.plan.argv is None or ctx.baseline is None:
         return _skip(Stage.TESTS, f"skipped: {ctx.plan.source}")
@@ -198,5 +208,6 @@ _STAGES: tuple[Check, ...] = (
     _lint,
     _finding_gone,
     _dependencies,
+    _generated_test,
     _tests,
 )

@@ -108,8 +108,9 @@ def test_good_patch_is_accepted(ctx: FunnelContext) -> None:
     assert verdict.accepted, verdict.stages
     assert [s.stage for s in verdict.stages] == list(Stage)
     statuses = {s.stage: s.status for s in verdict.stages}
-    assert statuses[Stage.DEPENDENCIES] is StageStatus.SKIPPED
-    assert all(s is StageStatus.PASSED for k, s in statuses.items() if k != Stage.DEPENDENCIES)
+    skipped = {Stage.DEPENDENCIES, Stage.GENERATED_TEST}  # no dependency, no new test
+    assert {k for k, s in statuses.items() if s is StageStatus.SKIPPED} == skipped
+    assert all(s is StageStatus.PASSED for k, s in statuses.items() if k not in skipped)
     assert "2 passed" in verdict.stages[-1].detail
     assert verdict.tests_run
     assert (ctx.root / "app.py").read_text(encoding="utf-8") == FIXED

@@ -88,7 +88,8 @@ def _patch(
     companions: dict[str, FileEdit],
 ) -> Patch:
     claimed = tuple(f.id for f in findings if f.id in fixed)
-    title = used[0].title if len(used) == 1 else f"Fix {len(claimed)} security findings"
+    priority = findings[0].priority.value
+    title = used[0].title if len(used) == 1 else f"Fix {len(claimed)} {priority} findings"
     symbol = findings[0].symbol
     return Patch(
         finding_ids=claimed,

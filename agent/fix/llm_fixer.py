@@ -65,7 +65,7 @@ class Proposal:
             finding_ids=tuple(f.id for f in self.findings),
             fixer=self.fixer,
             model=self.model,
-            title=self.reply.title.strip() or "Fix security finding",
+            title=self.reply.title.strip() or f"Fix {self.findings[0].priority.value} finding",
             rationale=self.reply.rationale,
             edits=tuple(edits),
             cost_usd=self.cost_usd or 0.0,

@@ -1,0 +1,109 @@
+"""Run tests under coverage.py and read back which lines of which files they executed.
+
+The tests are untrusted code, so they run through `agent.sandbox.run_command` like any
+other test run. coverage.py runs in the repository's own interpreter with an empty rcfile
+of ours (a repo's own coverage settings, such as ``source``, ``omit`` or ``parallel``, must
+not change what we measure), and its data and JSON report live in a temporary directory
+outside the repository, so a measurement leaves no file in the worktree.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent.errors import ConfigError
+from agent.sandbox import TestRun, run_command
+from agent.testplan import TestPlan
+
+__all__ = ["LineCoverage", "measure", "pytest_args", "require_coverage"]
+
+_RCFILE = "[run]\nrelative_files = True\n"
+_TOOL_TIMEOUT_S = 120
+
+
+@dataclass(frozen=True)
+class LineCoverage:
+    """Per file (relative to the repository root): the executed and the missed lines."""
+
+    executed: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    missing: Mapping[str, frozenset[int]] = field(default_factory=dict)
+
+    def measured(self, path: str) -> bool:
+        return path in self.executed
+
+    def executed_in(self, path: str, lines: range) -> frozenset[int]:
+        return frozenset(n for n in self.executed.get(path, ()) if n in lines)
+
+    def statements_in(self, path: str, lines: range) -> frozenset[int]:
+        every = self.executed.get(path, frozenset()) | self.missing.get(path, frozenset())
+        return frozenset(n for n in every if n in lines)
+
+
+def require_coverage(python: str, root: Path) -> None:
+    """Raise ConfigError naming the install command when coverage.py is not importable."""
+    probe = run_command([python, "-c", "import coverage"], root, 60)
+    if probe.exit_code != 0:
+        raise ConfigError(
+            f"coverage.py is not installed in {python}, so untested functions cannot be "
+            f"found; install it with: {python} -m pip install coverage (or pass --python)"
+        )
+
+
+def pytest_args(plan: TestPlan) -> list[str] | None:
+    """The arguments after ``pytest`` in the repo's test command; None if it is not pytest."""
+    argv = list(plan.argv or ())
+    for i, arg in enumerate(argv):
+        if arg == "-m" and argv[i + 1 : i + 2] == ["pytest"]:
+            return argv[i + 2 :]
+        if Path(arg).name in {"pytest", "py.test"}:
+            return argv[i + 1 :]
+    return None
+
+
+def measure(
+    python: str,
+    pytest_argv: Sequence[str],
+    root: Path,
+    timeout_s: float,
+    path_prefix: Path | None = None,
+) -> tuple[TestRun, LineCoverage | None]:
+    """Run ``python -m pytest <pytest_argv>`` under coverage; None when no data came out."""
+    with tempfile.TemporaryDirectory(prefix="harden-coverage-") as tmp:
+        rcfile, data, report = Path(tmp) / "rc", Path(tmp) / "data", Path(tmp) / "cov.json"
+        rcfile.write_text(_RCFILE, encoding="utf-8")
+        common = [f"--rcfile={rcfile}", f"--data-file={data}"]
+        argv = [python, "-m", "coverage", "run", *common, "-m", "pytest", *pytest_argv]
+        run = run_command(argv, root, timeout_s, path_prefix=path_prefix)
+        if run.timed_out or not data.exists():
+            return run, None
+        export = [python, "-m", "coverage", "json", *common, "-q", "-o", str(report)]
+        done = run_command(export, root, _TOOL_TIMEOUT_S, path_prefix=path_prefix)
+        if done.exit_code != 0 or not report.is_file():
+            return run, None
+        return run, _parse(json.loads(report.read_text(encoding="utf-8")), root)
+
+
+def _parse(data: Mapping[str, object], root: Path) -> LineCoverage:
+    files = data.get("files")
+    executed: dict[str, frozenset[int]] = {}
+    missing: dict[str, frozenset[int]] = {}
+    for name, entry in (files if isinstance(files, dict) else {}).items():
+        path = _relative(str(name), root)
+        if path is not None and isinstance(entry, dict):
+            executed[path] = frozenset(entry.get("executed_lines", ()))
+            missing[path] = frozenset(entry.get("missing_lines", ()))
+    return LineCoverage(executed, missing)
+
+
+def _relative(name: str, root: Path) -> str | None:
+    """A repository-relative POSIX path, or None for a file outside the repository."""
+    path = Path(name)
+    if not path.is_absolute():
+        return path.as_posix()
+    base = root.resolve()
+    resolved = path.resolve()
+    return resolved.relative_to(base).as_posix() if resolved.is_relative_to(base) else None
