@@ -9,7 +9,7 @@ from agent.repo import open_repo
 from agent.touched import split_touched, touched_symbols
 from tests.conftest import GitRepo, commit_all, git
 
-BASE = '''import os
+BASE = """import os
 
 
 def first():
@@ -26,7 +26,7 @@ class Store:
 
 def last():
     return 3
-'''
+"""
 
 
 def _branch_with(repo: Path, edit: str, extra: dict[str, str] | None = None) -> None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import runpy
+import subprocess
+import sys
 import textwrap
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from agent.fix.codemod_fixer import fix_with_codemods
 from agent.models import Finding, Patch
@@ -42,3 +47,24 @@ def run_fix(tmp_path: Path, source: str, rules: set[str], path: str = "app.py") 
     after = scan(tmp_path, [path]).findings
     target.write_text(source, encoding="utf-8")
     return Outcome(source, after_text, patch, tuple(before), tuple(after))
+
+
+def new_findings(out: Outcome) -> list[str]:
+    """Rules reported more often after the fix than before (a fix must add none)."""
+    before = Counter(f.rule for f in out.findings_before)
+    after = Counter(f.rule for f in out.findings_after)
+    return sorted(rule for rule, count in after.items() if count > before[rule])
+
+
+def ruff_formatted(source: str) -> str:
+    """``source`` as ``ruff format`` (default settings) writes it."""
+    argv = [sys.executable, "-m", "ruff", "format", "--isolated", "--stdin-filename", "x.py", "-"]
+    done = subprocess.run(argv, input=source, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def load_fixed(tmp_path: Path, out: Outcome, name: str = "fixed_module") -> dict[str, Any]:
+    """Run the fixed source as module ``name`` and return its globals."""
+    path = tmp_path / f"{name}.py"
+    path.write_text(out.after, encoding="utf-8")
+    return runpy.run_path(str(path), run_name=name)

@@ -1,0 +1,62 @@
+"""Log exceptions that a broad handler swallows (CWE-390: an error detected, then ignored).
+
+``except Exception: pass`` (S110/B110), ``except Exception: continue`` (S112/B112) and any
+``except Exception:`` that neither logs nor re-raises (BLE001) hide failures. The handler
+logs the exception with its traceback through the module logger (see ``_logger``):
+``pass`` is replaced by ``logger.exception("Ignored error in <function>")``, ``continue``
+is kept after ``logger.exception("Skipped after an error in <function>")``, any other body
+gets ``logger.exception("Error in <function>")`` first; a log call already there without
+the traceback is upgraded instead (``error`` -> ``exception``, else ``exc_info=True``). A
+name bound with ``as exc`` is kept.
+
+Handlers in an ``if __name__ == "__main__":`` block are fixed too: a script's swallowed
+error is as lost as a library's, and an unconfigured logger still prints it to stderr.
+Left alone: handlers that raise another exception (the error is reported by whoever
+catches it; chaining is the model's call). A targeted handler that already logs the
+traceback, because an earlier codemod of the same run fixed it, counts as fixed.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+import libcst.matchers as m
+
+from agent.fix.codemods._logger import LoggingCommand, reports, reraises
+from agent.fix.codemods.base import CodemodSpec
+
+
+class SwallowedException(LoggingCommand):
+    DESCRIPTION = "Log exceptions that broad handlers swallow."
+
+    def leave_ExceptHandler(
+        self, original: cst.ExceptHandler, updated: cst.ExceptHandler
+    ) -> cst.ExceptHandler:
+        start = self.span(original)[0]
+        hits = {f.id for f in self.targets if f.line == start}
+        if not hits or reraises(original):
+            return updated
+        self.fixed_ids.update(hits)
+        if reports(updated.body):
+            return updated
+        return updated.with_changes(body=self.reported(updated.body, self._message(updated)))
+
+    def _message(self, handler: cst.ExceptHandler) -> str:
+        statements = list(m.findall(handler.body, m.Pass() | m.Continue()))
+        if len(statements) == 1 and isinstance(statements[0], cst.Continue):
+            return f"Skipped after an error in {self.where()}"
+        if statements and all(isinstance(s, cst.Pass) for s in statements):
+            return f"Ignored error in {self.where()}"
+        return f"Error in {self.where()}"
+
+
+SPEC = CodemodSpec(
+    id="harden:swallowed-exception",
+    title="Log exceptions instead of swallowing them",
+    rationale=(
+        "A broad except that passes, continues or returns without a word hides the error "
+        "(CWE-390); logging it with its traceback keeps the behaviour and makes the "
+        "failure visible."
+    ),
+    rules=frozenset({"S110", "S112", "BLE001"}),
+    command=SwallowedException,
+)

@@ -1,0 +1,118 @@
+import logging
+from pathlib import Path
+
+import pytest
+
+from tests.codemods.helpers import load_fixed, new_findings, ruff_formatted, run_fix
+
+RULES = {"S110", "S112", "BLE001"}
+
+
+def test_swallowed_exceptions_are_logged(tmp_path: Path) -> None:
+    out = run_fix(
+        tmp_path,
+        """\
+        import json
+
+
+        def load_all(paths):
+            found = []
+            for path in paths:
+                try:
+                    found.append(json.loads(path.read_text()))
+                except Exception as exc:
+                    continue
+            return found
+
+
+        def cleanup(path):
+            try:
+                path.unlink()
+            except Exception:
+                pass
+
+
+        def size(path):
+            try:
+                return path.stat().st_size
+            except Exception:
+                return 0
+
+
+        def parse(text):
+            try:
+                return json.loads(text)
+            except Exception as exc:
+                raise ValueError(text) from None
+        """,
+        RULES,
+    )
+    assert out.after == (
+        "import json\n"
+        "import logging\n"
+        "\n"
+        "logger = logging.getLogger(__name__)\n"
+        "\n\n"
+        "def load_all(paths):\n"
+        "    found = []\n"
+        "    for path in paths:\n"
+        "        try:\n"
+        "            found.append(json.loads(path.read_text()))\n"
+        "        except Exception as exc:\n"
+        '            logger.exception("Skipped after an error in load_all")\n'
+        "            continue\n"
+        "    return found\n"
+        "\n\n"
+        "def cleanup(path):\n"
+        "    try:\n"
+        "        path.unlink()\n"
+        "    except Exception:\n"
+        '        logger.exception("Ignored error in cleanup")\n'
+        "\n\n"
+        "def size(path):\n"
+        "    try:\n"
+        "        return path.stat().st_size\n"
+        "    except Exception:\n"
+        '        logger.exception("Error in size")\n'
+        "        return 0\n"
+        "\n\n"
+        "def parse(text):\n"
+        "    try:\n"
+        "        return json.loads(text)\n"
+        "    except Exception as exc:\n"
+        "        raise ValueError(text) from None\n"
+    )
+    assert {"S110", "S112"} <= {f.rule for f in out.findings_before}
+    assert [(f.rule, f.line) for f in out.findings_after if f.rule in RULES] == [("BLE001", 36)]
+    assert not new_findings(out)
+    assert ruff_formatted(out.after) == out.after
+
+
+def test_log_without_traceback_is_upgraded_and_records_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    out = run_fix(
+        tmp_path,
+        """\
+        import logging
+
+        log = logging.getLogger("jobs")
+
+
+        def run(job):
+            try:
+                return job()
+            except Exception:
+                log.warning("job failed")
+                return None
+        """,
+        RULES,
+    )
+    assert '        log.warning("job failed", exc_info=True)\n' in out.after
+    assert "BLE001" not in out.rules_after() and not new_findings(out)
+    run = load_fixed(tmp_path, out)["run"]
+    assert callable(run)
+    with caplog.at_level(logging.WARNING, logger="jobs"):
+        assert run(lambda: 1 / 0) is None
+    (record,) = caplog.records
+    assert record.exc_info is not None and record.exc_info[0] is ZeroDivisionError
