@@ -48,6 +48,7 @@ def _run_and_show(settings: Settings) -> RunReport:
         click.echo(redact_report(report).model_dump_json(indent=2))  # no secret on stdout
     else:
         _show(report)
+    _notes(report)
     return report
 
 
@@ -57,18 +58,23 @@ def _run_all_and_show(settings: Settings) -> list[RunReport]:
     if settings.json_output:
         runs = ",\n".join(redact_report(r).model_dump_json(indent=2) for r in reports)
         click.echo(f'{{"runs": [\n{runs}\n]}}')
-        return reports
+    else:
+        for report in reports:
+            _show(report)
+        _out.print(priorities_table(reports))
     for report in reports:
-        _show(report)
-    _out.print(priorities_table(reports))
+        _notes(report, prefix=f"{report.priority.value}: ")
     return reports
 
 
 def _show(report: RunReport) -> None:
     print_summary(report, _out)
     _out.print(f"reports: {Path(report.repo) / '.harden' / 'runs' / report.run_id}")
+
+
+def _notes(report: RunReport, prefix: str = "") -> None:
     for note in report.notes:
-        _err.print(f"note: {note}")
+        _err.print(f"note: {prefix}{note}")
 
 
 def plan_action(settings: Settings) -> int:
