@@ -17,6 +17,7 @@ import click
 
 from agent import __version__
 from agent.errors import HardenError
+from agent.evals.options import eval_options, to_options
 from agent.log import configure
 
 # The heavy modules (pydantic, libcst, rich) are imported inside the commands, so that a
@@ -132,6 +133,16 @@ def prompts() -> None:
     from agent import actions
 
     sys.exit(actions.prompts_action())
+
+
+@cli.command(name="eval")
+@eval_options
+def eval_command(**flags: Any) -> None:
+    """Score prompt versions (or the builtin engine) on the eval cases; exit 1 on regression."""
+    configure(0, "text")
+    from agent.evals.action import eval_action
+
+    sys.exit(eval_action(to_options(flags, Path.cwd())))
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -1,0 +1,1 @@
+"""`harden eval`: cases, runs of prompt versions over them, scores and comparisons."""

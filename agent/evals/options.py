@@ -1,0 +1,78 @@
+"""The options of ``harden eval`` (declared here so agent/cli.py only wires the command).
+
+This module imports click only: cli.py imports it at start-up. Paths default to the
+project in the current directory: evals/cases, evals/results, evals/baselines and
+evals/cassettes; thresholds come from its pyproject.toml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from agent.evals.action import EvalOptions
+
+__all__ = ["eval_options", "to_options"]
+
+_PRIORITIES = ["security", "errors", "observability", "performance", "tests"]
+_PATH = click.Path(path_type=Path)
+
+
+def eval_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--prompt", "prompts", multiple=True, help="Prompt version(s) to score, "
+                     "e.g. fix/security@v2 (default: fix/<priority>, latest per case)."),
+        click.option("--baseline", help="A prompt version to run beside it, or a result .json "
+                     "(default: the blessed file in evals/baselines/)."),
+        click.option("--model", default="builtin", show_default=True,
+                     help="provider/model, or 'builtin' for the codemod engine."),
+        click.option("--base-url", help="Base URL of an OpenAI-compatible server."),
+        click.option("-k", "--samples", type=click.IntRange(min=1), default=1, show_default=True),
+        click.option("--cases", "cases", multiple=True, help="Case ids (comma list, repeatable)."),
+        click.option("--priority", type=click.Choice(_PRIORITIES), help="Only these cases."),
+        click.option("--record", is_flag=True, help="Record model exchanges as cassettes."),
+        click.option("--replay", is_flag=True, help="Replay cassettes: no network, no key."),
+        click.option("--bless", is_flag=True, help="Make this result the new baseline."),
+        click.option("--budget", type=click.FloatRange(min=0, min_open=True), help="Max USD."),
+        click.option("--out", type=_PATH, help="Results directory (default evals/results)."),
+        click.option("--jobs", type=click.IntRange(1, 32), default=1, show_default=True,
+                     help="Samples scored at once (cassette runs use 1)."),
+        click.option("--cases-dir", type=_PATH, help="Default: evals/cases."),
+        click.option("--prompts-dir", type=_PATH, help="Prompts root (default: bundled)."),
+        click.option("--python", help="Interpreter to run the cases' tests with."),
+        click.option("--test-timeout", type=click.FloatRange(min=1), default=120.0),
+        click.option("--json", "json_output", is_flag=True, help="Print the result as JSON."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def to_options(flags: dict[str, Any], project: Path) -> EvalOptions:
+    from agent.evals.action import EvalOptions
+    from agent.evals.errors import EvalError
+
+    record, replay = flags.pop("record"), flags.pop("replay")
+    if record and replay:
+        raise EvalError("--record and --replay exclude each other")
+    mode = "record" if record else "replay" if replay else "off"
+    evals = project / "evals"
+    return EvalOptions(
+        project=project,
+        cases_dir=flags.pop("cases_dir") or evals / "cases",
+        out=flags.pop("out") or evals / "results",
+        baselines_dir=evals / "baselines",
+        cassettes_dir=evals / "cassettes",
+        prompts_root=flags.pop("prompts_dir"),
+        cassettes=mode,
+        cases=tuple(_split(flags.pop("cases"))),
+        **flags,
+    )
+
+
+def _split(values: Iterable[str]) -> list[str]:
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]

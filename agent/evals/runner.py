@@ -1,0 +1,241 @@
+"""Score one sample of one case through the same fix and validate path as ``harden run``.
+
+The case is copied into a fresh git repo; the scan's findings of the case's rules in the
+case's files are grouped by enclosing symbol; each group is fixed (one retry with the
+failure fed back, for a model) and validated by the funnel against a baseline run of the
+repo's tests; an accepted patch is committed so the next group builds on it. Then the
+hidden tests, the kept tests and the patterns decide whether the case is resolved.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent.config import DEFAULT_IGNORE
+from agent.evals.case import Case, materialise, pattern_problems, run_hidden
+from agent.evals.fixers import CaseFixer
+from agent.evals.scoring import CHECKS, CheckStatus, SampleScore
+from agent.models import FileEdit, Finding, Patch, Priority, Stage, StageStatus, Verdict
+from agent.repo import git
+from agent.sandbox import run_command
+from agent.scan import scan
+from agent.selection import group_findings, rank_findings
+from agent.testgen import coverage_targets
+from agent.testplan import is_test_file, plan_tests
+from agent.validate import FunnelContext, run_funnel
+
+__all__ = ["SampleEnv", "run_sample"]
+
+_FUNNEL_CHECKS = {
+    Stage.APPLIES: "applies",
+    Stage.SCOPE: "scope",
+    Stage.PARSES: "parses",
+    Stage.LINT: "lint",
+    Stage.FINDING_GONE: "finding-gone",
+    Stage.TESTS: "tests",
+}
+
+
+@dataclass(frozen=True)
+class SampleEnv:
+    python: str
+    timeout_s: float
+
+
+@dataclass(frozen=True)
+class _Group:
+    verdict: Verdict | None  # the funnel's last verdict; None when no patch was made
+    no_patch: str  # why the last attempt made no patch
+    schema_ok: bool = True  # the last reply matched the schema (model fixers)
+
+
+@dataclass
+class _Outcome:
+    """What the sample learned, check by check."""
+
+    checks: dict[str, CheckStatus] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+    patches: list[Patch] = field(default_factory=list)
+
+    def set(self, check: str, ok: bool | None, reason: str = "") -> None:
+        self.checks[check] = "skipped" if ok is None else "passed" if ok else "failed"
+        if ok is False and check not in self.reasons:
+            self.reasons[check] = reason
+
+
+def run_sample(case: Case, fixer: CaseFixer, sample: int, env: SampleEnv) -> SampleScore:
+    """Score ``fixer`` on ``case`` in a throw-away copy of the case's repo."""
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix=f"harden-eval-{case.id}-") as tmp:
+        repo = materialise(case, Path(tmp) / "repo")
+        outcome = _Sample(case, fixer, env, repo, Path(tmp) / "work").run()
+    usage = fixer.usage
+    reason = next((f"{c}: {outcome.reasons[c]}" for c in CHECKS if c in outcome.reasons), "")
+    return SampleScore(
+        case_id=case.id,
+        priority=case.priority.value,
+        sample=sample,
+        fixer=fixer.name,
+        resolved=not reason and bool(outcome.patches),
+        reason=reason,
+        checks={c: outcome.checks[c] for c in CHECKS if c in outcome.checks},
+        diff_lines=sum(_diff_lines(p) for p in outcome.patches),
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cost_usd=usage.cost_usd,
+        calls=usage.calls,
+        latency_s=round(usage.latency_s, 3),
+        duration_s=round(time.monotonic() - start, 3),
+    )
+
+
+class _Sample:
+    def __init__(self, case: Case, fixer: CaseFixer, env: SampleEnv, repo: Path, work: Path):
+        self.case, self.fixer, self.env, self.repo = case, fixer, env, repo
+        self.work = work
+        self.out = _Outcome()
+
+    def run(self) -> _Outcome:
+        before = scan(self.repo, list(self.case.files), ignore=DEFAULT_IGNORE).findings
+        if self.case.priority is Priority.TESTS:  # as in a run: the functions no test reaches
+            before = (*before, *self._untested())
+        targets = [f for f in before if self._targeted(f)]
+        self.out.set("detected", bool(targets), self._not_detected())
+        if not targets:
+            return self.out
+        ctx = self._context(before)
+        groups = [self._fix_group(g, ctx) for g in group_findings(rank_findings(targets))]
+        if self.fixer.retries:  # a model: did its replies match the schema?
+            bad = next((g.no_patch for g in groups if not g.schema_ok), "")
+            self.out.set("schema", not bad, bad)
+        no_patch = next((g.no_patch for g in groups if g.verdict is None), "")
+        self.out.set("patch", not no_patch, no_patch)
+        self._funnel_checks([g.verdict for g in groups if g.verdict is not None])
+        if all(g.verdict is not None and g.verdict.accepted for g in groups):
+            self._after_fix(before)
+        return self.out
+
+    def _untested(self) -> tuple[Finding, ...]:
+        files = git("ls-files", cwd=self.repo).splitlines()
+        plan = plan_tests(None, self.env.python, files)
+        found = coverage_targets(self.repo, files, plan, self.env.python, self.env.timeout_s)
+        return found.findings
+
+    def _targeted(self, finding: Finding) -> bool:
+        in_files = finding.path in self.case.files
+        return in_files and any(finding.matches_rule(rule) for rule in self.case.rules)
+
+    def _not_detected(self) -> str:
+        return f"the scan found no {', '.join(self.case.rules)} in {', '.join(self.case.files)}"
+
+    def _context(self, findings: Sequence[Finding]) -> FunnelContext:
+        files = git("ls-files", cwd=self.repo).splitlines()
+        plan = plan_tests(None, self.env.python, files)
+        baseline = None
+        if plan.argv is not None:
+            baseline = run_command(list(plan.argv), self.repo, self.env.timeout_s)
+        self.work.mkdir(exist_ok=True)
+        return FunnelContext(
+            root=self.repo,
+            findings=tuple(findings),
+            plan=plan,
+            baseline=baseline,
+            python=self.env.python,
+            timeout_s=self.env.timeout_s,
+            ignore=DEFAULT_IGNORE,
+            workdir=self.work,
+        )
+
+    def _fix_group(self, group: list[Finding], ctx: FunnelContext) -> _Group:
+        """The group's last verdict, after at most ``fixer.retries`` retries."""
+        feedback, last = "", _Group(None, "")
+        for attempt in range(1 + self.fixer.retries):
+            tried = self.fixer.attempt(self.repo, group, feedback, attempt)
+            if tried.patch is None:
+                last = _Group(last.verdict, tried.reason, tried.schema_ok)
+                if tried.feedback is None:
+                    return last
+                feedback = tried.feedback
+                continue
+            verdict = run_funnel(tried.patch, ctx).verdict
+            last = _Group(verdict, "")
+            failed = verdict.failed_stage
+            if failed is None:
+                self._commit(tried.patch)
+                return last
+            git("reset", "--quiet", "--hard", cwd=self.repo)
+            git("clean", "-fdq", cwd=self.repo)
+            feedback = f"Your patch was rejected at the {failed.stage} stage:\n{failed.detail}"
+        return last
+
+    def _commit(self, patch: Patch) -> None:
+        self.out.patches.append(patch)
+        git("add", "-A", cwd=self.repo)
+        identity = ("-c", "user.name=harden-eval", "-c", "user.email=harden-eval@example.invalid")
+        git(*identity, "commit", "-q", "--no-verify", "-m", patch.title, cwd=self.repo)
+
+    def _funnel_checks(self, verdicts: Sequence[Verdict]) -> None:
+        """Each stage the funnel reached: failed in any group, else passed, else skipped."""
+        for stage, check in _FUNNEL_CHECKS.items():
+            results = [s for v in verdicts for s in v.stages if s.stage is stage]
+            failed = next((r for r in results if r.status is StageStatus.FAILED), None)
+            if failed is not None:
+                self.out.set(check, False, _first_line(failed.detail))
+            elif results:
+                passed = all(r.status is StageStatus.PASSED for r in results)
+                self.out.set(check, True if passed else None)
+
+    def _after_fix(self, before: Sequence[Finding]) -> None:
+        after = scan(self.repo, list(self.case.files), ignore=DEFAULT_IGNORE).findings
+        left = [f for f in after if self._targeted(f)]
+        self.out.set("finding-gone", not left, f"{len(left)} finding(s) of the case remain")
+        new = Counter(map(_key, after)) - Counter(map(_key, before))
+        self.out.set("no-new-findings", not new, "new: " + ", ".join(sorted(k[0] for k in new)))
+        self._hidden()
+        problems = pattern_problems(self.case, self.repo)
+        self.out.set("patterns", not problems, "; ".join(problems))
+
+    def _hidden(self) -> None:
+        patches = self.out.patches
+        new_tests = [e.path for p in patches for e in p.edits if _is_new_test(e)]
+        is_tests = self.case.priority is Priority.TESTS
+        if is_tests and not new_tests:
+            self.out.set("mutants", False, "the fix adds no test file")
+            return
+        result = run_hidden(self.case, self.repo, self.env.python, self.env.timeout_s, new_tests)
+        if self.case.fail_to_pass:
+            failing = [n for n, ok in result.fail_to_pass.items() if not ok]
+            self.out.set("fail-to-pass", not failing, "still failing: " + ", ".join(failing))
+        failing = [n for n, ok in result.pass_to_pass.items() if not ok]
+        self.out.set("pass-to-pass", not failing, "now failing: " + ", ".join(failing))
+        if is_tests:
+            alive = [m for m, killed in result.mutants_killed.items() if not killed]
+            self.out.set("mutants", not alive, "mutants not killed: " + ", ".join(alive))
+
+
+def _is_new_test(edit: FileEdit) -> bool:
+    return edit.before is None and edit.path.endswith(".py") and is_test_file(edit.path)
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def _key(f: Finding) -> tuple[str, str, str]:
+    return f.rule, f.path, f.symbol
+
+
+def _diff_lines(patch: Patch) -> int:
+    """Lines added plus lines removed, over the patch's files."""
+    total = 0
+    for edit in patch.edits:
+        old = (edit.before or "").splitlines()
+        diff = difflib.unified_diff(old, edit.after.splitlines(), lineterm="", n=0)
+        total += sum(1 for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---"))
+    return total

@@ -1,0 +1,17 @@
+"""Read a pipeline definition (stages and their settings) from YAML text."""
+
+from dataclasses import dataclass
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    image: str
+    retries: int = 0
+
+
+def parse_pipeline(text: str) -> list[Stage]:
+    data = yaml.safe_load(text)
+    return [Stage(s["name"], s["image"], int(s.get("retries", 0))) for s in data["stages"]]
