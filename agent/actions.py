@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 
 import click
@@ -62,8 +63,11 @@ def _run_all_and_show(settings: Settings) -> list[RunReport]:
         for report in reports:
             _show(report)
         _out.print(priorities_table(reports))
+    shared = set.intersection(*(set(r.notes) for r in reports)) if reports else set()
+    for note in sorted(shared):  # said by every priority's run: say it once
+        _err.print(f"note: {note}")
     for report in reports:
-        _notes(report, prefix=f"{report.priority.value}: ")
+        _notes(report, prefix=f"{report.priority.value}: ", skip=shared)
     return reports
 
 
@@ -72,9 +76,10 @@ def _show(report: RunReport) -> None:
     _out.print(f"reports: {Path(report.repo) / '.harden' / 'runs' / report.run_id}")
 
 
-def _notes(report: RunReport, prefix: str = "") -> None:
+def _notes(report: RunReport, prefix: str = "", skip: Collection[str] = ()) -> None:
     for note in report.notes:
-        _err.print(f"note: {prefix}{note}")
+        if note not in skip:
+            _err.print(f"note: {prefix}{note}")
 
 
 def plan_action(settings: Settings) -> int:

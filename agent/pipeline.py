@@ -264,7 +264,14 @@ class _Run:
         return baseline
 
     def _free(self, findings: list[Finding]) -> list[Finding]:
-        """The findings outside code an earlier priority's branch changed."""
+        """The findings outside code an earlier priority's branch changed.
+
+        The tests priority keeps them all: a generated test is a new file, which cannot
+        conflict with another branch, and the functions other fixes touch are the ones
+        its ranking puts first.
+        """
+        if self.priority is Priority.TESTS:
+            return findings
         free, taken = split_touched(findings, set(self.taken))
         if taken:
             where = ", ".join(sorted({f"{f.path}:{f.symbol}" for f in taken}))

@@ -15,7 +15,8 @@ __all__ = ["priorities_table"]
 def priorities_table(reports: Sequence[RunReport]) -> Table:
     table = Table(title="harden: every priority (one branch each, all from the same base)")
     for column in ("priority", "found", "fixed", "rejected", "needs a model", "branch"):
-        table.add_column(column, justify="left" if column in ("priority", "branch") else "right")
+        left = column in ("priority", "branch")
+        table.add_column(column, justify="left" if left else "right", overflow="fold")
     for report in reports:
         total = severity_counts(report)[-1]
         counts = (total.found, total.fixed, total.rejected, total.needs_model)
