@@ -91,6 +91,8 @@ def plan_action(settings: Settings) -> int:
         _print_plan(plan)
     for skipped in plan.skipped:
         _err.print(f"warning: skipped {skipped.path}: {skipped.reason}")
+    for note in plan.notes:
+        _err.print(f"note: {note}")
     return 0
 
 

@@ -101,8 +101,15 @@ def run(path: Path, **flags: Any) -> None:
 
 @cli.command()
 @_common
+@click.option("--test-command", help="Command that runs the repo's tests (default: pytest).")
+@click.option("--python", "python", help="Interpreter of the project's environment.")
+@click.option("--test-timeout", type=click.FloatRange(min=1), help="Seconds per test run.")
 def plan(path: Path, **flags: Any) -> None:
-    """List the findings and what harden would do with each; changes nothing."""
+    """List the findings and what harden would do with each; changes nothing.
+
+    For the tests priority, the suite runs under coverage on a snapshot of the base commit
+    to find the functions no test reaches.
+    """
     from agent import actions
 
     sys.exit(actions.plan_action(_settings(path, **flags)))

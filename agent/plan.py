@@ -22,8 +22,10 @@ from agent.models import PRIORITY_ORDER, Finding, Priority, SkippedFile
 from agent.prompts import PromptVersion, load_prompt
 from agent.redact import Redactor
 from agent.repo import git, open_repo
-from agent.scan import scan
+from agent.scan import ScanResult, scan
 from agent.selection import rank_findings, select_files
+from agent.testgen import coverage_targets
+from agent.testplan import plan_tests, resolve_python
 from agent.tokens import count_tokens
 
 __all__ = ["OUTPUT_TOKENS_ESTIMATE", "Plan", "PlanRow", "make_plan"]
@@ -48,6 +50,7 @@ class Plan(BaseModel):
     priorities: tuple[Priority, ...]
     rows: tuple[PlanRow, ...]
     skipped: tuple[SkippedFile, ...]
+    notes: tuple[str, ...] = ()
 
     @property
     def est_usd(self) -> float | None:
@@ -77,14 +80,43 @@ def make_plan(settings: Settings) -> Plan:
         if not files:
             raise NoPythonFilesError(f"no Python files to scan in {repo.root}")
         result = scan(snapshot, files, ignore=settings.ignore)
+        pricing = Pricing.load(settings.pricing)
         rows: list[PlanRow] = []
+        notes: list[str] = []
         for priority in priorities:
             prompt = load_prompt(prompt_for(settings, priority)) if model else None
-            mine = [f for f in result.findings if f.priority is priority]
-            ranked = rank_findings(mine)[: settings.max_findings]
-            pricing = Pricing.load(settings.pricing)
-            rows += [_row(f, snapshot, model, prompt, pricing) for f in ranked]
-    return Plan(model=model, priorities=priorities, rows=tuple(rows), skipped=result.skipped)
+            if priority is Priority.TESTS:
+                mine = _untested(settings, snapshot, repo.tracked_files(), files, result, notes)
+            else:
+                mine = rank_findings(f for f in result.findings if f.priority is priority)
+            rows += [
+                _row(f, snapshot, model, prompt, pricing) for f in mine[: settings.max_findings]
+            ]
+    return Plan(
+        model=model,
+        priorities=priorities,
+        rows=tuple(rows),
+        skipped=result.skipped,
+        notes=tuple(notes),
+    )
+
+
+def _untested(
+    settings: Settings,
+    snapshot: Path,
+    tracked: list[str],
+    files: list[str],
+    result: ScanResult,
+    notes: list[str],
+) -> list[Finding]:
+    """The tests priority's targets: the snapshot's suite runs under coverage (sandboxed)."""
+    python = resolve_python(settings.python)
+    tests = plan_tests(settings.test_command, python, tracked)
+    risky = {(f.path, f.symbol) for f in result.findings}
+    found = coverage_targets(snapshot, files, tests, python, settings.test_timeout, risky)
+    if found.note:
+        notes.append(f"tests: {found.note}")
+    return list(found.findings)
 
 
 def _row(
