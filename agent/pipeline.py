@@ -12,8 +12,8 @@ import shutil
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
+from agent.baseline import run_baseline
 from agent.commit_message import commit_message
 from agent.config import Settings
 from agent.errors import ConfigError, NoPythonFilesError
@@ -35,12 +35,13 @@ from agent.models import (
 )
 from agent.repo import Repo, open_repo
 from agent.report import write_reports
-from agent.sandbox import TestRun, network_isolation, run_command
+from agent.run_findings import Where, worklist
+from agent.sandbox import TestRun
 from agent.scan import ScanResult, scan
-from agent.selection import group_findings, rank_findings, select_files
-from agent.testgen import coverage_targets, test_fate, test_writer
+from agent.selection import group_findings, select_files
+from agent.testgen import test_fate, test_writer
 from agent.testplan import TestPlan, is_test_file, plan_tests, resolve_python
-from agent.touched import Symbol, split_touched
+from agent.touched import Symbol
 from agent.validate import FunnelContext, run_funnel
 from agent.worktree import Worktree, harden_commits, remove_stale_worktrees
 
@@ -192,13 +193,19 @@ class _Run:
             self.notes.append(f"skipped {skipped.path}: {skipped.reason}")
         for f in result.findings:  # every priority's: no patch may add a finding of any
             self.current.setdefault(f.path, []).append(f)
-        mine = self._of_priority(result.findings, wt.path, files, plan, python)
-        result = ScanResult(tuple(mine), result.skipped)
-        free = self._free(mine)  # test targets come ranked by risk already
-        ranked = (free if self.priority is Priority.TESTS else rank_findings(free))[
-            : self.settings.max_findings
-        ]
-        baseline = self._baseline(plan, wt.path, python)
+        if self.priority is Priority.TESTS:
+            self.status("running the tests under coverage to find untested functions")
+        where = Where(wt.path, files, plan, python, self.settings.test_timeout)
+        work = worklist(self.priority, result.findings, where, self.taken)
+        self.notes += work.notes
+        for target in work.found if self.priority is Priority.TESTS else ():
+            self.current.setdefault(target.path, []).append(target)
+        result = ScanResult(work.found, result.skipped)
+        ranked = list(work.ranked[: self.settings.max_findings])
+        if plan.argv is not None:
+            self.status(f"running the tests at the base: {plan.display}")
+        timeout = self.settings.test_timeout
+        baseline = run_baseline(plan, wt.path, python, timeout, self.notes)
         ctx = FunnelContext(
             root=wt.path,
             findings=(),
@@ -218,68 +225,11 @@ class _Run:
         branch = wt.branch if self.commits else None
         return self._report(branch, result, plan, baseline)
 
-    def _of_priority(
-        self, found: Sequence[Finding], root: Path, files: list[str], plan: TestPlan, python: str
-    ) -> list[Finding]:
-        """The run's findings; for the tests priority, the functions no test reaches."""
-        if self.priority is not Priority.TESTS:
-            return [f for f in found if f.priority is self.priority]
-        risky = {(f.path, f.symbol) for f in found}  # a fix there deserves a test first
-        self.status("running the tests under coverage to find untested functions")
-        targets = coverage_targets(root, files, plan, python, self.settings.test_timeout, risky)
-        if targets.note:
-            self.notes.append(targets.note)
-        for target in targets.findings:
-            self.current.setdefault(target.path, []).append(target)
-        return list(targets.findings)
-
     def _write_tests(self, targets: list[Finding], wt: Worktree, ctx: FunnelContext) -> None:
         """One new test file per target, from the model with the tests prompt."""
         if self.fixer is not None:
             self.fixer = test_writer(self.fixer)
         ModelPhase(self, wt, ctx).fix([[target] for target in targets])
-
-    def _baseline(self, plan: TestPlan, root: Path, python: str) -> TestRun | None:
-        if plan.argv is None:
-            self.notes.append(f"tests stage skipped: {plan.source}")
-            return None
-        if plan.is_pytest and run_command([python, "-c", "import pytest"], root, 60).exit_code:
-            raise ConfigError(f"pytest is not installed in {python}; install it or pass --python")
-        self.status(f"running the tests at the base: {plan.display}")
-        baseline = run_command(list(plan.argv), root, self.settings.test_timeout)
-        if not baseline.isolated:
-            reason = network_isolation() or "unknown reason"
-            self.notes.append(f"tests ran with network access: isolation unavailable ({reason})")
-        if baseline.timed_out:
-            self.notes.append(
-                f"the test suite did not finish in {baseline.duration_s:.0f}s "
-                "at the base; no patch can be verified"
-            )
-        elif not baseline.passed:
-            failing = sorted(baseline.failed_tests())
-            self.notes.append(
-                f"the tests already fail at the base ({len(failing)} failing); "
-                "those failures are not held against patches"
-            )
-        return baseline
-
-    def _free(self, findings: list[Finding]) -> list[Finding]:
-        """The findings outside code an earlier priority's branch changed.
-
-        The tests priority keeps them all: a generated test is a new file, which cannot
-        conflict with another branch, and the functions other fixes touch are the ones
-        its ranking puts first.
-        """
-        if self.priority is Priority.TESTS:
-            return findings
-        free, taken = split_touched(findings, set(self.taken))
-        if taken:
-            where = ", ".join(sorted({f"{f.path}:{f.symbol}" for f in taken}))
-            self.notes.append(
-                f"skipped {len(taken)} finding(s) in code an earlier priority's branch "
-                f"changed (fix them after merging it): {where}"
-            )
-        return free
 
     def live(self, group: Sequence[Finding]) -> list[Finding]:
         """The group's findings where they are now; those gone were fixed by a commit."""

@@ -1,0 +1,69 @@
+"""Which findings a run of one priority works on, and in what order.
+
+A run scans for every priority (no patch may add a finding of any), then works on its
+own: the scan's findings of its priority, or for the tests priority the public functions
+no test reaches (the suite under coverage.py). In ``--priority all`` the findings inside
+functions an earlier branch changed are left out, except for the tests priority: a new
+test file cannot conflict with another branch, and the functions other fixes touch are the
+ones its ranking puts first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.models import Finding, Priority
+from agent.selection import rank_findings
+from agent.testgen import coverage_targets
+from agent.testplan import TestPlan
+from agent.touched import Symbol, split_touched
+
+__all__ = ["Where", "Worklist", "worklist"]
+
+
+@dataclass(frozen=True)
+class Worklist:
+    found: tuple[Finding, ...]  # the priority's findings, as the report counts them
+    ranked: tuple[Finding, ...]  # those to work on, most important first
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where the run's tests are run from: what coverage needs for the tests priority."""
+
+    root: Path
+    files: Sequence[str]
+    plan: TestPlan
+    python: str
+    timeout_s: float
+
+
+def worklist(
+    priority: Priority, scanned: Sequence[Finding], where: Where, taken: frozenset[Symbol]
+) -> Worklist:
+    if priority is Priority.TESTS:
+        return _untested(scanned, where)
+    found = [f for f in scanned if f.priority is priority]
+    free, skipped = split_touched(found, set(taken))
+    notes = [_skipped_note(skipped)] if skipped else []
+    return Worklist(tuple(found), tuple(rank_findings(free)), tuple(notes))
+
+
+def _untested(scanned: Sequence[Finding], where: Where) -> Worklist:
+    risky = {(f.path, f.symbol) for f in scanned}  # a fix there deserves a test first
+    targets = coverage_targets(
+        where.root, where.files, where.plan, where.python, where.timeout_s, risky
+    )
+    notes = (targets.note,) if targets.note else ()
+    return Worklist(targets.findings, targets.findings, notes)
+
+
+def _skipped_note(skipped: list[Finding]) -> str:
+    where = ", ".join(sorted({f"{f.path}:{f.symbol}" for f in skipped}))
+    return (
+        f"skipped {len(skipped)} finding(s) in code an earlier priority's branch "
+        f"changed (fix them after merging it): {where}"
+    )
