@@ -195,3 +195,13 @@ def _sha8(path: Path) -> str:
     import hashlib
 
     return hashlib.sha256(path.read_bytes()).hexdigest()[:8]
+
+
+def test_the_budget_caps_an_eval_before_any_call_it_cannot_afford(project: Path) -> None:
+    args = ["--cases", "pickle-tiny", "--prompt", "fix/security@v1", "--budget", "0.000001"]
+    with FakeLLM() as llm:
+        llm.script(Reply(GOOD))
+        done = harden_eval(project, *model_args(llm.url, project, *args))
+    assert "estimate: 1 call(s)" in done.stderr  # shown before any call
+    assert llm.requests == []  # the budget refused the call before it was sent
+    assert done.returncode == 2 and "budget" in done.stderr and "Traceback" not in done.stderr
