@@ -30,6 +30,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from agent.scan.checks._names import dotted_name, imported_names
 from agent.scan.raw import RawFinding
 from agent.testplan import is_test_file
 
@@ -102,7 +103,7 @@ class _Checker:
 
     def __init__(self, tree: ast.Module) -> None:
         self.tree = tree
-        self.imports = _imports(tree)
+        self.imports = imported_names(tree)
         self.parents = {c: p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
         self.factories: dict[str, str] = {}
         self.module_kinds = self._bindings(tree.body, include_self=True)
@@ -112,7 +113,7 @@ class _Checker:
         """The kind a local factory returns: ``def get_conn(): return sqlite3.connect(p)``."""
         kinds = {**self.module_kinds, **self._bindings(function.body, include_self=False)}
         returned = [n.value for n in _own_nodes(function) if isinstance(n, ast.Return) and n.value]
-        found = {kinds.get(_dotted(v) or "") or self._made_by(v, kinds) for v in returned}
+        found = {kinds.get(dotted_name(v) or "") or self._made_by(v, kinds) for v in returned}
         return found.pop() if len(found) == 1 else None
 
     def first_unhandled(self, function: _Function) -> tuple[_Function, ast.Call, str] | None:
@@ -130,14 +131,14 @@ class _Checker:
             first = call.args[0]
             return "file" if isinstance(first, ast.Name) and first.id in params else None
         if isinstance(func, ast.Attribute):
-            owner = kinds.get(_dotted(func.value) or "") or self._made_by(func.value, kinds)
+            owner = kinds.get(dotted_name(func.value) or "") or self._made_by(func.value, kinds)
             if owner and func.attr in _METHODS[owner]:
                 return owner
         return _EXTERNAL_FUNCTIONS.get(self._qualified(func) or "")
 
     def _qualified(self, expr: ast.expr) -> str | None:
         """``r.get`` -> ``requests.get`` after ``import requests as r``; None if unknown."""
-        dotted = _dotted(expr)
+        dotted = dotted_name(expr)
         if dotted is None:
             return None
         head, _, rest = dotted.partition(".")
@@ -150,7 +151,7 @@ class _Checker:
         for _ in range(2):  # twice, so a cursor of a connection bound later is found too
             for target, value in _assignments(body, include_self):
                 kind = self._made_by(value, kinds)
-                if kind and (name := _dotted(target)):
+                if kind and (name := dotted_name(target)):
                     kinds[name] = kind
         return kinds
 
@@ -159,7 +160,7 @@ class _Checker:
             return None
         func = value.func
         if isinstance(func, ast.Attribute) and func.attr == "cursor":
-            return "db" if kinds.get(_dotted(func.value) or "") == "db" else None
+            return "db" if kinds.get(dotted_name(func.value) or "") == "db" else None
         if isinstance(func, ast.Name) and func.id in self.factories:
             return self.factories[func.id]
         return _CONSTRUCTORS.get(self._qualified(func) or "")
@@ -223,30 +224,8 @@ def _assignments(body: list[ast.stmt], include_self: bool) -> Iterator[tuple[ast
         stack.extend((child, inner) for child in ast.iter_child_nodes(node))
 
 
-def _imports(tree: ast.Module) -> dict[str, str]:
-    """Local name -> qualified name, for every import in the module."""
-    names: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                local = alias.asname or alias.name.partition(".")[0]
-                names[local] = alias.name if alias.asname else local
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names})
-    return names
-
-
-def _dotted(expr: ast.expr) -> str | None:
-    if isinstance(expr, ast.Name):
-        return expr.id
-    if isinstance(expr, ast.Attribute):
-        base = _dotted(expr.value)
-        return f"{base}.{expr.attr}" if base else None
-    return None
-
-
 def _is_self_attribute(expr: ast.expr) -> bool:
-    return isinstance(expr, ast.Attribute) and _dotted(expr.value) in ("self", "cls")
+    return isinstance(expr, ast.Attribute) and dotted_name(expr.value) in ("self", "cls")
 
 
 def _parameters(function: _Function) -> set[str]:
@@ -265,7 +244,7 @@ def _catches_io(handler: ast.ExceptHandler) -> bool:
     if handler.type is None:
         return True
     types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    names = [(_dotted(t) or "").rpartition(".")[2] for t in types]
+    names = [(dotted_name(t) or "").rpartition(".")[2] for t in types]
     return not all(name in _UNRELATED for name in names)
 
 

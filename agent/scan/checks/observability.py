@@ -29,6 +29,7 @@ import ast
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
+from agent.scan.checks._names import dotted_name, imported_roots
 from agent.scan.raw import RawFinding
 from agent.testplan import is_test_file
 
@@ -54,7 +55,7 @@ def findings(path: str, tree: ast.Module) -> list[RawFinding]:
     if is_test_file(path):
         return []
     loggers = _logger_names(tree)
-    web = bool(_imported_roots(tree) & _WEB_FRAMEWORKS)
+    web = bool(imported_roots(tree) & _WEB_FRAMEWORKS)
     django = PurePosixPath(path).name == "views.py"
     return [
         _finding(path, function)
@@ -73,7 +74,7 @@ def drop(path: str, tree: ast.Module, raw: RawFinding) -> bool:
     if main_block is not None and _spans(main_block, raw.line):
         return True
     entry = {"main", *_called_names(main_block)}
-    parses = bool(_imported_roots(tree) & _CLI_FRAMEWORKS)
+    parses = bool(imported_roots(tree) & _CLI_FRAMEWORKS)
     return any(
         function.name in entry or _is_command(function) or (parses and _parses_args(function))
         for function in _enclosing_functions(tree, raw.line)
@@ -124,7 +125,7 @@ def _logs(function: _Function, loggers: set[str]) -> bool:
 
 
 def _is_logger(expr: ast.expr, loggers: set[str]) -> bool:
-    dotted = _dotted(expr)
+    dotted = dotted_name(expr)
     if dotted is None:
         return False
     last = dotted.rpartition(".")[2].lower()
@@ -136,14 +137,14 @@ def _logger_names(tree: ast.Module) -> set[str]:
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and _is_logger_factory(node.value):
-            names |= {d for t in node.targets if (d := _dotted(t))}
+            names |= {d for t in node.targets if (d := dotted_name(t))}
     return names
 
 
 def _is_logger_factory(value: ast.expr) -> bool:
     if not isinstance(value, ast.Call):
         return False
-    dotted = _dotted(value.func) or ""
+    dotted = dotted_name(value.func) or ""
     return dotted.rpartition(".")[2] in _LOGGER_FACTORIES
 
 
@@ -210,22 +211,3 @@ def _parses_args(function: _Function) -> bool:
         and n.func.attr in _ARG_PARSERS
         for n in ast.walk(function)
     )
-
-
-def _imported_roots(tree: ast.Module) -> set[str]:
-    roots = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            roots |= {a.name.partition(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            roots.add(node.module.partition(".")[0])
-    return roots
-
-
-def _dotted(expr: ast.expr) -> str | None:
-    if isinstance(expr, ast.Name):
-        return expr.id
-    if isinstance(expr, ast.Attribute):
-        base = _dotted(expr.value)
-        return f"{base}.{expr.attr}" if base else None
-    return None
