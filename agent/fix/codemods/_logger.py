@@ -27,6 +27,7 @@ from libcst.codemod import CodemodContext, SkipFile
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import GlobalScope, MetadataWrapper, ScopeProvider
 
+from agent.fix.codemods._assign import assignment
 from agent.fix.codemods.base import HardenCommand
 from agent.models import Finding
 
@@ -136,12 +137,10 @@ def module_logger(module: cst.Module) -> str | None:
 
 
 def _logger_assignment(small: cst.BaseSmallStatement, bare: bool) -> str | None:
-    if isinstance(small, cst.Assign) and len(small.targets) == 1:
-        target, value = small.targets[0].target, small.value
-    elif isinstance(small, cst.AnnAssign) and small.value is not None:
-        target, value = small.target, small.value
-    else:
+    parts = assignment(small)
+    if parts is None:
         return None
+    target, value = parts
     makes_logger = m.matches(value, _GET_LOGGER) or (bare and m.matches(value, _BARE_GET_LOGGER))
     return target.value if makes_logger and isinstance(target, cst.Name) else None
 

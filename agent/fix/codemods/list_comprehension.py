@@ -23,6 +23,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
 
+from agent.fix.codemods._assign import assignment
 from agent.fix.codemods.base import CodemodSpec, HardenCommand
 from agent.models import Finding
 
@@ -128,13 +129,10 @@ def _empty_list_name(statement: cst.BaseStatement) -> str | None:
     """``xs`` for a line that is only ``xs = []`` (or ``xs: T = []``)."""
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
         return None
-    small = statement.body[0]
-    if isinstance(small, cst.Assign) and len(small.targets) == 1:
-        target, value = small.targets[0].target, small.value
-    elif isinstance(small, cst.AnnAssign) and small.value is not None:
-        target, value = small.target, small.value
-    else:
+    parts = assignment(statement.body[0])
+    if parts is None:
         return None
+    target, value = parts
     if not isinstance(target, cst.Name) or not m.matches(value, _EMPTY_LIST):
         return None
     return target.value
