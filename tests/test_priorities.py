@@ -6,6 +6,7 @@ Real git repos, real scans and test runs through the CLI; no model (codemods onl
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -123,3 +124,19 @@ def test_resume_with_all_priorities_is_a_clear_error(repo: Path) -> None:
     done = harden("--priority", "all", "--resume", "20260101-000000-abcd", str(repo))
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1].startswith("Error: --resume continues one")
+
+
+def test_plan_all_with_a_model_estimates_the_cost_of_each_priority(repo: Path) -> None:
+    model = ["--model", "openai/gpt-4.1-mini"]
+    done = harden("plan", "--priority", "all", *model, "--python", sys.executable, str(repo))
+    assert done.returncode == 0, done.stderr
+    lines = [" ".join(line.split()) for line in done.stdout.splitlines()]
+    estimates = {
+        line.partition(":")[0]: line for line in lines if "would go to openai/gpt-4.1-mini" in line
+    }
+    # errors (HE101 in archive) and tests (archive has no test) need the model: priced.
+    for priority in ("errors", "tests"):
+        assert re.search(
+            r"1 would go to openai/gpt-4\.1-mini \(estimated \$0\.0\d+", estimates[priority]
+        )
+    assert "0 would go to openai/gpt-4.1-mini (estimated $0.0000" in estimates["security"]
