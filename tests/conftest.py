@@ -11,6 +11,9 @@ import pytest
 
 GitRepo = Callable[[dict[str, str]], Path]
 
+# Test data, not tests: small repos (with their own tests) that the eval tests copy.
+collect_ignore = ["fixtures"]
+
 
 def git(repo: Path, *args: str) -> str:
     done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
