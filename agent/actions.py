@@ -15,7 +15,7 @@ from rich.table import Table
 
 from agent.config import Settings, load_settings
 from agent.costs import cost_table
-from agent.errors import ToolError
+from agent.errors import PriorityFailedError, ToolError
 from agent.ledger import Ledger
 from agent.models import RunReport
 from agent.pipeline import run
@@ -55,7 +55,8 @@ def _run_and_show(settings: Settings) -> RunReport:
 
 def _run_all_and_show(settings: Settings) -> list[RunReport]:
     with _err.status("starting") as spinner:
-        reports = run_all(settings, lambda text: spinner.update(text))
+        done = run_all(settings, lambda text: spinner.update(text))
+    reports = done.reports
     if settings.json_output:
         runs = ",\n".join(redact_report(r).model_dump_json(indent=2) for r in reports)
         click.echo(f'{{"runs": [\n{runs}\n]}}')
@@ -68,6 +69,11 @@ def _run_all_and_show(settings: Settings) -> list[RunReport]:
         _err.print(f"note: {note}")
     for report in reports:
         _notes(report, prefix=f"{report.priority.value}: ", skip=shared)
+    for priority, error in done.failures.items():
+        _err.print(f"error: {priority.value}: {error}")
+    if done.failures:
+        failed = ", ".join(p.value for p in done.failures)
+        raise PriorityFailedError(f"the {failed} priority could not run (see above)")
     return reports
 
 

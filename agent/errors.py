@@ -7,7 +7,8 @@ Exception tree::
     ├── NoPythonFilesError      nothing to scan
     ├── ConfigError             a bad option, [tool.harden] value or --test-command
     ├── ToolError               ruff, bandit or git failed in a way we cannot recover from
-    └── LockedError             another harden run holds the repo's lock
+    ├── LockedError             another harden run holds the repo's lock
+    └── PriorityFailedError     --priority all: a priority could not run (the others did)
 
 Anything else is a bug: it is shown as a traceback under ``HARDEN_DEBUG=1``.
 """
@@ -20,6 +21,7 @@ __all__ = [
     "LockedError",
     "NoPythonFilesError",
     "NotARepoError",
+    "PriorityFailedError",
     "ToolError",
 ]
 
@@ -51,4 +53,8 @@ class ToolError(HardenError):
 
 
 class LockedError(HardenError):
+    pass
+
+
+class PriorityFailedError(HardenError):
     pass

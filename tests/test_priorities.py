@@ -140,3 +140,22 @@ def test_plan_all_with_a_model_estimates_the_cost_of_each_priority(repo: Path) -
             r"1 would go to openai/gpt-4\.1-mini \(estimated \$0\.0\d+", estimates[priority]
         )
     assert "0 would go to openai/gpt-4.1-mini (estimated $0.0000" in estimates["security"]
+
+
+def test_a_priority_that_cannot_run_does_not_stop_the_others(repo: Path, tmp_path: Path) -> None:
+    # An interpreter that has pytest but not coverage.py: only the tests priority needs it.
+    blocker = tmp_path / "blocker" / "coverage"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('coverage is blocked here')\n")
+    python = tmp_path / "python-without-coverage"
+    python.write_text(f'#!/bin/sh\nPYTHONPATH={blocker.parent} exec {sys.executable} "$@"\n')
+    python.chmod(0o755)
+    done = harden("--priority", "all", "--json", "--python", str(python), str(repo))
+    assert done.returncode == 1
+    runs = [r["priority"] for r in json.loads(done.stdout)["runs"]]
+    assert runs == ["security", "errors", "observability", "performance"]
+    assert "error: tests: coverage.py is not installed in" in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "Error: the tests priority could not run (see above)"
+    )
+    assert "Traceback" not in done.stderr
