@@ -1,4 +1,4 @@
-"""The eval cases under evals/cases/ are sound, and agent.evals.case loads and checks them.
+"""The eval cases under evals/cases/ are sound; agent.evals.case{,_checks} load and check them.
 
 Every case is checked the way it is checked when it is added: its fail-to-pass tests fail
 on the repo as given and pass with the reference fix, its pass-to-pass tests pass on
@@ -21,13 +21,12 @@ import pytest
 from agent.evals.case import (
     Case,
     CaseError,
-    check_case,
     load_case,
     load_cases,
     materialise,
     pattern_problems,
-    run_hidden,
 )
+from agent.evals.case_checks import check_case, run_hidden
 from agent.models import Priority
 from agent.scan import scan
 from agent.testgen import coverage_targets

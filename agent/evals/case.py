@@ -1,16 +1,16 @@
-"""Eval cases: load ``evals/cases/<id>/``, copy a case into a git repo, run its hidden tests.
+"""Eval cases: load ``evals/cases/<id>/``, copy a case into a git repo, check its patterns.
 
 A case is a small repo with a known problem, the tests that prove the problem is fixed
 (``hidden/``, never shown to the fixer), a reference fix (``reference/``, overlaid on
 ``repo/``) and, for the tests priority, mutants that a good new test must kill. The format
-is described in evals/cases/README.md; ``check_case`` is the check run when a case is added.
+is described in evals/cases/README.md. Running a case's hidden tests, and ``check_case``,
+the check run when a case is added, are in ``agent.evals.case_checks``.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,26 +21,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from agent.errors import HardenError
 from agent.models import Priority
 from agent.repo import git
-from agent.sandbox import run_command
 
 __all__ = [
+    "HIDDEN_DIR",
     "Case",
     "CaseError",
-    "HiddenResult",
-    "check_case",
     "load_case",
     "load_cases",
     "materialise",
+    "overlay",
     "pattern_problems",
-    "run_hidden",
 ]
 
 HIDDEN_DIR = ".hidden_tests"
-# anyio's pytest plugin, loaded by any venv with httpx in it, doubles pytest's start-up
-# time; no case uses it.
-_PYTEST = ("-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", "-p", "no:anyio")
 _COPY_IGNORE = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc")
-_CHECK_TIMEOUT_S = 60.0
 _EMAIL = "user.email=harden-eval@example.invalid"
 _AUTHOR = ("-c", "user.name=harden-eval", "-c", _EMAIL, "-c", "commit.gpgsign=false")
 
@@ -110,20 +104,6 @@ class Case:
 
     def mutant_dir(self, name: str) -> Path:
         return self.root / "mutants" / name
-
-
-@dataclass(frozen=True)
-class HiddenResult:
-    """Pass/fail per node id. For a tests case ``pass_to_pass`` also holds the new tests."""
-
-    fail_to_pass: dict[str, bool]
-    pass_to_pass: dict[str, bool]
-    mutants_killed: dict[str, bool]
-
-    @property
-    def resolved_tests(self) -> bool:
-        results = (self.fail_to_pass, self.pass_to_pass, self.mutants_killed)
-        return all(all(r.values()) for r in results)
 
 
 def load_case(path: Path) -> Case:
@@ -218,9 +198,9 @@ def materialise(
     """Copy repo/ (plus the reference and/or a mutant overlaid) to ``dest`` and commit it."""
     shutil.copytree(case.repo_dir, dest, ignore=_COPY_IGNORE, dirs_exist_ok=True)
     if reference:
-        _overlay(case.reference_dir, dest)
+        overlay(case.reference_dir, dest)
     if mutant is not None:
-        _overlay(case.mutant_dir(mutant), dest)
+        overlay(case.mutant_dir(mutant), dest)
     git("init", "-q", "-b", "main", cwd=dest)
     exclude = dest / ".git" / "info" / "exclude"
     exclude.parent.mkdir(parents=True, exist_ok=True)
@@ -231,60 +211,9 @@ def materialise(
     return dest
 
 
-def _overlay(source: Path, dest: Path) -> None:
+def overlay(source: Path, dest: Path) -> None:
+    """Copy the tree ``source`` over ``dest``, leaving out caches."""
     shutil.copytree(source, dest, ignore=_COPY_IGNORE, dirs_exist_ok=True)
-
-
-def run_hidden(
-    case: Case, repo: Path, python: str, timeout_s: float, new_tests: Sequence[str] = ()
-) -> HiddenResult:
-    """Run the case's hidden and kept tests in ``repo``; for a tests case, the mutants too."""
-    hidden = repo / HIDDEN_DIR
-    if case.fail_to_pass:
-        shutil.copytree(case.hidden_dir, hidden, ignore=_COPY_IGNORE, dirs_exist_ok=True)
-    try:
-        ran = _run_nodes(repo, python, [f"{HIDDEN_DIR}/{n}" for n in case.fail_to_pass], timeout_s)
-        f2p = {n: ran[f"{HIDDEN_DIR}/{n}"] for n in case.fail_to_pass}
-    finally:
-        shutil.rmtree(hidden, ignore_errors=True)
-    p2p = _run_nodes(repo, python, [*case.pass_to_pass, *new_tests], timeout_s)
-    killed = {m: _kills(case, m, repo, python, timeout_s, new_tests) for m in case.mutants}
-    return HiddenResult(fail_to_pass=f2p, pass_to_pass=p2p, mutants_killed=killed)
-
-
-def _run_nodes(repo: Path, python: str, nodes: Sequence[str], timeout_s: float) -> dict[str, bool]:
-    """Whether each pytest node id passes, from one pytest run over all of them.
-
-    A node fails when pytest's summary lists it, a test inside it or the file holding it
-    as FAILED or ERROR. Anything but exit 0 with no such line, or exit 1 with some, fails
-    every node: a usage error, no tests collected, a crash or a timeout proves nothing.
-    """
-    if not nodes:
-        return {}
-    run = run_command([python, *_PYTEST, *nodes], repo, timeout_s)
-    failed = run.failed_tests()
-    if run.exit_code not in (0, 1) or (run.exit_code == 1) != bool(failed):
-        return dict.fromkeys(nodes, False)
-    return {n: not any(_within(n, f) or _within(f, n) for f in failed) for n in nodes}
-
-
-def _within(outer: str, inner: str) -> bool:
-    """Whether pytest node ``inner`` is ``outer`` or inside it (a directory or a file)."""
-    outer = outer.rstrip("/")
-    return inner == outer or inner.startswith((f"{outer}/", f"{outer}::"))
-
-
-def _kills(
-    case: Case, mutant: str, repo: Path, python: str, timeout_s: float, new_tests: Sequence[str]
-) -> bool:
-    """Whether the new tests fail once ``mutant`` is overlaid on a copy of ``repo``."""
-    if not new_tests:
-        return False
-    with tempfile.TemporaryDirectory(prefix="harden-mutant-") as tmp:
-        copy = Path(tmp) / "repo"
-        shutil.copytree(repo, copy, ignore=shutil.ignore_patterns(".git", HIDDEN_DIR))
-        _overlay(case.mutant_dir(mutant), copy)
-        return not all(_run_nodes(copy, python, new_tests, timeout_s).values())
 
 
 def pattern_problems(case: Case, repo: Path) -> list[str]:
@@ -297,40 +226,3 @@ def pattern_problems(case: Case, repo: Path) -> list[str]:
 
 def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8") if path.is_file() else ""
-
-
-def check_case(case: Case, python: str) -> list[str]:
-    """What is wrong with the case: its tests on the case as given, the reference, mutants."""
-    with tempfile.TemporaryDirectory(prefix=f"harden-case-{case.id}-") as tmp:
-        given = run_hidden(case, materialise(case, Path(tmp) / "given"), python, _CHECK_TIMEOUT_S)
-        fixed = materialise(case, Path(tmp) / "reference", reference=True)
-        ref = run_hidden(case, fixed, python, _CHECK_TIMEOUT_S, _new_tests(case))
-        problems = _wrong("as given, fail_to_pass {} passes", given.fail_to_pass, want=False)
-        problems += _wrong("as given, pass_to_pass {} fails", given.pass_to_pass)
-        problems += _wrong("with the reference, {} fails", ref.fail_to_pass | ref.pass_to_pass)
-        problems += _wrong("mutant {} survives the reference's new tests", ref.mutants_killed)
-        problems += [f"with the reference, {p}" for p in pattern_problems(case, fixed)]
-        problems += _gap_problems(case, python, Path(tmp))
-    return problems
-
-
-def _wrong(message: str, results: dict[str, bool], *, want: bool = True) -> list[str]:
-    return [message.format(name) for name, ok in results.items() if ok is not want]
-
-
-def _new_tests(case: Case) -> list[str]:
-    """Test files the reference adds under tests/ (the "fix" of a tests case)."""
-    added = (p.relative_to(case.reference_dir) for p in case.reference_dir.glob("tests/**/*.py"))
-    return sorted(
-        str(p) for p in added if p.name.startswith("test_") and not (case.repo_dir / p).exists()
-    )
-
-
-def _gap_problems(case: Case, python: str, tmp: Path) -> list[str]:
-    """Each mutant must survive the repo's own tests: that is the gap the new test fills."""
-    problems = [] if _new_tests(case) or not case.mutants else ["the reference adds no test"]
-    for name in case.mutants:
-        repo = materialise(case, tmp / f"mutant-{name}", mutant=name)
-        kept = _run_nodes(repo, python, case.pass_to_pass, _CHECK_TIMEOUT_S)
-        problems += [f"mutant {name} is already caught by {n}" for n, ok in kept.items() if not ok]
-    return problems

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.config import DEFAULT_IGNORE
-from agent.evals.case import Case, materialise, pattern_problems, run_hidden
+from agent.evals.case import Case, materialise, pattern_problems
+from agent.evals.case_checks import run_hidden
 from agent.evals.fixers import CaseFixer
 from agent.evals.scoring import CHECKS, CheckStatus, SampleScore
 from agent.models import FileEdit, Finding, Patch, Priority, Stage, StageStatus, Verdict

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import libcst as cst
 
-from agent.fix.codemods._logger import module_logger, string_literal
+from agent.fix.codemods._log_calls import string_literal
+from agent.fix.codemods._logger import module_logger
 from tests.codemods.helpers import new_findings, ruff_formatted, run_fix
 
 RULES = {"E722"}

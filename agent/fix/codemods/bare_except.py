@@ -18,7 +18,8 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from agent.fix.codemods._logger import LoggingCommand, reraises
+from agent.fix.codemods._log_calls import reraises
+from agent.fix.codemods._logger import LoggingCommand
 from agent.fix.codemods.base import CodemodSpec
 
 _BARE_RAISE = m.Raise(exc=None)

@@ -22,7 +22,8 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
 
-from agent.fix.codemods._logger import LoggingCommand, log_call
+from agent.fix.codemods._log_calls import log_call
+from agent.fix.codemods._logger import LoggingCommand
 from agent.fix.codemods.base import CodemodSpec
 from agent.fix.codemods.logging_lazy import Part, message_parts, render
 from agent.models import Finding

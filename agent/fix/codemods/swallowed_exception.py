@@ -21,7 +21,8 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from agent.fix.codemods._logger import LoggingCommand, reports, reraises
+from agent.fix.codemods._log_calls import reports, reraises
+from agent.fix.codemods._logger import LoggingCommand
 from agent.fix.codemods.base import CodemodSpec
 
 
