@@ -91,10 +91,8 @@ class ModelFixer:
         self, root: Path, findings: Sequence[Finding], feedback: str = "", attempt: int = 0
     ) -> Proposal:
         redactor = Redactor()
-        chunk = build_chunk(root, findings[0])
-        variables = prompt_variables(
-            findings, redactor.redact(chunk.text), redactor.redact(feedback)
-        )
+        chunk = self.chunk(root, findings[0])
+        variables = prompt_variables(findings, redactor.redact(chunk), redactor.redact(feedback))
         result = self.client.complete(
             self.prompt.render(variables), ModelPatch, finding_id=findings[0].id, sample=attempt
         )
@@ -103,6 +101,10 @@ class ModelFixer:
         return Proposal(
             tuple(findings), reply, error, result.cost_usd, self.name, self.model, result.outcome
         )
+
+    def chunk(self, root: Path, finding: Finding) -> str:
+        """The code the model is shown for ``finding`` (before secrets are redacted)."""
+        return build_chunk(root, finding).text
 
 
 def prompt_variables(findings: Sequence[Finding], chunk: str, feedback: str) -> dict[str, str]:

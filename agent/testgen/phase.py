@@ -8,14 +8,11 @@ and the funnel's generated-test stage decides whether the test is kept.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
-from agent.fix.llm_fixer import ModelFixer, Proposal, prompt_variables
-from agent.fix.model_patch import ModelPatch
+from agent.fix.llm_fixer import ModelFixer
 from agent.models import Finding
 from agent.prompts import load_prompt
-from agent.redact import Redactor
 from agent.testgen.test_chunk import test_chunk
 
 __all__ = ["TESTS_PROMPT", "TestWriter", "test_writer"]
@@ -28,20 +25,8 @@ class TestWriter(ModelFixer):
 
     __test__ = False  # not a pytest test class
 
-    def propose(
-        self, root: Path, findings: Sequence[Finding], feedback: str = "", attempt: int = 0
-    ) -> Proposal:
-        redactor = Redactor()
-        chunk = redactor.redact(test_chunk(root, findings[0]))
-        variables = prompt_variables(findings, chunk, redactor.redact(feedback))
-        result = self.client.complete(
-            self.prompt.render(variables), ModelPatch, finding_id=findings[0].id, sample=attempt
-        )
-        reply = result.parsed
-        error = None if reply else (result.error or "the model gave no usable reply")
-        return Proposal(
-            tuple(findings), reply, error, result.cost_usd, self.name, self.model, result.outcome
-        )
+    def chunk(self, root: Path, finding: Finding) -> str:
+        return test_chunk(root, finding)
 
 
 def test_writer(fixer: ModelFixer, prompt: str = TESTS_PROMPT) -> TestWriter:
