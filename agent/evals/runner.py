@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from agent.config import DEFAULT_IGNORE
@@ -28,7 +29,7 @@ from agent.sandbox import run_command
 from agent.scan import scan
 from agent.selection import group_findings, rank_findings
 from agent.testgen import coverage_targets
-from agent.testplan import is_test_file, plan_tests
+from agent.testplan import TestPlan, is_test_file, plan_tests
 from agent.validate import FunnelContext, run_funnel
 
 __all__ = ["SampleEnv", "run_sample"]
@@ -122,10 +123,17 @@ class _Sample:
             self._after_fix(before)
         return self.out
 
+    @cached_property
+    def _files(self) -> list[str]:
+        return git("ls-files", cwd=self.repo).splitlines()
+
+    @cached_property
+    def _plan(self) -> TestPlan:
+        return plan_tests(None, self.env.python, self._files)
+
     def _untested(self) -> tuple[Finding, ...]:
-        files = git("ls-files", cwd=self.repo).splitlines()
-        plan = plan_tests(None, self.env.python, files)
-        found = coverage_targets(self.repo, files, plan, self.env.python, self.env.timeout_s)
+        env = self.env
+        found = coverage_targets(self.repo, self._files, self._plan, env.python, env.timeout_s)
         return found.findings
 
     def _targeted(self, finding: Finding) -> bool:
@@ -136,8 +144,7 @@ class _Sample:
         return f"the scan found no {', '.join(self.case.rules)} in {', '.join(self.case.files)}"
 
     def _context(self, findings: Sequence[Finding]) -> FunnelContext:
-        files = git("ls-files", cwd=self.repo).splitlines()
-        plan = plan_tests(None, self.env.python, files)
+        plan = self._plan
         baseline = None
         if plan.argv is not None:
             baseline = run_command(list(plan.argv), self.repo, self.env.timeout_s)
