@@ -3,14 +3,18 @@
 First proposals are requested concurrently (``--jobs`` calls in flight); validation and
 commits stay sequential on the run's worktree. Each proposal gets at most one retry,
 with the failure (an edit that did not apply, a funnel stage that rejected it, a reply
-that did not match the schema) fed back to the model.
+that did not match the schema) fed back to the model. A group whose codemod patch was
+rejected comes with that rejection (``ModelWork.feedback``): the model's first attempt
+already knows what the codemod tried and why it failed.
 """
 
 from __future__ import annotations
 
 import contextvars
+import difflib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -18,11 +22,28 @@ from agent.config import Settings
 from agent.fix.apply import ApplyError
 from agent.fix.llm_fixer import ModelFixer, Proposal
 from agent.log import finding_context
-from agent.models import Finding, ModelOutcome, Patch, Verdict
+from agent.models import Finding, ModelOutcome, Patch, StageResult, Verdict
 from agent.validate import FunnelContext
 from agent.worktree import Worktree
 
-__all__ = ["ModelPhase", "RunState", "propose_all"]
+__all__ = [
+    "ModelPhase",
+    "ModelWork",
+    "RunState",
+    "codemod_feedback",
+    "propose_all",
+    "rejection_feedback",
+]
+
+_DIFF_LINES = 60
+
+
+@dataclass(frozen=True)
+class ModelWork:
+    """A group of findings for the model, and what it should know first (may be empty)."""
+
+    findings: tuple[Finding, ...]
+    feedback: str = ""
 
 
 class RunState(Protocol):
@@ -48,14 +69,14 @@ class ModelPhase:
         self.wt = wt
         self.ctx = ctx
 
-    def fix(self, groups: list[list[Finding]]) -> None:
+    def fix(self, work: Sequence[ModelWork]) -> None:
         run = self.run
-        groups = [g for g in map(run.live, groups) if g]
-        if run.fixer is None or not groups:
-            run.needs_model += [f.id for g in groups for f in g]
+        live = [ModelWork(tuple(g), w.feedback) for w in work if (g := run.live(w.findings))]
+        if run.fixer is None or not live:
+            run.needs_model += [f.id for w in live for f in w.findings]
             return
-        run.status(f"asking {run.fixer.model} about {len(groups)} group(s) of findings")
-        for proposal in propose_all(run.fixer, self.wt.path, groups, run.settings.jobs):
+        run.status(f"asking {run.fixer.model} about {len(live)} group(s) of findings")
+        for proposal in propose_all(run.fixer, self.wt.path, live, run.settings.jobs):
             with finding_context(proposal.findings[0].id):
                 self._settle(proposal)
 
@@ -89,9 +110,7 @@ class ModelPhase:
             return f"Your edits did not apply: {exc}"
         verdict = self.run.validate_and_commit(patch, self.wt, self.ctx)
         failed = verdict.failed_stage
-        if failed is None:
-            return None
-        return f"Your patch was rejected at the {failed.stage} stage:\n{failed.detail}"
+        return None if failed is None else rejection_feedback(failed)
 
     def _outcome(self, findings: Sequence[Finding], kind: str, reason: str) -> None:
         ids = tuple(f.id for f in findings)
@@ -100,15 +119,43 @@ class ModelPhase:
             self.run.needs_model += list(ids)
 
 
+def rejection_feedback(failed: StageResult, whose: str = "Your patch") -> str:
+    """What the model is told about a rejected patch: its own, or a codemod's."""
+    return f"{whose} was rejected at the {failed.stage} stage:\n{failed.detail}"
+
+
+def codemod_feedback(verdict: Verdict) -> str:
+    """A rejected codemod patch as the model's context: the change it made, and why not."""
+    failed = verdict.failed_stage
+    if failed is None:
+        return ""
+    patch = verdict.patch
+    diff = _diff(patch)
+    tried = f"The built-in codemod {patch.fixer} tried this change:\n{diff}\n" if diff else ""
+    return tried + rejection_feedback(failed, f"The codemod's patch ({patch.fixer})")
+
+
+def _diff(patch: Patch) -> str:
+    lines = [
+        line
+        for e in patch.edits
+        for line in difflib.unified_diff(
+            (e.before or "").splitlines(), e.after.splitlines(), e.path, e.path, lineterm=""
+        )
+    ]
+    cut = len(lines) - _DIFF_LINES
+    return "\n".join(lines[:_DIFF_LINES] + ([f"... ({cut} more lines)"] if cut > 0 else []))
+
+
 def propose_all(
-    fixer: ModelFixer, root: Path, groups: Sequence[Sequence[Finding]], jobs: int
+    fixer: ModelFixer, root: Path, work: Sequence[ModelWork], jobs: int
 ) -> list[Proposal]:
     """One proposal per group, at most ``jobs`` model calls in flight."""
 
-    def propose(group: Sequence[Finding]) -> Proposal:
-        with finding_context(group[0].id):
-            return fixer.propose(root, group)
+    def propose(item: ModelWork) -> Proposal:
+        with finding_context(item.findings[0].id):
+            return fixer.propose(root, item.findings, feedback=item.feedback)
 
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="harden-model") as pool:
-        futures = [pool.submit(contextvars.copy_context().run, propose, group) for group in groups]
+        futures = [pool.submit(contextvars.copy_context().run, propose, item) for item in work]
         return [future.result() for future in futures]

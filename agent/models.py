@@ -18,10 +18,13 @@ __all__ = [
     "Confidence",
     "FileEdit",
     "Finding",
+    "FindingStatus",
     "ModelOutcome",
     "Patch",
     "Priority",
     "RunReport",
+    "SetAside",
+    "SetAsideKind",
     "Severity",
     "SkippedFile",
     "Stage",
@@ -29,6 +32,7 @@ __all__ = [
     "StageStatus",
     "TestFate",
     "TestFateKind",
+    "Unfixed",
     "Verdict",
     "stable_finding_id",
 ]
@@ -180,6 +184,35 @@ class ModelOutcome(Frozen):
     reason: str
 
 
+SetAsideKind = Literal["codemod refused", "skipped"]
+
+
+class SetAside(Frozen):
+    """Findings the run made no patch for, and why: a codemod refused them, or the run
+    skipped them (the finding limit, code an earlier priority's branch changed)."""
+
+    finding_ids: tuple[str, ...]
+    kind: SetAsideKind
+    reason: str
+
+
+class FindingStatus(StrEnum):
+    """What a run did about one finding; a fix that landed wins over a rejected attempt."""
+
+    FIXED = "fixed"
+    REJECTED = "rejected"
+    NEEDS_MODEL = "needs-model"
+    NOT_ATTEMPTED = "not-attempted"
+
+
+class Unfixed(Frozen):
+    """Why one finding is not fixed on the run's branch, in one line."""
+
+    finding_id: str
+    status: FindingStatus
+    reason: str
+
+
 TestFateKind = Literal[
     "did not run", "failed", "flaky", "no coverage gain", "passes on pre-patch code", "kept"
 ]
@@ -216,6 +249,8 @@ class RunReport(Frozen):
     needs_model_ids: tuple[str, ...] = ()
     model: str | None = None
     model_outcomes: tuple[ModelOutcome, ...] = ()
+    set_aside: tuple[SetAside, ...] = ()
+    unfixed: tuple[Unfixed, ...] = ()  # every finding not fixed, with its reason
     generated_tests: tuple[TestFate, ...] = ()
     cost_usd: float = 0.0
     notes: tuple[str, ...] = Field(default=())

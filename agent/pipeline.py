@@ -10,18 +10,18 @@ import dataclasses
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from agent.baseline import run_baseline
 from agent.commit_message import commit_message
 from agent.config import Settings
 from agent.errors import ConfigError, NoPythonFilesError
-from agent.fix.codemod_fixer import fix_with_codemods, has_codemod
+from agent.fix.codemod_fixer import attempt_codemods, has_codemod
 from agent.fix.llm_fixer import ModelFixer
 from agent.journal import Commit, End, Journal, Start
 from agent.log import finding_context, get_logger, log_to_file, run_context
-from agent.model_phase import ModelPhase
+from agent.model_phase import ModelPhase, ModelWork, codemod_feedback
 from agent.model_setup import NO_MODEL_NOTE, build_model_fixer
 from agent.models import (
     CommitRecord,
@@ -30,18 +30,21 @@ from agent.models import (
     Patch,
     Priority,
     RunReport,
+    SetAside,
+    SetAsideKind,
     TestFate,
     Verdict,
 )
 from agent.repo import Repo, open_repo
 from agent.report import write_reports
-from agent.run_findings import Where, worklist
+from agent.run_findings import Where, skipped_reasons, worklist
 from agent.sandbox import TestRun
 from agent.scan import ScanResult, scan
 from agent.selection import group_findings, select_files
 from agent.testgen import test_fate, test_writer
 from agent.testplan import TestPlan, is_test_file, plan_tests, resolve_python
 from agent.touched import Symbol
+from agent.unfixed import set_aside, with_reasons
 from agent.validate import FunnelContext, run_funnel
 from agent.worktree import Worktree, harden_commits, remove_stale_worktrees
 
@@ -143,6 +146,7 @@ class _Run:
         self.cost = 0.0
         self.taken: frozenset[Symbol] = frozenset()
         self.generated_tests: list[TestFate] = []
+        self.set_aside: list[SetAside] = []
 
     def execute(self, resumed: bool) -> RunReport:
         if self.fixer is None:
@@ -202,6 +206,7 @@ class _Run:
             self.current.setdefault(target.path, []).append(target)
         result = ScanResult(work.found, result.skipped)
         ranked = list(work.ranked[: self.settings.max_findings])
+        self._set_aside("skipped", skipped_reasons(work, ranked, self.settings.max_findings))
         if plan.argv is not None:
             self.status(f"running the tests at the base: {plan.display}")
         timeout = self.settings.test_timeout
@@ -220,16 +225,16 @@ class _Run:
             self._write_tests(ranked, wt, ctx)
         else:
             groups = group_findings(ranked)
-            leftovers = [left for g in groups if (left := self._fix_group(g, wt, ctx))]
+            leftovers = [w for g in groups if (w := self._fix_group(g, wt, ctx)).findings]
             ModelPhase(self, wt, ctx).fix(leftovers)
         branch = wt.branch if self.commits else None
-        return self._report(branch, result, plan, baseline)
+        return with_reasons(self._report(branch, result, plan, baseline))
 
     def _write_tests(self, targets: list[Finding], wt: Worktree, ctx: FunnelContext) -> None:
         """One new test file per target, from the model with the tests prompt."""
         if self.fixer is not None:
             self.fixer = test_writer(self.fixer)
-        ModelPhase(self, wt, ctx).fix([[target] for target in targets])
+        ModelPhase(self, wt, ctx).fix([ModelWork((target,)) for target in targets])
 
     def live(self, group: Sequence[Finding]) -> list[Finding]:
         """The group's findings where they are now; those gone were fixed by a commit."""
@@ -237,21 +242,29 @@ class _Run:
         self.fixed.update(f.id for f in group if f.id not in live)
         return [live[f.id] for f in group if f.id in live]
 
-    def _fix_group(self, group: list[Finding], wt: Worktree, ctx: FunnelContext) -> list[Finding]:
-        """Fix what the codemods can; return the findings left for a model."""
+    def _fix_group(self, group: list[Finding], wt: Worktree, ctx: FunnelContext) -> ModelWork:
+        """Fix what the codemods can; return what is left for a model, and what it should
+        know: a rejected codemod patch's findings go to the model with the rejection."""
         now = self.live(group)
         fixable = [f for f in now if has_codemod(f)]
         left = [f for f in now if not has_codemod(f)]
         if not fixable:
-            return left
+            return ModelWork(tuple(left))
         with finding_context(fixable[0].id):
             self.status(f"fixing {len(fixable)} finding(s) in {now[0].path} ({now[0].symbol})")
-            patch = fix_with_codemods(wt.path, now[0].path, fixable)
-            if patch is None:
+            attempt = attempt_codemods(wt.path, now[0].path, fixable)
+            self._set_aside("codemod refused", attempt.refused)
+            if attempt.patch is None:
                 log.info("no codemod could fix this case safely")
-                return left + fixable
-            self.validate_and_commit(patch, wt, ctx)
-            return left + [f for f in fixable if f.id not in patch.finding_ids]
+                return ModelWork(tuple(left + fixable))
+            verdict = self.validate_and_commit(attempt.patch, wt, ctx)
+            if not verdict.accepted:
+                return ModelWork(tuple(left + fixable), codemod_feedback(verdict))
+            done = set(verdict.patch.finding_ids)
+            return ModelWork(tuple(left + [f for f in fixable if f.id not in done]))
+
+    def _set_aside(self, kind: SetAsideKind, reasons: Mapping[str, str]) -> None:
+        self.set_aside += set_aside(kind, reasons)
 
     def validate_and_commit(self, patch: Patch, wt: Worktree, ctx: FunnelContext) -> Verdict:
         findings = self._findings_around(patch)
@@ -307,6 +320,7 @@ class _Run:
             needs_model_ids=tuple(dict.fromkeys(self.needs_model)),
             model=self.fixer.model if self.fixer else None,
             model_outcomes=tuple(self.model_outcomes),
+            set_aside=tuple(self.set_aside),
             cost_usd=round(self.cost, 6),
             generated_tests=tuple(self.generated_tests),
             notes=tuple(self.notes),

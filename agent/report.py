@@ -24,6 +24,7 @@ from agent.report_model import model_section, print_model_summary
 from agent.report_redact import redact_report
 from agent.sarif import FindingStatus, build_sarif, finding_statuses
 from agent.testgen.report import generated_tests_section, print_generated_tests
+from agent.unfixed import describe_rejection, earlier_attempts, fixed_later
 
 __all__ = ["SeverityCounts", "print_summary", "render_markdown", "write_reports"]
 
@@ -190,6 +191,8 @@ def _fix(report: RunReport, commit: CommitRecord) -> str:
         evidence = "Stages passed: " + (", ".join(passed) or "none") + "."
         if verdict.tests_run:
             evidence += f" Tests run: {md_code(verdict.tests_run)}."
+    for earlier in earlier_attempts(report, commit):
+        evidence += f"\n\nEarlier attempt: {md_text(describe_rejection(earlier))}."
     return f"### {md_text(commit.title)} ({md_code(commit.sha[:12])})\n\n{table}\n\n{evidence}"
 
 
@@ -213,16 +216,19 @@ def _rejected(report: RunReport) -> str:
     rejected = rejected_verdicts(report)
     if not rejected:
         return ""
+    return "## Rejected\n\n" + "\n\n".join(_rejection(v, report) for v in rejected)
+
+
+def _rejection(verdict: Verdict, report: RunReport) -> str:
     by_id = _findings_by_id(report)
-    return "## Rejected\n\n" + "\n\n".join(_rejection(v, by_id) for v in rejected)
-
-
-def _rejection(verdict: Verdict, by_id: dict[str, Finding]) -> str:
     failed = verdict.failed_stage
     stage = failed.stage.value if failed else "unknown"
     found = [by_id[i] for i in verdict.patch.finding_ids if i in by_id]
     what = ", ".join(f"{md_code(f.rule)} at {md_code(f.location)}" for f in found)
     text = f"### {md_text(verdict.patch.title)}\n\nFailed at **{stage}** (for {what or 'unknown'})."
+    if (later := fixed_later(report, verdict)) is not None:
+        by = md_code(verdict.patch.fixer)
+        text += f" This attempt was by {by}; then fixed by {md_code(later.sha[:12])}."
     detail = trim_detail(failed.detail) if failed else ""
     return text + ("\n\n" + fenced(detail) if detail else "")
 
@@ -261,8 +267,13 @@ def _remaining(report: RunReport, status: FindingStatus, heading: str, intro: st
     left = [f for f in report.findings if statuses[f.id] is status]
     if not left:
         return ""
-    rows = [[md_code(f.rule), md_code(f.location), md_text(f.message)] for f in left]
-    return f"## {heading}\n\n{intro}\n\n" + md_table(["rule", "location", "message"], rows)
+    why = {u.finding_id: u.reason for u in report.unfixed}
+    rows = [
+        [md_code(f.rule), md_code(f.location), md_text(f.message), md_text(why.get(f.id, ""))]
+        for f in left
+    ]
+    header = ["rule", "location", "message", "why"]
+    return f"## {heading}\n\n{intro}\n\n" + md_table(header, rows)
 
 
 def _tests(report: RunReport) -> str:
@@ -296,6 +307,8 @@ def print_summary(report: RunReport, console: Console) -> None:
     console.print(table)
     for stage, count in rejected_by_stage(report).items():
         console.print(f"rejected at {stage.value}: {count} patch(es)")
+    for commit in report.commits:
+        _print_earlier_attempts(report, commit, console)
     print_model_summary(report, console)
     print_generated_tests(report, console)
     if report.branch is None:
@@ -303,3 +316,11 @@ def print_summary(report: RunReport, console: Console) -> None:
     else:
         branch = escape(report.branch)
         console.print(f"fixes are on branch [bold]{branch}[/bold]; review: git log -p {branch}")
+
+
+def _print_earlier_attempts(report: RunReport, commit: CommitRecord, console: Console) -> None:
+    verdict = _verdict_for(report, commit)
+    by = "the model" if verdict is not None and verdict.patch.model else "a codemod"
+    for earlier in earlier_attempts(report, commit):
+        said = escape(describe_rejection(earlier, detail=False))
+        console.print(f"{said}, then fixed by {by}: {escape(commit.title)} ({commit.sha[:10]})")

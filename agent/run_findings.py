@@ -20,7 +20,7 @@ from agent.testgen import coverage_targets
 from agent.testplan import TestPlan
 from agent.touched import Symbol, split_touched
 
-__all__ = ["Where", "Worklist", "worklist"]
+__all__ = ["Where", "Worklist", "skipped_reasons", "worklist"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,17 @@ def worklist(
     free, skipped = split_touched(found, set(taken))
     notes = [_skipped_note(skipped)] if skipped else []
     return Worklist(tuple(found), tuple(rank_findings(free)), tuple(notes))
+
+
+def skipped_reasons(
+    work: Worklist, kept: Sequence[Finding], max_findings: int | None
+) -> dict[str, str]:
+    """Why each finding of the priority that the run will not work on is left out."""
+    limit = f"beyond the finding limit (--max-findings {max_findings})"
+    touched = "in code an earlier priority's branch changed (fix it after merging that)"
+    ranked_ids, kept_ids = {f.id for f in work.ranked}, {f.id for f in kept}
+    reasons = {f.id: limit for f in work.ranked if f.id not in kept_ids}
+    return reasons | {f.id: touched for f in work.found if f.id not in ranked_ids}
 
 
 def _untested(scanned: Sequence[Finding], where: Where) -> Worklist:

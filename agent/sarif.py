@@ -7,12 +7,11 @@ unrelated edits move its line) and what harden did about it under ``properties.h
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
 
 from agent import __version__
-from agent.models import Finding, RunReport, Severity
+from agent.models import Finding, FindingStatus, RunReport, Severity
 
 __all__ = ["FindingStatus", "build_sarif", "finding_statuses"]
 
@@ -25,15 +24,6 @@ _LEVEL = {Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "not
 _SECURITY_SEVERITY = {Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "3.0"}
 
 Json = dict[str, Any]
-
-
-class FindingStatus(StrEnum):
-    """What a run did about one finding; a fix that landed wins over a rejected attempt."""
-
-    FIXED = "fixed"
-    REJECTED = "rejected"
-    NEEDS_MODEL = "needs-model"
-    NOT_ATTEMPTED = "not-attempted"
 
 
 def finding_statuses(report: RunReport) -> dict[str, FindingStatus]:

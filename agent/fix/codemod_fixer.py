@@ -1,13 +1,16 @@
 """The built-in fixer: run every codemod that handles a group's findings, in turn.
 
 The result is a Patch claiming exactly the findings the codemods say they fixed, or
-None when no codemod changed anything (the findings then need a model).
+None when no codemod changed anything (the findings then need a model), with the reason
+each finding left unfixed was refused (``CodemodAttempt``). ``harden plan`` runs the same
+function on the base commit's files, so the plan predicts what the run's codemods do.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
@@ -18,7 +21,17 @@ from agent.fix.codemods._imports import tidy_imports
 from agent.fix.codemods.base import CodemodSpec
 from agent.models import FileEdit, Finding, Patch
 
-__all__ = ["fix_with_codemods", "has_codemod"]
+__all__ = ["CodemodAttempt", "attempt_codemods", "fix_with_codemods", "has_codemod"]
+
+NO_SAFE_REWRITE = "it does not rewrite this form of the code safely"
+
+
+@dataclass(frozen=True)
+class CodemodAttempt:
+    """What the codemods made of a group: a patch (or None) and why the rest was refused."""
+
+    patch: Patch | None
+    refused: Mapping[str, str] = field(default_factory=dict)  # finding id -> why
 
 
 def has_codemod(finding: Finding) -> bool:
@@ -27,9 +40,15 @@ def has_codemod(finding: Finding) -> bool:
 
 def fix_with_codemods(root: Path, path: str, findings: Sequence[Finding]) -> Patch | None:
     """Apply the codemods for ``findings`` (all in ``path``) to the file under ``root``."""
+    return attempt_codemods(root, path, findings).patch
+
+
+def attempt_codemods(root: Path, path: str, findings: Sequence[Finding]) -> CodemodAttempt:
+    """The codemods' patch for ``findings`` in ``path`` under ``root``, and their refusals."""
     before = (root / path).read_text(encoding="utf-8")
     module = cst.parse_module(before)
     fixed: set[str] = set()
+    refused: dict[str, str] = {}
     used: list[CodemodSpec] = []
     companions: dict[str, FileEdit] = {}
     for spec in _specs_for(findings):
@@ -38,16 +57,30 @@ def fix_with_codemods(root: Path, path: str, findings: Sequence[Finding]) -> Pat
         command = spec.command(CodemodContext(filename=path), targets)
         try:
             module = command.transform_module(module)
-        except SkipFile:
+        except SkipFile as exc:
+            refused.update({f.id: f"{spec.id}: {exc}" for f in pending})
             continue
+        refused.update({f.id: _why(spec, command.refusals, f) for f in pending})
         if command.fixed_ids:
             fixed |= command.fixed_ids
             used.append(spec)
             companions.update({e.path: e for e in command.companion_edits(root)})
     after = tidy_imports(before, module.code)
     if not fixed or after == before:
-        return None
-    return _patch(path, before, after, findings, fixed, used, companions)
+        return CodemodAttempt(None, _unfixed(findings, set(), refused))
+    patch = _patch(path, before, after, findings, fixed, used, companions)
+    return CodemodAttempt(patch, _unfixed(findings, fixed, refused))
+
+
+def _why(spec: CodemodSpec, refusals: Mapping[str, str], finding: Finding) -> str:
+    return f"{spec.id}: {refusals.get(finding.id, NO_SAFE_REWRITE)}"
+
+
+def _unfixed(
+    findings: Sequence[Finding], fixed: set[str], refused: Mapping[str, str]
+) -> dict[str, str]:
+    """The reason for each finding no codemod fixed (the last codemod that tried says)."""
+    return {f.id: refused.get(f.id, NO_SAFE_REWRITE) for f in findings if f.id not in fixed}
 
 
 def _reanchor(findings: Sequence[Finding], before: str, after: str) -> list[Finding]:

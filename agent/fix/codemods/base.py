@@ -3,7 +3,8 @@
 A codemod is data (see ``CodemodSpec``): metadata, the rules it fixes, and a command.
 The command rewrites only nodes whose span holds a targeted finding's line, records
 which findings it fixed, and may propose companion edits (a dependency line, an
-.env.example entry). When it cannot fix a case safely it leaves the code alone.
+.env.example entry). When it cannot fix a case safely it leaves the code alone, and may
+say why with ``refuse`` (the plan and the report show the reason).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class HardenCommand(VisitorBasedCodemodCommand):
         super().__init__(context)
         self.targets = tuple(targets)
         self.fixed_ids: set[str] = set()
+        self.refusals: dict[str, str] = {}
 
     def span(self, node: cst.CSTNode) -> tuple[int, int]:
         pos = self.get_metadata(PositionProvider, node)
@@ -46,6 +48,11 @@ class HardenCommand(VisitorBasedCodemodCommand):
     def mark_fixed(self, node: cst.CSTNode) -> None:
         """Record that every targeted finding inside ``node`` (original node) is fixed."""
         self.fixed_ids.update(f.id for f in self.targets_in(node))
+
+    def refuse(self, node: cst.CSTNode, why: str) -> None:
+        """Record why the targeted findings inside ``node`` (original node) are left alone;
+        a later, more specific reason (an outer node) replaces an earlier one."""
+        self.refusals.update({f.id: why for f in self.targets_in(node)})
 
     def companion_edits(self, root: Path) -> list[FileEdit]:
         """Edits to other files that this fix needs; none by default."""

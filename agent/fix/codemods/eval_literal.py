@@ -21,6 +21,7 @@ class EvalLiteral(HardenCommand):
         if not self._is_builtin_eval(original) or not self.is_target(original):
             return updated
         if len(updated.args) != 1 or updated.args[0].keyword or updated.args[0].star:
+            self.refuse(original, "eval is given globals, locals, keywords or *args")
             return updated
         self.mark_fixed(original)
         AddImportsVisitor.add_needed_import(self.context, "ast")

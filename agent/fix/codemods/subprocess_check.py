@@ -23,11 +23,19 @@ _RUN = m.Call(func=m.Attribute(value=m.Name("subprocess"), attr=m.Name("run")))
 class SubprocessCheck(HardenCommand):
     DESCRIPTION = "Make subprocess.run raise when a command whose result is unused fails."
 
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        if m.matches(original, _RUN):  # leave_Expr fixes it if the result is dropped
+            self.refuse(original, "its result is used (the code may inspect returncode)")
+        return updated
+
     def leave_Expr(self, original: cst.Expr, updated: cst.Expr) -> cst.Expr:
         call = updated.value
         if not isinstance(call, cst.Call) or not m.matches(call, _RUN):
             return updated
-        if not self.is_target(original) or any(a.star == "**" for a in call.args):
+        if any(a.star == "**" for a in call.args):
+            self.refuse(original, "it passes **kwargs (check may be among them)")
+            return updated
+        if not self.is_target(original):
             return updated
         if any(a.keyword is not None and a.keyword.value == "check" for a in call.args):
             return updated

@@ -42,7 +42,9 @@ class SubprocessWithoutShell(HardenCommand):
             return updated
         shell = [a for a in updated.args if m.matches(a, _SHELL_TRUE)]
         argv = _argv(updated.args[0]) if updated.args else None
-        if len(shell) != 1 or argv is None or _has_keyword(updated, "executable"):
+        why = _refusal(len(shell) == 1, argv, _has_keyword(updated, "executable"))
+        if why:
+            self.refuse(original, why)
             return updated
         self.mark_fixed(original)
         args = [updated.args[0].with_changes(value=argv), *updated.args[1:]]
@@ -56,10 +58,26 @@ class SubprocessWithoutShell(HardenCommand):
             return updated
         argv = _argv(call.args[0])
         if argv is None:
+            self.refuse(original, _NEEDS_SHELL)
             return updated
         self.mark_fixed(original)
         AddImportsVisitor.add_needed_import(self.context, "subprocess")
         return updated.with_changes(value=_subprocess_run(call, argv))
+
+
+_NEEDS_SHELL = (
+    "the command cannot be split into arguments without a shell (a variable, shell "
+    "syntax such as pipes, redirections or globs, or a value glued to text)"
+)
+
+
+def _refusal(one_shell: bool, argv: cst.List | None, executable: bool) -> str:
+    """Why a subprocess call is left alone; empty when it can be rewritten."""
+    if not one_shell:
+        return "shell=True is not passed once as a plain keyword"
+    if argv is None:
+        return _NEEDS_SHELL
+    return "the call passes executable=" if executable else ""
 
 
 def _argv(arg: cst.Arg) -> cst.List | None:
