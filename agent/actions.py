@@ -19,7 +19,7 @@ from agent.errors import PriorityFailedError, ToolError
 from agent.ledger import Ledger
 from agent.models import RunReport
 from agent.pipeline import run
-from agent.plan import Plan, PlanRow, make_plan
+from agent.plan import Plan, PlanAction, PlanRow, make_plan
 from agent.priorities import run_all
 from agent.prompts import check_lock, list_prompts
 from agent.report import print_summary
@@ -106,14 +106,15 @@ def _print_plan(plan: Plan) -> None:
     several = len(plan.priorities) > 1
     table = Table(title=f"{len(plan.rows)} findings")
     columns = ["priority"] if several else []
-    columns += ["severity", "rule", "CWE", "location", "symbol", "fixer"]
+    columns += ["severity", "rule", "CWE", "location", "symbol", "plan", "fixer"]
     for column in columns + (["est. tokens", "est. $"] if plan.model else []):
         table.add_column(column, overflow="fold")
     for row in plan.rows:
         f = row.finding
         cells = [f.priority.value] if several else []
         cells += [f.severity, f.rule, f"CWE-{f.cwe}" if f.cwe else "", f.location, f.symbol]
-        table.add_row(*cells, row.fixer, *(_estimate_cells(row) if plan.model else []))
+        action = f"{row.action.value}: {row.reason}" if row.reason else row.action.value
+        table.add_row(*cells, action, row.fixer, *(_estimate_cells(row) if plan.model else []))
     _out.print(table)
     for priority in plan.priorities if several else ():
         _out.print(f"{priority.value}: {_plan_summary(plan.rows_of(priority), plan.model)}")
@@ -128,9 +129,14 @@ def _estimate_cells(row: PlanRow) -> list[str]:
 
 
 def _plan_summary(rows: list[PlanRow], model: str | None) -> str:
-    codemod = sum(1 for r in rows if r.fixer.startswith("harden:"))
-    rest = len(rows) - codemod
-    found = f"{len(rows)} finding(s): {codemod} can be fixed by a built-in codemod;"
+    count = {a: sum(1 for r in rows if r.action is a) for a in PlanAction}
+    parts = [f"{count[PlanAction.CODEMOD]} fixable offline (codemod patch ready)"]
+    if count[PlanAction.REFUSED]:
+        parts.append(f"{count[PlanAction.REFUSED]} refused by a codemod")
+    if count[PlanAction.SKIPPED]:
+        parts.append(f"{count[PlanAction.SKIPPED]} skipped")
+    rest = len(rows) - count[PlanAction.CODEMOD] - count[PlanAction.SKIPPED]
+    found = f"{len(rows)} finding(s): {'; '.join(parts)};"
     if model is None:
         return f"{found} {rest} need a model."
     costs = [r.est_usd for r in rows if r.est_input_tokens is not None]

@@ -1,11 +1,20 @@
 """``harden plan``: what a run would do with each finding, and what the model part would
-cost, estimated from the rendered prompt's tokens. No call is made, nothing is written."""
+cost, estimated from the rendered prompt's tokens. No call is made, nothing is written.
+
+The plan predicts the run: findings are cut at ``--max-findings`` and grouped as the run
+groups them (``group_findings``), and each group's codemods run in memory on the base
+commit's files (``attempt_codemods``, the run's own function), so a finding counts as
+fixable offline only when a codemod really produces a patch for it. A refused finding
+says why; the rest go to the model (one call per group) or need one.
+"""
 
 from __future__ import annotations
 
 import os
 import tarfile
 import tempfile
+from collections.abc import Sequence
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -13,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from agent.chunk import build_chunk
 from agent.config import Settings
 from agent.errors import NoPythonFilesError
-from agent.fix.codemods import codemods_for
+from agent.fix.codemod_fixer import CodemodAttempt, attempt_codemods, has_codemod
 from agent.fix.llm_fixer import prompt_variables
 from agent.llm.client import estimate_cost
 from agent.llm.pricing import Pricing
@@ -22,15 +31,26 @@ from agent.models import PRIORITY_ORDER, Finding, Priority, SkippedFile
 from agent.prompts import PromptVersion, load_prompt
 from agent.redact import Redactor
 from agent.repo import git, open_repo
+from agent.run_findings import Worklist, skipped_reasons
 from agent.scan import ScanResult, scan
-from agent.selection import rank_findings, select_files
+from agent.selection import group_findings, rank_findings, select_files
 from agent.testgen import coverage_targets
 from agent.testplan import plan_tests, resolve_python
 from agent.tokens import count_tokens
 
-__all__ = ["OUTPUT_TOKENS_ESTIMATE", "Plan", "PlanRow", "make_plan"]
+__all__ = ["OUTPUT_TOKENS_ESTIMATE", "Plan", "PlanAction", "PlanRow", "make_plan"]
 
 OUTPUT_TOKENS_ESTIMATE = 800  # a typical search/replace patch with its rationale
+
+
+class PlanAction(StrEnum):
+    """What the run would do with one finding."""
+
+    CODEMOD = "codemod patch ready"  # fixable offline (the funnel may still reject it)
+    REFUSED = "codemod refused"  # a codemod handles the rule but not this code
+    MODEL = "model"  # no codemod patch: the configured model is asked
+    NEEDS_MODEL = "needs a model"  # no codemod patch and no model configured
+    SKIPPED = "skipped"
 
 
 class PlanRow(BaseModel):
@@ -38,6 +58,8 @@ class PlanRow(BaseModel):
 
     finding: Finding
     fixer: str
+    action: PlanAction
+    reason: str = ""  # why a codemod refused or the finding is skipped
     est_input_tokens: int | None = None
     est_output_tokens: int | None = None
     est_usd: float | None = None
@@ -89,9 +111,10 @@ def make_plan(settings: Settings) -> Plan:
                 mine = _untested(settings, snapshot, repo.tracked_files(), files, result, notes)
             else:
                 mine = rank_findings(f for f in result.findings if f.priority is priority)
-            rows += [
-                _row(f, snapshot, model, prompt, pricing) for f in mine[: settings.max_findings]
-            ]
+            kept = mine[: settings.max_findings]
+            estimate = _Estimator(snapshot, model, prompt, pricing)
+            rows += [row for g in group_findings(kept) for row in _group_rows(g, estimate)]
+            rows += _skipped_rows(mine, kept, settings.max_findings)
     return Plan(
         model=model,
         priorities=priorities,
@@ -119,26 +142,72 @@ def _untested(
     return list(found.findings)
 
 
-def _row(
-    finding: Finding, root: Path, model: str | None, prompt: PromptVersion | None, pricing: Pricing
+class _Estimator:
+    """The model's part of a plan: the estimated cost of one call for a group of findings."""
+
+    def __init__(
+        self, root: Path, model: str | None, prompt: PromptVersion | None, pricing: Pricing
+    ) -> None:
+        self.root, self.model, self.prompt, self.pricing = root, model, prompt, pricing
+
+    def rows(self, group: Sequence[Finding], refused: dict[str, str]) -> list[PlanRow]:
+        """One call for the whole group (as the run makes it), counted on its first row."""
+        if self.model is None or self.prompt is None:
+            return [
+                _unfixed_row(f, "needs a model", PlanAction.NEEDS_MODEL, refused) for f in group
+            ]
+        fixer = f"{self.prompt.ref} via {self.model}"
+        first, *rest = [_unfixed_row(f, fixer, PlanAction.MODEL, refused) for f in group]
+        tokens = self._tokens(self.prompt, group)
+        usd = estimate_cost(self.model, tokens, OUTPUT_TOKENS_ESTIMATE, self.pricing)
+        costs = {"est_input_tokens": tokens, "est_output_tokens": OUTPUT_TOKENS_ESTIMATE}
+        return [first.model_copy(update={**costs, "est_usd": usd}), *rest]
+
+    def _tokens(self, prompt: PromptVersion, group: Sequence[Finding]) -> int:
+        redactor = Redactor()
+        chunk = build_chunk(self.root, group[0])
+        variables = prompt_variables(group, redactor.redact(chunk.text), "")
+        rendered = prompt.render(variables)
+        return count_tokens(rendered.messages.system) + count_tokens(rendered.messages.user)
+
+
+def _group_rows(group: Sequence[Finding], estimate: _Estimator) -> list[PlanRow]:
+    """A group as the run works on it: its codemods' patch first, the rest for a model."""
+    fixable = [f for f in group if has_codemod(f)]
+    attempt = attempt_codemods(estimate.root, group[0].path, fixable) if fixable else None
+    patch = (attempt or CodemodAttempt(None)).patch
+    claimed = set(patch.finding_ids) if patch else set()
+    rows = {
+        f.id: PlanRow(finding=f, fixer=patch.fixer, action=PlanAction.CODEMOD)
+        for f in group
+        if patch and f.id in claimed
+    }
+    left = [f for f in group if f.id not in claimed]
+    refused = dict(attempt.refused) if attempt else {}
+    rows |= {r.finding.id: r for r in (estimate.rows(left, refused) if left else [])}
+    return [rows[f.id] for f in group]
+
+
+def _unfixed_row(
+    finding: Finding, fixer: str, action: PlanAction, refused: dict[str, str]
 ) -> PlanRow:
-    specs = codemods_for(finding)
-    if specs:
-        return PlanRow(finding=finding, fixer=specs[0].id)
-    if model is None or prompt is None:
-        return PlanRow(finding=finding, fixer="needs a model")
-    redactor = Redactor()
-    chunk = build_chunk(root, finding)
-    rendered = prompt.render(prompt_variables([finding], redactor.redact(chunk.text), ""))
-    tokens = count_tokens(rendered.messages.system) + count_tokens(rendered.messages.user)
-    usd = estimate_cost(model, tokens, OUTPUT_TOKENS_ESTIMATE, pricing)
-    return PlanRow(
-        finding=finding,
-        fixer=f"{prompt.ref} via {model}",
-        est_input_tokens=tokens,
-        est_output_tokens=OUTPUT_TOKENS_ESTIMATE,
-        est_usd=usd,
-    )
+    """A finding no codemod patch claims: refused (why), else for the model."""
+    if finding.id in refused:
+        return PlanRow(
+            finding=finding, fixer=fixer, action=PlanAction.REFUSED, reason=refused[finding.id]
+        )
+    return PlanRow(finding=finding, fixer=fixer, action=action)
+
+
+def _skipped_rows(
+    mine: Sequence[Finding], kept: Sequence[Finding], max_findings: int | None
+) -> list[PlanRow]:
+    why = skipped_reasons(Worklist(tuple(mine), tuple(mine)), kept, max_findings)
+    return [
+        PlanRow(finding=f, fixer="", action=PlanAction.SKIPPED, reason=why[f.id])
+        for f in mine
+        if f.id in why
+    ]
 
 
 def _export(root: Path, commit: str, dest: Path) -> None:

@@ -110,11 +110,11 @@ def test_plan_all_lists_every_priority_with_counts(repo: Path) -> None:
     done = harden("plan", "--priority", "all", "--python", sys.executable, str(repo))
     assert done.returncode == 0, done.stderr
     for line in (
-        "security: 1 finding(s): 1 can be fixed by a built-in codemod; 0 need a model.",
-        "errors: 3 finding(s): 2 can be fixed by a built-in codemod; 1 need a model.",
-        "observability: 1 finding(s): 1 can be fixed by a built-in codemod; 0 need a model.",
-        "performance: 1 finding(s): 1 can be fixed by a built-in codemod; 0 need a model.",
-        "tests: 1 finding(s): 0 can be fixed by a built-in codemod; 1 need a model.",
+        "security: 1 finding(s): 1 fixable offline (codemod patch ready); 0 need a model.",
+        "errors: 3 finding(s): 2 fixable offline (codemod patch ready); 1 need a model.",
+        "observability: 1 finding(s): 1 fixable offline (codemod patch ready); 0 need a model.",
+        "performance: 1 finding(s): 1 fixable offline (codemod patch ready); 0 need a model.",
+        "tests: 1 finding(s): 0 fixable offline (codemod patch ready); 1 need a model.",
     ):
         assert line in " ".join(done.stdout.split()), done.stdout
     assert git(repo, "branch", "--list", "harden/*") == ""

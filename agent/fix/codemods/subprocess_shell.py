@@ -65,10 +65,7 @@ class SubprocessWithoutShell(HardenCommand):
         return updated.with_changes(value=_subprocess_run(call, argv))
 
 
-_NEEDS_SHELL = (
-    "the command cannot be split into arguments without a shell (a variable, shell "
-    "syntax such as pipes, redirections or globs, or a value glued to text)"
-)
+_NEEDS_SHELL = "the command needs a shell (a variable, pipes, redirections, globs, ...)"
 
 
 def _refusal(one_shell: bool, argv: cst.List | None, executable: bool) -> str:
