@@ -129,6 +129,9 @@ def _harden_properties(finding: Finding, status: FindingStatus, report: RunRepor
             props["commit"] = commit.sha
     if status is FindingStatus.REJECTED:
         props["failedStages"] = _failed_stages(finding.id, report)
+    why = next((u.reason for u in report.unfixed if u.finding_id == finding.id), None)
+    if why is not None:
+        props["reason"] = why  # why the run left it unfixed
     return props
 
 

@@ -145,3 +145,8 @@ def test_every_finding_the_run_does_not_fix_has_a_reason(repo: Path) -> None:
     assert "| why |" in markdown and "skipped: beyond the finding limit" in markdown
     assert "codemod refused: harden:subprocess-no-shell" in markdown
     assert "no codemod handles S301" in markdown and "Failed at **tests**" in markdown
+    sarif = json.loads((run_dir / "findings.sarif").read_text())
+    reasons = {
+        r["ruleId"]: r["properties"]["harden"].get("reason") for r in sarif["runs"][0]["results"]
+    }
+    assert reasons["S311"] == why["S311"][1] and reasons["S301"] == why["S301"][1]

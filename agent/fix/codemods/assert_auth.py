@@ -62,10 +62,14 @@ class AssertAuthToCheck(HardenCommand):
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
     ) -> cst.BaseStatement:
-        if len(updated.body) != 1 or not isinstance(updated.body[0], cst.Assert):
+        asserts = [s for s in updated.body if isinstance(s, cst.Assert)]
+        if len(updated.body) != 1 or not asserts:
+            if asserts:
+                self.refuse(original, "the assert shares its line with other statements")
             return updated
-        assertion = updated.body[0]
+        assertion = asserts[0]
         if not self.is_target(original) or not _is_about_auth(assertion.test):
+            self.refuse(original, "not an authorisation check (an invariant stays an assert)")
             return updated
         self.mark_fixed(original)
         return cst.If(

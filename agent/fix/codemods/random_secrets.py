@@ -53,7 +53,14 @@ class RandomToSecrets(HardenCommand):
         self._frames: list[list[str]] = []
 
     def visit_Module(self, node: cst.Module) -> bool:
-        return bool(m.findall(node, _IMPORT_RANDOM)) and not m.findall(node, _SEEDING_CALL)
+        if m.findall(node, _SEEDING_CALL):
+            why = "the module seeds random: it wants reproducible values"
+        elif not m.findall(node, _IMPORT_RANDOM):
+            why = "random is not imported as `import random`"
+        else:
+            return True
+        self.refusals.update({f.id: why for f in self.targets})
+        return False
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._frames.append([node.name.value])
@@ -94,7 +101,10 @@ class RandomToSecrets(HardenCommand):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         method = _random_method(original)
-        if method is None or not self.is_target(original) or not self._in_security_context():
+        if method is None or not self.is_target(original):
+            return updated
+        if not self._in_security_context():
+            self.refuse(original, "no token, password, key or secret around it: not a secret")
             return updated
         self.mark_fixed(original)
         AddImportsVisitor.add_needed_import(self.context, "secrets")
