@@ -37,6 +37,7 @@ from agent.selection import group_findings, rank_findings, select_files
 from agent.testgen import coverage_targets
 from agent.testplan import plan_tests, resolve_python
 from agent.tokens import count_tokens
+from agent.touched import Symbol, split_touched, touched_by_patch
 
 __all__ = ["OUTPUT_TOKENS_ESTIMATE", "Plan", "PlanAction", "PlanRow", "make_plan"]
 
@@ -105,16 +106,18 @@ def make_plan(settings: Settings) -> Plan:
         pricing = Pricing.load(settings.pricing)
         rows: list[PlanRow] = []
         notes: list[str] = []
+        taken: set[Symbol] = set()  # changed by an earlier priority's codemod patches
         for priority in priorities:
             prompt = load_prompt(prompt_for(settings, priority)) if model else None
-            if priority is Priority.TESTS:
-                mine = _untested(settings, snapshot, repo.tracked_files(), files, result, notes)
-            else:
-                mine = rank_findings(f for f in result.findings if f.priority is priority)
-            kept = mine[: settings.max_findings]
             estimate = _Estimator(snapshot, model, prompt, pricing)
-            rows += [row for g in group_findings(kept) for row in _group_rows(g, estimate)]
-            rows += _skipped_rows(mine, kept, settings.max_findings)
+            if priority is Priority.TESTS:  # new test files never conflict: nothing is taken
+                mine = _untested(settings, snapshot, repo.tracked_files(), files, result, notes)
+                rows += _priority_rows(mine, set(), settings.max_findings, estimate)[0]
+                continue
+            mine = rank_findings(f for f in result.findings if f.priority is priority)
+            more, touched = _priority_rows(mine, taken, settings.max_findings, estimate)
+            rows += more
+            taken |= touched
     return Plan(
         model=model,
         priorities=priorities,
@@ -171,11 +174,39 @@ class _Estimator:
         return count_tokens(rendered.messages.system) + count_tokens(rendered.messages.user)
 
 
-def _group_rows(group: Sequence[Finding], estimate: _Estimator) -> list[PlanRow]:
-    """A group as the run works on it: its codemods' patch first, the rest for a model."""
+def _priority_rows(
+    found: list[Finding], taken: set[Symbol], max_findings: int | None, estimate: _Estimator
+) -> tuple[list[PlanRow], set[Symbol]]:
+    """One priority as its run works on it: findings in ``taken`` symbols and beyond the
+    limit skipped, the rest in the run's groups; and the symbols its codemod patches change
+    (a later priority's run skips them, as with ``--priority all``)."""
+    free, _ = split_touched(found, taken)
+    kept = free[:max_findings]
+    rows: list[PlanRow] = []
+    touched: set[Symbol] = set()
+    for group in group_findings(kept):
+        attempt = _attempt(group, estimate.root)
+        rows += _group_rows(group, attempt, estimate)
+        touched |= touched_by_patch(attempt.patch) if attempt.patch else set()
+    why = skipped_reasons(Worklist(tuple(found), tuple(free)), kept, max_findings)
+    skipped = PlanAction.SKIPPED
+    rows += [
+        PlanRow(finding=f, fixer="", action=skipped, reason=why[f.id]) for f in found if f.id in why
+    ]
+    return rows, touched
+
+
+def _attempt(group: Sequence[Finding], root: Path) -> CodemodAttempt:
+    """The run's codemod attempt for a group, on the base commit's file."""
     fixable = [f for f in group if has_codemod(f)]
-    attempt = attempt_codemods(estimate.root, group[0].path, fixable) if fixable else None
-    patch = (attempt or CodemodAttempt(None)).patch
+    return attempt_codemods(root, group[0].path, fixable) if fixable else CodemodAttempt(None)
+
+
+def _group_rows(
+    group: Sequence[Finding], attempt: CodemodAttempt, estimate: _Estimator
+) -> list[PlanRow]:
+    """A group as the run works on it: its codemods' patch first, the rest for a model."""
+    patch = attempt.patch
     claimed = set(patch.finding_ids) if patch else set()
     rows = {
         f.id: PlanRow(finding=f, fixer=patch.fixer, action=PlanAction.CODEMOD)
@@ -183,7 +214,7 @@ def _group_rows(group: Sequence[Finding], estimate: _Estimator) -> list[PlanRow]
         if patch and f.id in claimed
     }
     left = [f for f in group if f.id not in claimed]
-    refused = dict(attempt.refused) if attempt else {}
+    refused = dict(attempt.refused)
     rows |= {r.finding.id: r for r in (estimate.rows(left, refused) if left else [])}
     return [rows[f.id] for f in group]
 
@@ -197,17 +228,6 @@ def _unfixed_row(
             finding=finding, fixer=fixer, action=PlanAction.REFUSED, reason=refused[finding.id]
         )
     return PlanRow(finding=finding, fixer=fixer, action=action)
-
-
-def _skipped_rows(
-    mine: Sequence[Finding], kept: Sequence[Finding], max_findings: int | None
-) -> list[PlanRow]:
-    why = skipped_reasons(Worklist(tuple(mine), tuple(mine)), kept, max_findings)
-    return [
-        PlanRow(finding=f, fixer="", action=PlanAction.SKIPPED, reason=why[f.id])
-        for f in mine
-        if f.id in why
-    ]
 
 
 def _export(root: Path, commit: str, dest: Path) -> None:

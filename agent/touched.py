@@ -10,14 +10,15 @@ commit, the same pair a Finding carries.
 from __future__ import annotations
 
 import ast
+import difflib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from agent.models import Finding
+from agent.models import Finding, Patch
 from agent.repo import Repo, git
 from agent.scan.symbols import SymbolIndex
 
-__all__ = ["Symbol", "split_touched", "touched_symbols"]
+__all__ = ["Symbol", "split_touched", "touched_by_patch", "touched_symbols"]
 
 Symbol = tuple[str, str]  # (path, qualified name), as in Finding.path and Finding.symbol
 
@@ -28,9 +29,27 @@ _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@")
 def touched_symbols(repo: Repo, branch: str) -> set[Symbol]:
     """The base commit's symbols that ``branch`` changed, in Python files only."""
     diff = git("diff", "-U0", "--no-color", repo.base_commit, branch, "--", "*.py", cwd=repo.root)
+    return _touched(diff, lambda path: _symbols_at_base(repo, path))
+
+
+def touched_by_patch(patch: Patch) -> set[Symbol]:
+    """The symbols a patch would change, in its Python files as they are before it."""
+    touched: set[Symbol] = set()
+    for edit in patch.edits:
+        if edit.before is None or not edit.path.endswith(".py"):
+            continue
+        old, new = edit.before.splitlines(), edit.after.splitlines()
+        diff = "\n".join(
+            difflib.unified_diff(old, new, f"a/{edit.path}", f"b/{edit.path}", n=0, lineterm="")
+        )
+        touched |= _touched(diff, {edit.path: _index(edit.before)}.get)
+    return touched
+
+
+def _touched(diff: str, index_of: Callable[[str], SymbolIndex | None]) -> set[Symbol]:
     touched: set[Symbol] = set()
     for path, lines in _changed_lines(diff):
-        index = _symbols_at_base(repo, path)
+        index = index_of(path)
         if index is not None:
             touched.update((path, index.symbol_at(line)) for line in lines)
     return touched
@@ -66,6 +85,13 @@ def _changed_lines(diff: str) -> Iterator[tuple[str, list[int]]]:
 def _symbols_at_base(repo: Repo, path: str) -> SymbolIndex | None:
     try:
         source = git("show", f"{repo.base_commit}:{path}", cwd=repo.root)
+    except ValueError:
+        return None
+    return _index(source)
+
+
+def _index(source: str) -> SymbolIndex | None:
+    try:
         return SymbolIndex(ast.parse(source))
     except (SyntaxError, ValueError):
         return None
