@@ -22,6 +22,11 @@ CASES = [
         "harden:subprocess-check: its result is used",
     ),
     (
+        "import os\n\n\ndef f(p):\n    return os.system('ls ' + p)\n",
+        "S605",
+        "harden:subprocess-no-shell: the exit status of os.system is used",
+    ),
+    (
         "def f(text, env):\n    return eval(text, env)\n",
         "S307",
         "harden:eval-literal: eval is given globals, locals, keywords or *args",

@@ -38,6 +38,8 @@ class SubprocessWithoutShell(HardenCommand):
     DESCRIPTION = "Pass subprocess commands as argument lists, without a shell."
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if m.matches(original, _OS_SYSTEM):  # leave_Expr rewrites it if the status is unused
+            self.refuse(original, "the exit status of os.system is used")
         if not m.matches(original.func, _SUBPROCESS) or not self.is_target(original):
             return updated
         shell = [a for a in updated.args if m.matches(a, _SHELL_TRUE)]
