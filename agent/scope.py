@@ -11,6 +11,7 @@ add entries to .env.example. Everything else is refused with a reason naming the
 - weakening an edited file: assertions removed or made true, new skips, xfails or
   suppression comments (agent.scope_content);
 - imports: production code newly importing test code (agent.scope_imports);
+- tampering: code reaching for the test runner or the process's exit (agent.scope_tamper);
 - placement: existing tests, new files outside tests/ or under tests/ but not named
   ``test_*.py``/``*_test.py`` (no config, packaging, ``sitecustomize``, ``.pth``, data or
   script files), unrelated files, and dependency files changed beyond added declared
@@ -39,6 +40,7 @@ from agent.scope_deps import (
 )
 from agent.scope_imports import importing_tests_refusal
 from agent.scope_paths import path_refusal
+from agent.scope_tamper import tamper_refusal
 from agent.testplan import is_test_file
 
 __all__ = ["MAX_PATCH_BYTES", "scope_violations"]
@@ -101,6 +103,7 @@ def _refusal(
         or content_refusal(edit)
         or importing_tests_refusal(edit)
         or _placement(edit, patch, finding_paths)
+        or tamper_refusal(edit)
     )
 
 

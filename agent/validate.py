@@ -2,9 +2,10 @@
 
 applies -> scope -> parses -> lint (no new ruff F errors) -> finding-gone (claimed
 findings gone, no new finding) -> dependencies (an env that has them) -> generated-test
-(a new test file passes 3 runs, raises coverage or fails before the fix; see
-agent.testgen.checks) -> tests (the repo's suite in the worktree, judged against the
-baseline run).
+(a new test file passes 3 runs, raises coverage or fails before the fix, and changes no
+other file; see agent.testgen.checks, agent.fingerprint) -> tests (the repo's existing
+suite in the worktree, the patch's new files removed for the run, judged test by test
+against the baseline run: agent.verdict).
 
 A rejected patch is a Verdict, not an exception. The patch is written to the worktree
 from the parses stage on; the caller resets the worktree when the verdict is a rejection.
@@ -24,12 +25,13 @@ from pathlib import Path
 from agent.baseline import run_suite
 from agent.depenv import DependencyError, python_with
 from agent.evasion import evasion
+from agent.fingerprint import changed_files, fingerprint
 from agent.models import Finding, Patch, Stage, StageResult, StageStatus, Verdict
 from agent.sandbox import TestRun
 from agent.scan import scan
 from agent.scan.ruff import ruff_argv
 from agent.scope import scope_violations
-from agent.testgen.checks import TestRunner, check_generated_test
+from agent.testgen.checks import TestRunner, check_generated_test, fate_detail
 from agent.testplan import TestPlan, is_test_file, judge
 
 __all__ = ["FunnelContext", "FunnelResult", "run_funnel", "validate"]
@@ -210,7 +212,13 @@ def _dependencies(state: _State, ctx: FunnelContext) -> StageResult:
 def _generated_test(state: _State, ctx: FunnelContext) -> StageResult:
     prefix = Path(state.python).parent if state.python != ctx.python else None
     runner = TestRunner(ctx.root, state.python, ctx.timeout_s, path_prefix=prefix)
-    return check_generated_test(state.patch, ctx.findings, runner)
+    before = fingerprint(ctx.root)
+    result = check_generated_test(state.patch, ctx.findings, runner)
+    changed = changed_files(before, fingerprint(ctx.root))
+    if changed and result.status is not StageStatus.FAILED:
+        text = f"it changed files of the worktree that it does not own: {changed}"
+        return _fail(Stage.GENERATED_TEST, fate_detail("failed", text))
+    return result
 
 
 def _tests(state: _State, ctx: FunnelContext) -> StageResult:
@@ -223,8 +231,12 @@ def _tests(state: _State, ctx: FunnelContext) -> StageResult:
     python = (ctx.python, state.python) if layered else None
     prefix = Path(state.python).parent if layered else None
     with _without_new_files(ctx.root, state.patch):
+        before = fingerprint(ctx.root)
         run = run_suite(ctx.plan, ctx.root, ctx.timeout_s, python, prefix)
+        changed = changed_files(before, fingerprint(ctx.root))
     state.tests_run = f"{ctx.plan.display}: {run.exit_code} in {run.duration_s:.1f}s"
+    if changed:
+        return _fail(Stage.TESTS, f"the test run changed code or configuration files: {changed}")
     ok, detail = judge(ctx.plan, ctx.baseline, run)
     return _ok(Stage.TESTS, detail) if ok else _fail(Stage.TESTS, detail)
 
