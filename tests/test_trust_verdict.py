@@ -11,10 +11,15 @@ e.g. ``atexit.register(lambda: os._exit(0))`` got a broken patch committed.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tests.trust_harness import init_repo
 from tests.trust_scripted import (
     Variant,
     broken_fix,
@@ -216,3 +221,23 @@ def test_a_new_test_cannot_delete_or_deselect_existing_tests(tmp_path: Path) -> 
 
 def test_ending_the_session_early_is_not_a_pass(tmp_path: Path) -> None:
     run_variants(tmp_path, EXIT_EARLY)
+
+
+def test_a_command_that_is_not_pytest_is_judged_by_exit_code_and_says_so(
+    tmp_path: Path,
+) -> None:
+    app = "import yaml\n\n\ndef load(text):\n    return yaml.load(text)\n"
+    check = "import sys\nfrom app import load\n\nsys.exit(0 if load('a: 1') == {'a': 1} else 1)\n"
+    repo = init_repo(tmp_path / "repo", {"app.py": app, "check.py": check})
+    argv = [sys.executable, "-m", "agent", "run", "--json", "--model", "builtin"]
+    argv += ["--python", sys.executable, "--test-command", f"{sys.executable} check.py", str(repo)]
+    env = {**os.environ, "HARDEN_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    [verdict] = report["verdicts"]
+    tests = next(s for s in verdict["stages"] if s["stage"] == "tests")
+    assert tests["status"] == "passed"
+    assert tests["detail"].endswith("(exit code only: not a pytest command)")
+    assert any("judged by exit code only" in note for note in report["notes"])
+    assert len(report["commits"]) == 1
