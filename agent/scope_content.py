@@ -110,8 +110,10 @@ def _executable(edit: FileEdit) -> str | None:
     suffix = PurePosixPath(edit.path).suffix.lower()
     if suffix in _EXECUTABLE_SUFFIXES:
         return f"new executable or script files ({suffix}) are refused"
+    if edit.after.startswith("#!") and under_tests(edit.path):
+        return "new shebang scripts are refused, in tests/ too"
     if edit.after.startswith("#!"):
-        return "new shebang scripts are refused"
+        return "new shebang scripts outside tests/ are refused"
     return None
 
 

@@ -106,7 +106,7 @@ def judge(plan: TestPlan, baseline: TestRun, run: TestRun) -> tuple[bool, str]:
         ok, detail = judge_outcomes(
             baseline.outcomes, run.outcomes, run.exit_code, baseline.exit_code
         )
-        return ok, detail if ok else f"{detail}\n{run.tail()}"
+        return ok, f"{summary_line(run)}; {detail}" if ok else f"{detail}\n{run.tail()}"
     why = "not a pytest command" if plan.observed_argv is None else "no outcomes at the base"
     ok, detail = _judge_exit_code(plan, baseline, run)
     first, _, rest = detail.partition("\n")

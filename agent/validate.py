@@ -26,7 +26,7 @@ from agent.baseline import run_suite
 from agent.depenv import DependencyError, python_with
 from agent.evasion import evasion
 from agent.fingerprint import changed_files, fingerprint
-from agent.models import Finding, Patch, Stage, StageResult, StageStatus, Verdict
+from agent.models import Finding, Patch, Priority, Stage, StageResult, StageStatus, Verdict
 from agent.sandbox import TestRun
 from agent.scan import scan
 from agent.scan.ruff import ruff_argv
@@ -175,8 +175,11 @@ def _finding_gone(state: _State, ctx: FunnelContext) -> StageResult:
 
 
 def _test_idiom(finding: Finding) -> bool:
-    """What tests do on purpose (assert, fake passwords, temp paths) is no finding in a test."""
-    return is_test_file(finding.path) and finding.rule in _TEST_IDIOMS
+    """In a test file only security findings count, and not what tests do on purpose
+    (assert, fake passwords, temp paths, print)."""
+    if not is_test_file(finding.path):
+        return False
+    return finding.priority is not Priority.SECURITY or finding.rule in _TEST_IDIOMS
 
 
 def _hidden(patch: Patch, claimed: Sequence[Finding]) -> str | None:
