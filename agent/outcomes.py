@@ -29,10 +29,14 @@ Python has no memory isolation, so code that targets this plugin on purpose can 
 key and sequence counter out of the plugin module, or patch pytest's report objects
 before the plugin sees them, and write a consistent forged stream. harden narrows who can
 do that: the model's new test files are absent from the suite run (they run alone in the
-generated-test stage), new test files cannot be conftest.py or plugins (agent.scope), and
-a patch whose production code newly uses exit/atexit/pytest internals is refused
-(agent.scope_tamper). What remains is a patch to production code written to forge this
-specific protocol, in the run that also executes it.
+generated-test stage, where forging can at most make their own test look good or bad);
+new test files cannot be conftest.py, plugins or config (agent.scope); a test that
+changes code or configuration files of the worktree is refused (agent.fingerprint); and
+a patch whose code newly names exit handlers, ``os._exit``, ``_pytest``, ``pytest`` (in
+production code) or ``gc`` introspection is refused (agent.scope_tamper), as is a dynamic
+import or lookup in the changed lines of a finding's file (agent.evasion). What remains is
+production code written to forge this specific protocol without those names (walking
+frames with ``sys._getframe`` to pytest's objects, say), in the run that also executes it.
 """
 
 from __future__ import annotations
