@@ -33,10 +33,10 @@ generated-test stage, where forging can at most make their own test look good or
 new test files cannot be conftest.py, plugins or config (agent.scope); a test that
 changes code or configuration files of the worktree is refused (agent.fingerprint); and
 a patch whose code newly names exit handlers, ``os._exit``, ``_pytest``, ``pytest`` (in
-production code) or ``gc`` introspection is refused (agent.scope_tamper), as is a dynamic
+production code), ``gc`` or frame introspection is refused (agent.scope_tamper), as is a dynamic
 import or lookup in the changed lines of a finding's file (agent.evasion). What remains is
-production code written to forge this specific protocol without those names (walking
-frames with ``sys._getframe`` to pytest's objects, say), in the run that also executes it.
+production code written to forge this specific protocol without any of those names
+(through a C extension it ships, say), in the run that also executes it.
 """
 
 from __future__ import annotations

@@ -7,9 +7,11 @@ writes newly uses (compared with the file before the patch):
 
 - in any Python file: ``_pytest`` or ``pluggy``, ``atexit``, ``os._exit``/``os.kill``/
   ``os.killpg``/``os.abort``, ``sys.settrace``/``sys.setprofile``/``threading.settrace``,
-  ``gc.get_objects``/``gc.get_referrers``, ``ctypes``, an assignment to an attribute of
-  ``builtins``, ``pytest`` or ``_pytest``, to ``sys.exit``/``sys.excepthook``/``os._exit``
-  (``sys.exit = ...``), or ``setattr`` on one of those modules or ``sys``/``os``;
+  ``gc.get_objects``/``gc.get_referrers``, frame walking (``sys._getframe``,
+  ``inspect.currentframe``/``stack``, ``.f_back``/``.f_globals``...), ``ctypes``, an
+  assignment to an attribute of ``builtins``, ``pytest`` or ``_pytest``, to ``sys.exit``/
+  ``sys.excepthook``/``os._exit`` (``sys.exit = ...``), or ``setattr`` on one of those
+  modules or ``sys``/``os``;
 - in production code, also ``pytest`` itself;
 - in a test file, also pytest hook functions (``def pytest_...``) and ``collect_ignore``.
 """
@@ -37,8 +39,13 @@ _CALLS = frozenset(
         "threading.settrace",
         "gc.get_objects",
         "gc.get_referrers",
+        "sys._getframe",
+        "inspect.currentframe",
+        "inspect.stack",
+        "inspect.getouterframes",
     }
 )
+_FRAME_ATTRS = frozenset({"f_back", "f_globals", "f_locals", "tb_frame"})
 _PATCHED = frozenset({"builtins", "pytest", "_pytest"})
 _PATCHED_ATTRS = frozenset({"sys.exit", "sys.excepthook", "os._exit", "os.kill", "os.abort"})
 
@@ -66,6 +73,8 @@ def _uses(text: str, test: bool) -> Iterator[str]:
         dotted = _dotted(node)
         if dotted in _CALLS:
             yield dotted
+        if isinstance(node, ast.Attribute) and node.attr in _FRAME_ATTRS:
+            yield f"frame introspection (.{node.attr})"
         yield from _patches(node)
         if test:
             yield from _test_hooks(node)

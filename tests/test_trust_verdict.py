@@ -19,6 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from agent.models import FileEdit
+from agent.scope_tamper import tamper_refusal
 from tests.trust_harness import init_repo
 from tests.trust_scripted import (
     Variant,
@@ -241,3 +245,45 @@ def test_a_command_that_is_not_pytest_is_judged_by_exit_code_and_says_so(
     assert tests["detail"].endswith("(exit code only: not a pytest command)")
     assert any("judged by exit code only" in note for note in report["notes"])
     assert len(report["commits"]) == 1
+
+
+# --- fast checks of the static half (agent.scope_tamper) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "code", "words"),
+    [
+        ("app/m.py", "import sys\n\nframe = sys._getframe(1)\n", "sys._getframe"),
+        ("app/m.py", "import inspect\n\nf = inspect.stack()[1].frame.f_globals\n", "f_globals"),
+        ("app/m.py", "import gc\n\nobjs = gc.get_objects()\n", "gc.get_objects"),
+        ("app/m.py", "import pytest\n", "may not use pytest"),
+        ("tests/test_m.py", "import builtins\n\nbuiltins.print = None\n", "builtins.print"),
+        ("tests/test_m.py", "import os\n\nsetattr(os, '_exit', print)\n", "setattr on os"),
+        ("tests/test_m.py", "def pytest_runtest_makereport(item, call):\n    pass\n", "hook"),
+    ],
+)
+def test_reaching_for_the_runner_is_refused(path: str, code: str, words: str) -> None:
+    refused = tamper_refusal(FileEdit(path=path, before=None, after=code))
+    assert refused is not None and words in refused
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [
+        (
+            "tests/test_m.py",
+            "import sys\n\n\ndef test_x(monkeypatch):\n"
+            "    monkeypatch.setattr(sys, 'argv', ['x'])\n",
+        ),
+        ("tests/test_m.py", "import pytest\nimport sys\n\nsys.argv = ['prog']\n"),
+        ("app/m.py", "import signal\nimport sys\n\n\ndef main():\n    sys.exit(0)\n"),
+    ],
+)
+def test_ordinary_code_is_not_tampering(path: str, code: str) -> None:
+    assert tamper_refusal(FileEdit(path=path, before=None, after=code)) is None
+
+
+def test_what_the_file_already_did_is_not_new() -> None:
+    before = "import atexit\n\natexit.register(print)\n"
+    after = before + "\n\ndef f():\n    return 1\n"
+    assert tamper_refusal(FileEdit(path="app/m.py", before=before, after=after)) is None
