@@ -7,8 +7,27 @@ from pathlib import Path
 from agent.errors import ConfigError
 from agent.sandbox import TestRun, network_isolation, run_command
 from agent.testplan import TestPlan
+from agent.verdict import EXIT_CODE_ONLY, stream_problem
 
-__all__ = ["run_baseline"]
+__all__ = ["run_baseline", "run_suite"]
+
+
+def run_suite(
+    plan: TestPlan,
+    root: Path,
+    timeout_s: float,
+    python: tuple[str, str] | None = None,
+    path_prefix: Path | None = None,
+) -> TestRun:
+    """The plan's command in ``root``, with per-test outcomes when it is pytest.
+
+    ``python`` = (the plan's interpreter, the one to run instead), for a layered env.
+    """
+    observed = plan.observed_argv
+    argv = list(observed or plan.argv or ())
+    if python is not None:
+        argv = [python[1] if a == python[0] else a for a in argv]
+    return run_command(argv, root, timeout_s, path_prefix, outcomes=observed is not None)
 
 
 def run_baseline(
@@ -20,10 +39,11 @@ def run_baseline(
         return None
     if plan.is_pytest and run_command([python, "-c", "import pytest"], root, 60).exit_code:
         raise ConfigError(f"pytest is not installed in {python}; install it or pass --python")
-    baseline = run_command(list(plan.argv), root, timeout_s)
+    baseline = run_suite(plan, root, timeout_s)
     if not baseline.isolated:
         reason = network_isolation() or "unknown reason"
         notes.append(f"tests ran with network access: isolation unavailable ({reason})")
+    notes.extend(_how_judged(plan, baseline))
     if baseline.timed_out:
         notes.append(
             f"the test suite did not finish in {baseline.duration_s:.0f}s "
@@ -36,3 +56,12 @@ def run_baseline(
             "those failures are not held against patches"
         )
     return baseline
+
+
+def _how_judged(plan: TestPlan, baseline: TestRun) -> list[str]:
+    if plan.observed_argv is None:
+        return [f"test runs are judged by {EXIT_CODE_ONLY}: {plan.display} is not pytest"]
+    problem = stream_problem(baseline.outcomes)
+    if problem and not baseline.timed_out:
+        return [f"test runs are judged by {EXIT_CODE_ONLY}: at the base, {problem}"]
+    return []

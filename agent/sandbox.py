@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.isolation import PidsLimit, confine, kill_cgroup, network_isolation, run_cgroup
+from agent.outcomes import BAD, OutcomeChannel, Outcomes
 
 __all__ = ["TestRun", "network_isolation", "run_command", "scrubbed_env"]
 
@@ -47,13 +48,16 @@ class TestRun:
     output: str
     isolated: bool = False  # ran in its own network namespace
     pids_limit: PidsLimit = "none"  # what capped its processes: cgroup, rlimit, or nothing
+    outcomes: Outcomes | None = None  # per-test outcomes, when asked for (agent.outcomes)
 
     @property
     def passed(self) -> bool:
         return self.exit_code == 0
 
     def failed_tests(self) -> frozenset[str]:
-        """Node ids pytest listed as FAILED or ERROR in its short summary."""
+        """Node ids that failed: per the outcome stream if finished, else the short summary."""
+        if self.outcomes is not None and self.outcomes.finished:
+            return frozenset(self.outcomes.named(*BAD))
         return frozenset(_FAILED_LINE.findall(self.output))
 
     def tail(self, lines: int = 15) -> str:
@@ -67,20 +71,33 @@ def scrubbed_env(base: Mapping[str, str], home: Path) -> dict[str, str]:
 
 
 def run_command(
-    argv: list[str], cwd: Path, timeout_s: float, path_prefix: Path | None = None
+    argv: list[str],
+    cwd: Path,
+    timeout_s: float,
+    path_prefix: Path | None = None,
+    outcomes: bool = False,
 ) -> TestRun:
     """Run ``argv`` in ``cwd``, confined; on timeout, and always at the end, kill it all.
 
-    ``path_prefix`` is put first on PATH (the bin/ of a layered dependency env). Raises
+    ``path_prefix`` is put first on PATH (the bin/ of a layered dependency env). With
+    ``outcomes``, ``argv`` is a pytest command with `agent.outcomes.PLUGIN_ARGS` and the run
+    gets an outcome channel (two inherited pipes and their variables). Raises
     FileNotFoundError, as Popen would, when the program is not found.
     """
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="harden-home-") as home, run_cgroup() as cgroup:
-        env = _child_env(Path(home), path_prefix)
+    with (
+        tempfile.TemporaryDirectory(prefix="harden-home-") as home,
+        run_cgroup() as cgroup,
+        _channel(outcomes) as channel,
+    ):
+        env = _child_env(Path(home), path_prefix) | (channel.env() if channel else {})
         exe = _executable(argv[0], cwd, env.get("PATH", os.defpath))
         confined = confine(argv, exe, timeout_s, cgroup, env)
-        proc = _spawn(confined.argv, cwd, env)
+        proc = _spawn(confined.argv, cwd, env, channel.pass_fds if channel else ())
+        if channel:
+            channel.started()
         output, timed_out = _wait(proc, timeout_s, cgroup)
+        stream = channel.result() if channel else None
     return TestRun(
         command=tuple(argv),
         exit_code=None if timed_out else proc.returncode,
@@ -89,7 +106,12 @@ def run_command(
         output=output,
         isolated=confined.isolated,
         pids_limit=confined.pids_limit,
+        outcomes=stream,
     )
+
+
+def _channel(outcomes: bool) -> contextlib.AbstractContextManager[OutcomeChannel | None]:
+    return OutcomeChannel() if outcomes else contextlib.nullcontext()
 
 
 def _child_env(home: Path, path_prefix: Path | None) -> dict[str, str]:
@@ -107,11 +129,14 @@ def _executable(name: str, cwd: Path, path: str) -> str:
     return found
 
 
-def _spawn(argv: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+def _spawn(
+    argv: list[str], cwd: Path, env: dict[str, str], pass_fds: tuple[int, ...]
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
         argv,
         cwd=cwd,
         env=env,
+        pass_fds=pass_fds,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

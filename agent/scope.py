@@ -1,6 +1,6 @@
 """The patch scope policy, checked before a patch is written anywhere.
 
-A patch may change the file(s) of the findings it claims, add new files under tests/,
+A patch may change the file(s) of the findings it claims, add new test modules under tests/,
 add declared dependencies to requirements*/pyproject.toml ``project.dependencies``, and
 add entries to .env.example. Everything else is refused with a reason naming the file:
 
@@ -10,29 +10,43 @@ add entries to .env.example. Everything else is refused with a reason naming the
 - content: binary, oversized, grown tenfold, deleted, new scripts (agent.scope_content);
 - weakening an edited file: assertions removed or made true, new skips, xfails or
   suppression comments (agent.scope_content);
-- placement: existing tests, new files outside tests/, unrelated files, and dependency
-  files changed beyond added declared dependencies (agent.scope_deps).
+- imports: production code newly importing test code (agent.scope_imports);
+- tampering: code reaching for the test runner or the process's exit (agent.scope_tamper);
+- placement: existing tests, new files outside tests/ or under tests/ but not named
+  ``test_*.py``/``*_test.py`` (no config, packaging, ``sitecustomize``, ``.pth``, data or
+  script files), unrelated files, and dependency files changed beyond added declared
+  dependencies (agent.scope_deps).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from pathlib import Path, PurePosixPath
 
 from agent.models import FileEdit, Patch
-from agent.scope_content import content_refusal, size_of, under_tests, weakening_refusal
+from agent.scope_content import (
+    content_refusal,
+    size_of,
+    suppression_refusal,
+    under_tests,
+    weakening_refusal,
+)
 from agent.scope_deps import (
     env_example_refusal,
     is_requirements_file,
     pyproject_refusal,
     requirements_refusal,
 )
+from agent.scope_imports import importing_tests_refusal
 from agent.scope_paths import path_refusal
+from agent.scope_tamper import tamper_refusal
 from agent.testplan import is_test_file
 
 __all__ = ["MAX_PATCH_BYTES", "scope_violations"]
 
 MAX_PATCH_BYTES = 1_000_000
+_TEST_MODULE = re.compile(r"(?:test_[A-Za-z0-9_]+|[A-Za-z0-9_]+_test)\.py", re.ASCII)
 _CI_PARTS = frozenset(
     {
         ".github",
@@ -87,7 +101,9 @@ def _refusal(
         path_refusal(edit.path, root)
         or _protected(edit)
         or content_refusal(edit)
+        or importing_tests_refusal(edit)
         or _placement(edit, patch, finding_paths)
+        or tamper_refusal(edit)
     )
 
 
@@ -105,7 +121,7 @@ def _placement(edit: FileEdit, patch: Patch, finding_paths: Collection[str]) -> 
     if edit.path in finding_paths:
         return weakening_refusal(edit)
     if is_new and under_tests(edit.path):
-        return None
+        return _new_test_refusal(edit)
     if is_test_file(edit.path):
         return (
             "new test files belong under tests/" if is_new else "existing tests may not be changed"
@@ -119,6 +135,12 @@ def _placement(edit: FileEdit, patch: Patch, finding_paths: Collection[str]) -> 
     if is_new:
         return "new files may only be added under tests/"
     return "outside the files of the findings this patch fixes"
+
+
+def _new_test_refusal(edit: FileEdit) -> str | None:
+    if not _TEST_MODULE.fullmatch(PurePosixPath(edit.path).name):
+        return "a new file under tests/ must be a test module named test_*.py or *_test.py"
+    return suppression_refusal(edit)
 
 
 def _oversized(patch: Patch) -> list[str]:

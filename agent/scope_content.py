@@ -4,13 +4,18 @@
 a file grown more than tenfold, a deleted (emptied) file, a new executable or shebang
 script. ``weakening_refusal`` applies to edited Python files other than new tests: it
 refuses an assertion removed or made trivially true, and a skip, xfail or suppression
-comment (noqa, nosec, type: ignore, pragma: no cover) that was not there before. A fix
+comment (noqa, nosec, type: ignore, pragma: no cover, and the file-level ``# ruff: noqa``,
+``# flake8: noqa``, ``# pylint: skip-file``, ``# mypy: ignore-errors``) on a line that did
+not have it before: lines are compared one by one, so moving an existing ``# nosec`` onto
+the finding's line is refused though the count stays the same. ``suppression_refusal``
+refuses suppression comments in new Python files, which are scanned like any other. A fix
 must make the detector and the tests agree, not silence them.
 """
 
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -18,27 +23,46 @@ from pathlib import PurePosixPath
 from agent.models import FileEdit
 from agent.testplan import is_test_file
 
-__all__ = ["MAX_FILE_BYTES", "content_refusal", "size_of", "under_tests", "weakening_refusal"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "content_refusal",
+    "size_of",
+    "suppression_refusal",
+    "under_tests",
+    "weakening_refusal",
+]
 
 MAX_FILE_BYTES = 200_000
 _GROWTH = 10
 _GROWTH_FLOOR_BYTES = 1024  # tiny files may grow past 10x: an empty __init__.py gains code
 _EXECUTABLE_SUFFIXES = frozenset({".sh", ".bash", ".exe", ".so", ".dll", ".bat", ".cmd", ".ps1"})
-_SILENCERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+_SKIPS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (label, re.compile(pattern, re.IGNORECASE))
     for label, pattern in (
         ("a pytest skip marker", r"pytest\.mark\.skip(?:if)?\b"),
         ("an xfail", r"\bxfail\b"),
         ("pytest.skip()", r"\bpytest\.skip\s*\("),
         ("a unittest skip", r"\bunittest\.skip|\bskipTest\s*\(|\bskipUnless\b"),
+    )
+)
+_SUPPRESSIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (label, re.compile(pattern, re.IGNORECASE))
+    for label, pattern in (
         ("a '# noqa' suppression", r"#\s*noqa\b"),
         ("a '# nosec' suppression", r"#\s*nosec\b"),
         ("a '# type: ignore' suppression", r"#\s*type:\s*ignore\b"),
         ("a '# pragma: no cover'", r"#\s*pragma:\s*no\s*cover\b"),
         ("a '# pyright: ignore' suppression", r"#\s*pyright:\s*ignore\b"),
         ("a '# pylint: disable' suppression", r"#\s*pylint:\s*disable\b"),
+        ("a file-level '# ruff: noqa'", r"#\s*ruff\s*:\s*(?:noqa|disable)\b"),
+        ("a file-level '# flake8: noqa'", r"#\s*flake8\s*:\s*noqa\b"),
+        ("a '# pylint: skip-file'", r"#\s*pylint\s*:\s*skip-file\b"),
+        ("a '# mypy: ignore-errors'", r"#\s*mypy\s*:\s*ignore-errors\b"),
+        ("a '# bandit: skip'", r"#\s*bandit\s*:\s*skip\b"),
     )
 )
+_SILENCERS = _SKIPS + _SUPPRESSIONS
+_SIMILAR = 0.6  # how alike a rewritten line's code must be to keep its old suppression
 
 
 def under_tests(path: str) -> bool:
@@ -86,7 +110,9 @@ def _executable(edit: FileEdit) -> str | None:
     suffix = PurePosixPath(edit.path).suffix.lower()
     if suffix in _EXECUTABLE_SUFFIXES:
         return f"new executable or script files ({suffix}) are refused"
-    if edit.after.startswith("#!") and not under_tests(edit.path):
+    if edit.after.startswith("#!") and under_tests(edit.path):
+        return "new shebang scripts are refused, in tests/ too"
+    if edit.after.startswith("#!"):
         return "new shebang scripts outside tests/ are refused"
     return None
 
@@ -95,14 +121,56 @@ def weakening_refusal(edit: FileEdit) -> str | None:
     """Why ``edit`` weakens the checks on an existing Python file, or None."""
     if not edit.path.endswith(".py") or edit.before is None:
         return None
-    return _assertions(edit.path, edit.before, edit.after) or _silencers(edit.before, edit.after)
+    before, after = edit.before, edit.after
+    return _assertions(edit.path, before, after) or _silencers(before, after, _SILENCERS)
 
 
-def _silencers(before: str, after: str) -> str | None:
-    for label, pattern in _SILENCERS:
-        if len(pattern.findall(after)) > len(pattern.findall(before)):
-            return f"adds {label}; a fix must not silence the detector or the tests"
+def suppression_refusal(edit: FileEdit) -> str | None:
+    """Why a new Python file is refused for a suppression comment (it is scanned too)."""
+    if not edit.path.endswith(".py") or edit.before is not None:
+        return None
+    return _silencers("", edit.after, _SUPPRESSIONS)
+
+
+def _silencers(
+    before: str, after: str, kinds: tuple[tuple[str, re.Pattern[str]], ...]
+) -> str | None:
+    """A silencer on a line that did not have it before (compared line by line)."""
+    old, new = before.splitlines(), after.splitlines()
+    blocks = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+    for tag, i1, i2, j1, j2 in blocks:
+        if tag in {"replace", "insert"}:
+            label = _new_silencer(old[i1:i2], new[j1:j2], kinds)
+            if label:
+                return f"adds {label}; a fix must not silence the detector or the tests"
     return None
+
+
+def _new_silencer(
+    old: list[str], new: list[str], kinds: tuple[tuple[str, re.Pattern[str]], ...]
+) -> str | None:
+    """In one changed block: a new line with a silencer its counterpart did not have.
+
+    Blocks of equal length pair line by line; otherwise a new line's counterpart is an old
+    line with the same silencer text whose code is at least ``_SIMILAR`` alike.
+    """
+    for k, line in enumerate(new):
+        for label, pattern in kinds:
+            found = pattern.search(line)
+            if found is None:
+                continue
+            partners = [old[k]] if len(old) == len(new) else old
+            if not any(_kept(p, line, found.start(), pattern) for p in partners):
+                return label
+    return None
+
+
+def _kept(old: str, new: str, at: int, pattern: re.Pattern[str]) -> bool:
+    found = pattern.search(old)
+    if found is None or old[found.start() :].strip() != new[at:].strip():
+        return False
+    code = difflib.SequenceMatcher(None, old[: found.start()], new[:at], autojunk=False)
+    return code.ratio() >= _SIMILAR
 
 
 @dataclass(frozen=True)

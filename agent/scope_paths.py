@@ -26,6 +26,8 @@ def _syntax(path: str) -> str | None:
         return "absolute or non-POSIX path"
     if ".." in pure.parts:
         return "path leaves the repository"
+    if any(part != part.strip() for part in path.split("/")):
+        return "whitespace at the start or end of a path component"
     return None
 
 

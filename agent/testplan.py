@@ -17,9 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from agent.errors import ConfigError
+from agent.outcomes import with_plugin
 from agent.sandbox import TestRun
+from agent.verdict import EXIT_CODE_ONLY, judge_outcomes, stream_problem
 
-__all__ = ["TestPlan", "is_test_file", "judge", "plan_tests", "resolve_python", "summary_line"]
+__all__ = [
+    "TestPlan",
+    "is_test_file",
+    "judge",
+    "plan_tests",
+    "resolve_python",
+    "summary_line",
+]
 
 _SUMMARY = re.compile(r"\b\d+ (?:passed|failed|errors?|skipped|xfailed|xpassed)\b.*? in [\d.]+s")
 
@@ -33,6 +42,14 @@ class TestPlan:
     @property
     def display(self) -> str:
         return shlex.join(self.argv) if self.argv else "none"
+
+    @property
+    def observed_argv(self) -> tuple[str, ...] | None:
+        """The command with the outcome plugin loaded (agent.outcomes); None if not pytest."""
+        if self.argv is None or not self.is_pytest:
+            return None
+        found = with_plugin(self.argv)
+        return tuple(found) if found else None
 
 
 def is_test_file(path: str) -> bool:
@@ -78,9 +95,25 @@ def summary_line(run: TestRun) -> str:
 
 
 def judge(plan: TestPlan, baseline: TestRun, run: TestRun) -> tuple[bool, str]:
-    """Whether ``run`` (with the patch) is acceptable given the ``baseline`` run."""
+    """Whether ``run`` (with the patch) is acceptable given the ``baseline`` run.
+
+    By per-test outcomes (agent.verdict) when the base run has them; else by exit code,
+    and the detail's first line says so.
+    """
     if run.timed_out:
         return False, f"the tests did not finish in {run.duration_s:.0f}s and were killed"
+    if baseline.outcomes is not None and stream_problem(baseline.outcomes) is None:
+        ok, detail = judge_outcomes(
+            baseline.outcomes, run.outcomes, run.exit_code, baseline.exit_code
+        )
+        return ok, f"{summary_line(run)}; {detail}" if ok else f"{detail}\n{run.tail()}"
+    why = "not a pytest command" if plan.observed_argv is None else "no outcomes at the base"
+    ok, detail = _judge_exit_code(plan, baseline, run)
+    first, _, rest = detail.partition("\n")
+    return ok, f"{first} ({EXIT_CODE_ONLY}: {why})" + (f"\n{rest}" if rest else "")
+
+
+def _judge_exit_code(plan: TestPlan, baseline: TestRun, run: TestRun) -> tuple[bool, str]:
     if run.passed:
         return True, summary_line(run)
     if plan.is_pytest and run.exit_code == 1 and not baseline.passed:

@@ -2,9 +2,10 @@
 
 applies -> scope -> parses -> lint (no new ruff F errors) -> finding-gone (claimed
 findings gone, no new finding) -> dependencies (an env that has them) -> generated-test
-(a new test file passes 3 runs, raises coverage or fails before the fix; see
-agent.testgen.checks) -> tests (the repo's suite in the worktree, judged against the
-baseline run).
+(a new test file passes 3 runs, raises coverage or fails before the fix, and changes no
+other file; see agent.testgen.checks, agent.fingerprint) -> tests (the repo's existing
+suite in the worktree, the patch's new files removed for the run, judged test by test
+against the baseline run: agent.verdict).
 
 A rejected patch is a Verdict, not an exception. The patch is written to the worktree
 from the parses stage on; the caller resets the worktree when the verdict is a rejection.
@@ -16,17 +17,21 @@ import ast
 import json
 import subprocess
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent.baseline import run_suite
 from agent.depenv import DependencyError, python_with
-from agent.models import Finding, Patch, Stage, StageResult, StageStatus, Verdict
-from agent.sandbox import TestRun, run_command
+from agent.evasion import evasion
+from agent.fingerprint import changed_files, fingerprint
+from agent.models import Finding, Patch, Priority, Stage, StageResult, StageStatus, Verdict
+from agent.sandbox import TestRun
 from agent.scan import scan
 from agent.scan.ruff import ruff_argv
 from agent.scope import scope_violations
-from agent.testgen.checks import TestRunner, check_generated_test
+from agent.testgen.checks import TestRunner, check_generated_test, fate_detail
 from agent.testplan import TestPlan, is_test_file, judge
 
 __all__ = ["FunnelContext", "FunnelResult", "run_funnel", "validate"]
@@ -149,18 +154,46 @@ def _ruff_f_errors(root: Path, path: str, text: str) -> list[str]:
 
 
 def _finding_gone(state: _State, ctx: FunnelContext) -> StageResult:
-    # New test files are not scanned: assert is how tests check (ruff S101).
-    changed = [p for p in _python_edits(state.patch) if not is_test_file(p)]
-    after = state.findings_after = scan(ctx.root, changed, ignore=ctx.ignore).findings
+    """Every Python file the patch writes is scanned, new test files included."""
+    changed = _python_edits(state.patch)
+    scanned = scan(ctx.root, changed, ignore=ctx.ignore).findings
+    after = state.findings_after = tuple(f for f in scanned if not _test_idiom(f))
     before = [f for f in ctx.findings if f.path in changed]
     claimed = [f for f in before if f.id in state.patch.finding_ids]
     allowed = Counter(_key(f) for f in before) - Counter(_key(f) for f in claimed)
     excess = Counter(_key(f) for f in after) - allowed
-    if not excess:
-        return _ok(Stage.FINDING_GONE, f"{len(claimed)} finding(s) gone, none new")
-    still = {k for k in excess if k in {_key(f) for f in claimed}}
-    lines = [f"{'still present' if k in still else 'new'}: {k[0]} in {k[1]}:{k[2]}" for k in excess]
-    return _fail(Stage.FINDING_GONE, "; ".join(sorted(lines)))
+    if excess:
+        still = {k for k in excess if k in {_key(f) for f in claimed}}
+        lines = [
+            f"{'still present' if k in still else 'new'}: {k[0]} in {k[1]}:{k[2]}" for k in excess
+        ]
+        return _fail(Stage.FINDING_GONE, "; ".join(sorted(lines)))
+    hidden = _hidden(state.patch, claimed)
+    if hidden:
+        return _fail(Stage.FINDING_GONE, hidden)
+    return _ok(Stage.FINDING_GONE, f"{len(claimed)} finding(s) gone, none new")
+
+
+def _test_idiom(finding: Finding) -> bool:
+    """In a test file only security findings count, and not what tests do on purpose
+    (assert, fake passwords, temp paths, print)."""
+    if not is_test_file(finding.path):
+        return False
+    return finding.priority is not Priority.SECURITY or finding.rule in _TEST_IDIOMS
+
+
+def _hidden(patch: Patch, claimed: Sequence[Finding]) -> str | None:
+    """The first claimed finding the patch still reaches by other means (agent.evasion)."""
+    edits = {e.path: e for e in patch.edits if e.before is not None}
+    for finding in claimed:
+        edit = edits.get(finding.path)
+        found = evasion(finding, edit.before or "", edit.after) if edit else None
+        if found:
+            return f"{finding.rule} in {finding.path}:{finding.symbol} is hidden, not gone: {found}"
+    return None
+
+
+_TEST_IDIOMS = frozenset({"S101", "S105", "S106", "S107", "S108", "S311", "T201", "T203"})
 
 
 def _key(f: Finding) -> tuple[str, str, str]:
@@ -182,23 +215,46 @@ def _dependencies(state: _State, ctx: FunnelContext) -> StageResult:
 def _generated_test(state: _State, ctx: FunnelContext) -> StageResult:
     prefix = Path(state.python).parent if state.python != ctx.python else None
     runner = TestRunner(ctx.root, state.python, ctx.timeout_s, path_prefix=prefix)
-    return check_generated_test(state.patch, ctx.findings, runner)
+    before = fingerprint(ctx.root)
+    result = check_generated_test(state.patch, ctx.findings, runner)
+    changed = changed_files(before, fingerprint(ctx.root))
+    if changed and result.status is not StageStatus.FAILED:
+        text = f"it changed files of the worktree that it does not own: {changed}"
+        return _fail(Stage.GENERATED_TEST, fate_detail("failed", text))
+    return result
 
 
 def _tests(state: _State, ctx: FunnelContext) -> StageResult:
+    """The existing suite, with the patch's new files out of the way (judged apart)."""
     if ctx.plan.argv is None or ctx.baseline is None:
         return _skip(Stage.TESTS, f"skipped: {ctx.plan.source}")
     if ctx.baseline.timed_out:
         return _fail(Stage.TESTS, "cannot verify: the test suite hangs at the base commit")
-    argv = list(ctx.plan.argv)
-    prefix = None
-    if state.python != ctx.python:
-        argv = [state.python if a == ctx.python else a for a in argv]
-        prefix = Path(state.python).parent
-    run = run_command(argv, ctx.root, ctx.timeout_s, path_prefix=prefix)
+    layered = state.python != ctx.python
+    python = (ctx.python, state.python) if layered else None
+    prefix = Path(state.python).parent if layered else None
+    with _without_new_files(ctx.root, state.patch):
+        before = fingerprint(ctx.root)
+        run = run_suite(ctx.plan, ctx.root, ctx.timeout_s, python, prefix)
+        changed = changed_files(before, fingerprint(ctx.root))
     state.tests_run = f"{ctx.plan.display}: {run.exit_code} in {run.duration_s:.1f}s"
+    if changed:
+        return _fail(Stage.TESTS, f"the test run changed code or configuration files: {changed}")
     ok, detail = judge(ctx.plan, ctx.baseline, run)
     return _ok(Stage.TESTS, detail) if ok else _fail(Stage.TESTS, detail)
+
+
+@contextmanager
+def _without_new_files(root: Path, patch: Patch) -> Iterator[None]:
+    """The files ``patch`` adds, removed for the duration and then written back exactly."""
+    added = [e for e in patch.edits if e.before is None]
+    try:
+        for edit in added:
+            (root / edit.path).unlink(missing_ok=True)
+        yield
+    finally:
+        for edit in added:
+            (root / edit.path).write_text(edit.after, encoding="utf-8")
 
 
 _STAGES: tuple[Check, ...] = (

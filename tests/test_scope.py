@@ -63,7 +63,7 @@ def root(tmp_path: Path) -> Path:
         _edit(".env.example", new=True, after="# keys\nAPI_TOKEN=\n"),
         _edit("tests/test_app_security.py", new=True),
         _edit("tests/unit/test_new.py", new=True),
-        _edit("tests/helpers.sh.txt", new=True, after="#!/bin/sh\n"),
+        _edit("tests/helpers_test.py", new=True),
         _app(APP.replace("pickle.loads(blob)", "json.loads(blob)")),
         _app(
             APP.replace(
@@ -78,9 +78,18 @@ def test_allowed_edits(root: Path, edit: FileEdit) -> None:
     assert scope_violations(_patch(edit), root, FINDING_PATHS | {"pkg/__init__.py"}) == []
 
 
-def test_a_new_test_file_may_skip_and_suppress(root: Path) -> None:
-    text = "import pytest\n\n\n@pytest.mark.skip\ndef test_x():  # noqa: D103\n    assert True\n"
+def test_a_new_test_file_may_skip(root: Path) -> None:
+    text = "import pytest\n\n\n@pytest.mark.skip\ndef test_x():\n    assert True\n"
     assert _refused(root, _edit("tests/test_new.py", new=True, after=text)) == []
+
+
+def test_a_new_test_file_may_not_suppress_the_scan(root: Path) -> None:
+    text = "import pytest\n\n\ndef test_x():  # noqa: D103\n    assert True\n"
+    [refused] = _refused(root, _edit("tests/test_new.py", new=True, after=text))
+    assert refused == (
+        "tests/test_new.py: adds a '# noqa' suppression; "
+        "a fix must not silence the detector or the tests"
+    )
 
 
 @pytest.mark.parametrize(
@@ -164,6 +173,7 @@ def test_dependency_and_env_files_may_only_gain_entries(
         (_edit("tests/run.ps1", new=True, after="echo hi\n"), "(.ps1)"),
         (_edit("tests/lib.so", new=True, after="ELF"), "(.so)"),
         (_edit("tools/run", new=True, after="#!/bin/sh\necho hi\n"), "shebang"),
+        (_edit("tests/helpers.sh.txt", new=True, after="#!/bin/sh\n"), "shebang"),
     ],
     ids=lambda v: v.path if isinstance(v, FileEdit) else "",
 )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.baseline import run_suite
 from agent.errors import ConfigError
 
 # Aliased so that pytest does not try to collect the Test* dataclasses as test classes.
@@ -81,8 +82,7 @@ def plan() -> Plan:
 def _run(repo: Path, plan: Plan, a: bool, b: bool, timeout_s: float = 60) -> Run:
     text = TEST_FILE.format(a=a, b=b)
     (repo / "test_tiny.py").write_text(textwrap.dedent(text), encoding="utf-8")
-    assert plan.argv is not None
-    return run_command(list(plan.argv), cwd=repo, timeout_s=timeout_s)
+    return run_suite(plan, repo, timeout_s)
 
 
 def test_judge_accepts_a_passing_run(tmp_path: Path, plan: Plan) -> None:
@@ -123,7 +123,22 @@ def test_judge_names_the_new_failure_beside_a_known_one(tmp_path: Path, plan: Pl
     ok, detail = judge(plan, baseline, _run(tmp_path, plan, a=False, b=False))
     assert not ok
     first_line = detail.splitlines()[0]
-    assert first_line == "new failures: test_tiny.py::test_b"
+    assert first_line == "1 base test(s) newly failing: test_tiny.py::test_b (failed)"
+
+
+def test_without_outcomes_the_exit_code_judges_and_the_detail_says_so(
+    tmp_path: Path, plan: Plan
+) -> None:
+    assert plan.argv is not None
+    (tmp_path / "test_tiny.py").write_text(TEST_FILE.format(a=False, b=True), encoding="utf-8")
+    baseline = run_command(list(plan.argv), cwd=tmp_path, timeout_s=60)
+    (tmp_path / "test_tiny.py").write_text(TEST_FILE.format(a=False, b=False), encoding="utf-8")
+    ok, detail = judge(plan, baseline, run_command(list(plan.argv), cwd=tmp_path, timeout_s=60))
+    first_line = detail.splitlines()[0]
+    assert not ok
+    assert first_line == (
+        "new failures: test_tiny.py::test_b (exit code only: no outcomes at the base)"
+    )
 
 
 def test_judge_rejects_a_collection_error_even_with_a_failing_baseline(
@@ -131,8 +146,8 @@ def test_judge_rejects_a_collection_error_even_with_a_failing_baseline(
 ) -> None:
     baseline = _run(tmp_path, plan, a=False, b=True)
     (tmp_path / "test_tiny.py").write_text("import no_such_module_xyz\n", encoding="utf-8")
-    assert plan.argv is not None
-    broken = run_command(list(plan.argv), cwd=tmp_path, timeout_s=60)
+    broken = run_suite(plan, tmp_path, 60)
     ok, detail = judge(plan, baseline, broken)
     assert not ok
     assert "no_such_module_xyz" in detail
+    assert "new collection errors: test_tiny.py" in detail

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from agent.baseline import run_suite
 from agent.config import DEFAULT_IGNORE
 from agent.evals.case import Case, materialise, pattern_problems
 from agent.evals.case_checks import run_hidden
@@ -25,7 +26,6 @@ from agent.evals.fixers import CaseFixer
 from agent.evals.scoring import CHECKS, CheckStatus, SampleScore
 from agent.models import FileEdit, Finding, Patch, Priority, Stage, StageStatus, Verdict
 from agent.repo import git
-from agent.sandbox import run_command
 from agent.scan import scan
 from agent.selection import group_findings, rank_findings
 from agent.testgen import coverage_targets
@@ -147,7 +147,7 @@ class _Sample:
         plan = self._plan
         baseline = None
         if plan.argv is not None:
-            baseline = run_command(list(plan.argv), self.repo, self.env.timeout_s)
+            baseline = run_suite(plan, self.repo, self.env.timeout_s)
         self.work.mkdir(exist_ok=True)
         return FunnelContext(
             root=self.repo,

@@ -26,12 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.models import FileEdit, Finding, Patch, Stage, StageResult, StageStatus, TestFateKind
+from agent.outcomes import PLUGIN_ARGS
 from agent.sandbox import TestRun, run_command
 from agent.scope_content import under_tests
 from agent.testgen.coverage_run import LineCoverage, measure
 from agent.testgen.coverage_targets import TARGET_RULE
 from agent.testgen.functions import find_function
 from agent.testplan import is_test_file, summary_line
+from agent.verdict import judge_single_file
 
 __all__ = ["RUNS", "TestRunner", "check_generated_test", "fate_detail", "new_test_file"]
 
@@ -52,12 +54,12 @@ class TestRunner:
     path_prefix: Path | None = None
 
     def run(self, path: str) -> TestRun:
-        argv = [self.python, "-m", "pytest", *_PYTEST_ARGS, path]
-        return run_command(argv, self.root, self.timeout_s, path_prefix=self.path_prefix)
+        argv = [self.python, "-m", "pytest", *PLUGIN_ARGS, *_PYTEST_ARGS, path]
+        return run_command(argv, self.root, self.timeout_s, self.path_prefix, outcomes=True)
 
     def measure(self, path: str) -> tuple[TestRun, LineCoverage | None]:
         args = [*_PYTEST_ARGS, path]
-        return measure(self.python, args, self.root, self.timeout_s, self.path_prefix)
+        return measure(self.python, args, self.root, self.timeout_s, self.path_prefix, True)
 
 
 def new_test_file(patch: Patch) -> FileEdit | None:
@@ -115,8 +117,20 @@ def _first_run(run: TestRun) -> StageResult | None:
         return _result("failed", f"did not finish in {run.duration_s:.0f}s")
     if run.exit_code in _NOT_RUN_EXIT_CODES:
         return _result("did not run", f"{summary_line(run)}\n{run.tail(8)}")
+    failed = _failure(run)
+    if failed:
+        return _result(failed[0], f"{failed[1]}\n{run.tail(8)}")
+    return None
+
+
+def _failure(run: TestRun) -> tuple[TestFateKind, str] | None:
+    """Why the run of one test file did not pass, judged by its per-test outcomes."""
+    judged = judge_single_file(run.outcomes)
+    if judged is not None:
+        fate: TestFateKind = "did not run" if judged[0] == "did not run" else "failed"
+        return fate, f"{judged[1]} ({summary_line(run)})"
     if not run.passed:
-        return _result("failed", f"{summary_line(run)}\n{run.tail(8)}")
+        return "failed", summary_line(run)
     return None
 
 
@@ -124,9 +138,10 @@ def _stable(runner: TestRunner, path: str) -> StageResult | None:
     """Passed once already; ``RUNS - 1`` more runs must pass too."""
     for done in range(1, RUNS):
         run = runner.run(path)
-        if not run.passed:
+        failed = _failure(run)
+        if failed:
             text = f"passed {done} run(s), then failed run {done + 1} of {RUNS}"
-            return _result("flaky", f"{text}: {summary_line(run)}\n{run.tail(8)}")
+            return _result("flaky", f"{text}: {failed[1]}\n{run.tail(8)}")
     return None
 
 
@@ -168,7 +183,7 @@ def _kept_detail(
 def _fails_before(runner: TestRunner, path: str, edits: Sequence[FileEdit]) -> StageResult | None:
     with _reverted(runner.root, edits):
         run = runner.run(path)
-    if run.passed:
+    if _failure(run) is None:
         return _result(
             "passes on pre-patch code",
             f"it passes with the fix reverted, so it does not catch the bug: {summary_line(run)}",

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.errors import ConfigError
+from agent.outcomes import PLUGIN_ARGS
 from agent.sandbox import TestRun, run_command
 from agent.testplan import TestPlan
 
@@ -70,14 +71,19 @@ def measure(
     root: Path,
     timeout_s: float,
     path_prefix: Path | None = None,
+    outcomes: bool = False,
 ) -> tuple[TestRun, LineCoverage | None]:
-    """Run ``python -m pytest <pytest_argv>`` under coverage; None when no data came out."""
+    """Run ``python -m pytest <pytest_argv>`` under coverage; None when no data came out.
+
+    With ``outcomes`` the run streams per-test outcomes (agent.outcomes).
+    """
     with tempfile.TemporaryDirectory(prefix="harden-coverage-") as tmp:
         rcfile, data, report = Path(tmp) / "rc", Path(tmp) / "data", Path(tmp) / "cov.json"
         rcfile.write_text(_RCFILE, encoding="utf-8")
         common = [f"--rcfile={rcfile}", f"--data-file={data}"]
-        argv = [python, "-m", "coverage", "run", *common, "-m", "pytest", *pytest_argv]
-        run = run_command(argv, root, timeout_s, path_prefix=path_prefix)
+        plugin = PLUGIN_ARGS if outcomes else ()
+        argv = [python, "-m", "coverage", "run", *common, "-m", "pytest", *plugin, *pytest_argv]
+        run = run_command(argv, root, timeout_s, path_prefix, outcomes=outcomes)
         if run.timed_out or not data.exists():
             return run, None
         export = [python, "-m", "coverage", "json", *common, "-q", "-o", str(report)]
