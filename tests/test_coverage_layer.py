@@ -15,14 +15,14 @@ import pytest
 
 from tests.conftest import GitRepo
 
-APP = '''\
+APP = """\
 def covered(x):
     return x + 1
 
 
 def forgotten(x):
     return x * 2
-'''
+"""
 TEST = """\
 from app import covered
 
