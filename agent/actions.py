@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Collection
 from pathlib import Path
@@ -15,13 +14,14 @@ from rich.table import Table
 
 from agent.config import Settings, load_settings
 from agent.costs import cost_table
+from agent.depenv import bundled_python
 from agent.errors import PriorityFailedError, ToolError
 from agent.ledger import Ledger
 from agent.models import RunReport
 from agent.pipeline import run
 from agent.plan import Plan, PlanRow, make_plan
 from agent.priorities import run_all
-from agent.prompts import check_lock, list_prompts
+from agent.prompts import check_lock, list_prompts, lock_new_versions
 from agent.report import print_summary
 from agent.report_priorities import priorities_table
 from agent.report_redact import redact_report
@@ -148,7 +148,7 @@ def demo_action(json_output: bool) -> int:
     )
     _init_repo(target)
     _err.print(f"harden demo: example app copied to {target} and committed")
-    flags = {"json_output": json_output, "python": sys.executable}
+    flags = {"json_output": json_output, "python": bundled_python("harden demo")}
     report = _run_and_show(load_settings(target, flags))
     if report.branch:
         _err.print(f"review the fixes: cd {target} && git log -p main..{report.branch}")
@@ -178,15 +178,26 @@ def cost_action() -> int:
     return 0
 
 
-def prompts_action() -> int:
-    """``harden prompts``: the shipped prompt versions and whether each matches the lock."""
-    changed = {m.ref for m in check_lock()}
-    table = Table(title="prompts")
-    for column in ("prompt", "description", "sha256", "lock"):
-        table.add_column(column, overflow="fold")
-    for prompt in list_prompts():
+def prompts_action(root: Path | None, lock: bool) -> int:
+    """``harden prompts``: the prompt versions in ``root`` (default: the shipped ones) and
+    whether each matches the lock; exit 1 on any drift. ``lock`` releases new versions."""
+    if lock:
+        for ref in lock_new_versions(root):
+            _err.print(f"released {ref}")
+    problems = {m.ref: m for m in check_lock(root)}
+    table = Table(title=f"prompts in {root}" if root else "prompts")
+    table.add_column("prompt", no_wrap=True)
+    table.add_column("description", overflow="fold")
+    table.add_column("sha256", no_wrap=True)
+    table.add_column("lock", no_wrap=True)
+    for prompt in list_prompts(root):
         ref = str(prompt.ref)
-        status = "changed!" if ref in changed else "ok"
+        status = _LOCK_STATUS[problems[ref].kind] if ref in problems else "ok"
         table.add_row(ref, prompt.description, prompt.content_hash[:16], status)
     _out.print(table)
-    return 1 if changed else 0
+    for problem in problems.values():
+        _err.print(str(problem))
+    return 1 if problems else 0
+
+
+_LOCK_STATUS = {"changed": "changed!", "missing": "missing!", "unlocked": "not locked"}

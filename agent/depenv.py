@@ -22,7 +22,19 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-__all__ = ["DependencyError", "import_name", "own_env", "python_with", "python_with_coverage"]
+import click
+
+from agent.errors import ToolError
+
+__all__ = [
+    "DependencyError",
+    "bundled_python",
+    "import_name",
+    "own_env",
+    "python_having",
+    "python_with",
+    "python_with_coverage",
+]
 
 _IMPORT_NAMES = {"pyjwt": "jwt", "pyyaml": "yaml", "beautifulsoup4": "bs4"}
 _INSTALL_TIMEOUT_S = 300
@@ -76,11 +88,45 @@ def python_with_coverage(python: str, cache: Path) -> str:
     return python_with(python, ["coverage"], cache)
 
 
-def own_env(packages: Sequence[str], cache: Path) -> str:
-    """The python of a virtual env of its own holding ``packages``, built once in ``cache``."""
+def bundled_python(command: str) -> str:
+    """An interpreter for the bundled example and eval cases: pytest and their libraries.
+
+    harden's own when it has them (a dev install), else an env of their own, built once in
+    harden's cache dir: harden itself needs neither pytest nor flask. Raises ToolError.
+    """
+    from agent.llm.cache import default_cache_dir
+    from agent.resources import bundled_dir
+
+    lines = (bundled_dir("examples") / "requirements.txt").read_text(encoding="utf-8")
+    packages = ["pytest", *(line.strip() for line in lines.splitlines() if line.strip())]
+    where = default_cache_dir() / "envs"
+
+    def notice() -> None:
+        what = "pytest and the example's libraries"
+        click.echo(f"{command}: installing {what} once, into {where}", err=True)
+
+    try:
+        return python_having(packages, where, notice)
+    except DependencyError as exc:
+        raise ToolError(f"could not prepare the example's environment: {exc}") from exc
+
+
+def python_having(packages: Sequence[str], cache: Path, notice: Callable[[], None]) -> str:
+    """harden's own interpreter when it has ``packages`` (a dev install), else ``own_env``."""
+    if all(_can_import(sys.executable, import_name(p)) for p in packages):
+        return sys.executable
+    return own_env(packages, cache, notice)
+
+
+def own_env(packages: Sequence[str], cache: Path, notice: Callable[[], None]) -> str:
+    """The python of a virtual env of its own holding ``packages``, built once in ``cache``.
+
+    ``notice`` is called before a build, so the user knows why this first time is slow.
+    """
     env_dir = cache / f"env-{_key([sys.version, sorted(packages)])}"
 
     def build(target: Path) -> None:
+        notice()
         _run([sys.executable, "-m", "venv", str(target)], "venv")
         python = str(target / "bin" / "python")
         _run([python, "-m", "pip", "install", "--quiet", *packages], "pip install")
