@@ -135,11 +135,15 @@ def cost() -> None:
 
 
 @cli.command()
-def prompts() -> None:
-    """The prompt versions harden ships: id, version, description, content hash."""
+@click.option("--prompts-dir", type=click.Path(path_type=Path), help="Default: [tool.harden] "
+              "prompts of the project here, else the prompts harden ships.")  # fmt: skip
+@click.option("--lock", is_flag=True, help="Release the new versions: add them to prompts.lock.")
+def prompts(prompts_dir: Path | None, lock: bool) -> None:
+    """Prompt versions: id, version, description, content hash, lock status (exit 1: drift)."""
     from agent import actions
+    from agent.config import custom_dirs
 
-    sys.exit(actions.prompts_action())
+    sys.exit(actions.prompts_action(prompts_dir or custom_dirs(Path.cwd()).prompts, lock))
 
 
 @cli.command(name="eval")

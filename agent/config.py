@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from agent.errors import ConfigError
 from agent.models import Priority
 
-__all__ = ["DEFAULT_IGNORE", "Settings", "load_dotenv", "load_settings"]
+__all__ = [
+    "DEFAULT_IGNORE",
+    "CustomDirs",
+    "Settings",
+    "custom_dirs",
+    "load_dotenv",
+    "load_settings",
+]
 
 # Informational rules that flag imports, or the *safe* form of what we fix: B403/B404
 # flag any `import pickle` / `import subprocess` (the dangerous calls are S301 and
@@ -49,6 +57,8 @@ _TOML_KEYS = {
     "jobs": "jobs",
     "prompt": "prompt",
     "pricing": "pricing",
+    "prompts": "prompts_dir",
+    "cases": "cases_dir",
 }
 
 
@@ -71,6 +81,8 @@ class Settings(BaseModel):
     jobs: int = Field(default=4, ge=1, le=32)
     prompt: str | None = None  # a prompt ref; default fix/<priority>, its latest version
     pricing: dict[str, dict[str, float]] = Field(default_factory=dict)
+    prompts_dir: Path | None = None  # a team's own prompt versions (default: the bundled ones)
+    cases_dir: Path | None = None  # a team's own eval cases (harden eval)
     resume: str | None = None  # run id of an interrupted run to continue
     json_output: bool = False
     verbose: int = 0
@@ -105,7 +117,24 @@ def _from_pyproject(repo: Path) -> dict[str, Any]:
     unknown = sorted(set(section) - set(_TOML_KEYS))
     if unknown:
         raise ConfigError(f"unknown key in [tool.harden] of {path}: {', '.join(unknown)}")
-    return {_TOML_KEYS[k]: tuple(v) if isinstance(v, list) else v for k, v in section.items()}
+    values = {_TOML_KEYS[k]: tuple(v) if isinstance(v, list) else v for k, v in section.items()}
+    for key in ("prompts_dir", "cases_dir"):
+        if isinstance(folder := values.get(key), str):
+            values[key] = repo / folder
+    return values
+
+
+@dataclass(frozen=True)
+class CustomDirs:
+    """A project's own prompt versions and eval cases (``[tool.harden] prompts, cases``)."""
+
+    prompts: Path | None
+    cases: Path | None
+
+
+def custom_dirs(project: Path) -> CustomDirs:
+    settings = load_settings(project, {})
+    return CustomDirs(settings.prompts_dir, settings.cases_dir)
 
 
 def load_dotenv(path: Path) -> None:

@@ -228,7 +228,7 @@ class _Run:
     def _write_tests(self, targets: list[Finding], wt: Worktree, ctx: FunnelContext) -> None:
         """One new test file per target, from the model with the tests prompt."""
         if self.fixer is not None:
-            self.fixer = test_writer(self.fixer)
+            self.fixer = test_writer(self.fixer, root=self.settings.prompts_dir)
         ModelPhase(self, wt, ctx).fix([[target] for target in targets])
 
     def live(self, group: Sequence[Finding]) -> list[Finding]:

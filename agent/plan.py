@@ -84,7 +84,9 @@ def make_plan(settings: Settings) -> Plan:
         rows: list[PlanRow] = []
         notes: list[str] = []
         for priority in priorities:
-            prompt = load_prompt(prompt_for(settings, priority)) if model else None
+            prompt = (
+                load_prompt(prompt_for(settings, priority), settings.prompts_dir) if model else None
+            )
             if priority is Priority.TESTS:
                 mine = _untested(settings, snapshot, repo.tracked_files(), files, result, notes)
             else:
