@@ -51,6 +51,7 @@ _TOML_KEYS = {
     "max-findings": "max_findings",
     "exclude": "exclude",
     "ignore": "ignore",
+    "select": "select",
     "model": "model",
     "base-url": "base_url",
     "budget": "budget",
@@ -60,6 +61,10 @@ _TOML_KEYS = {
     "prompts": "prompts_dir",
     "cases": "cases_dir",
 }
+
+
+# Lists that command-line flags add to ([tool.harden] exclude = [...] plus --exclude ...).
+_ADDED = ("exclude", "ignore")
 
 
 class Settings(BaseModel):
@@ -74,6 +79,7 @@ class Settings(BaseModel):
     python: str | None = None
     exclude: tuple[str, ...] = ()
     ignore: tuple[str, ...] = DEFAULT_IGNORE
+    select: tuple[str, ...] = ()  # rule codes or prefixes; empty: every rule
     model: str | None = None  # provider/model; "builtin" = codemods only
     base_url: str | None = None
     budget: float | None = Field(default=None, gt=0)
@@ -94,7 +100,9 @@ def load_settings(repo: Path, flags: Mapping[str, Any]) -> Settings:
     values: dict[str, Any] = {}
     values.update(_from_pyproject(repo))
     values.update({k: os.environ[v] for k, v in _ENV_KEYS.items() if os.environ.get(v)})
+    merged = {k: (*values.get(k, ()), *flags[k]) for k in _ADDED if flags.get(k)}
     values.update({k: v for k, v in flags.items() if v is not None})
+    values.update(merged)
     values["ignore"] = tuple(dict.fromkeys((*DEFAULT_IGNORE, *values.get("ignore", ()))))
     try:
         return Settings(repo=repo, **values)

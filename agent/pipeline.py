@@ -188,7 +188,7 @@ class _Run:
         if not files:
             raise NoPythonFilesError(f"no Python files to scan in {self.repo.root}")
         self.status(f"scanning {len(files)} files")
-        result = scan(wt.path, files, ignore=self.settings.ignore)
+        result = scan(wt.path, files, ignore=self.settings.ignore, select=self.settings.select)
         for skipped in result.skipped:
             self.notes.append(f"skipped {skipped.path}: {skipped.reason}")
         for f in result.findings:  # every priority's: no patch may add a finding of any

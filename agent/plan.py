@@ -79,7 +79,7 @@ def make_plan(settings: Settings) -> Plan:
         files = select_files(repo.files_in_scope(), snapshot, settings.exclude)
         if not files:
             raise NoPythonFilesError(f"no Python files to scan in {repo.root}")
-        result = scan(snapshot, files, ignore=settings.ignore)
+        result = scan(snapshot, files, ignore=settings.ignore, select=settings.select)
         pricing = Pricing.load(settings.pricing)
         rows: list[PlanRow] = []
         notes: list[str] = []
