@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Collection
 from pathlib import Path
@@ -14,18 +13,21 @@ from rich.console import Console
 from rich.table import Table
 
 from agent.config import Settings, load_settings
-from agent.costs import cost_table
+from agent.costs import cost_json, cost_table
+from agent.depenv import bundled_python
 from agent.errors import PriorityFailedError, ToolError
 from agent.ledger import Ledger
 from agent.models import RunReport
 from agent.pipeline import run
 from agent.plan import Plan, PlanAction, PlanRow, make_plan
 from agent.priorities import run_all
-from agent.prompts import check_lock, list_prompts
+from agent.progress import Progress
+from agent.prompts import check_lock, list_prompts, lock_new_versions
 from agent.report import print_summary
 from agent.report_priorities import priorities_table
 from agent.report_redact import redact_report
 from agent.resources import bundled_dir
+from agent.tables import print_table
 
 __all__ = ["demo_action", "plan_action", "run_action"]
 
@@ -43,8 +45,8 @@ def run_action(settings: Settings) -> int:
 
 
 def _run_and_show(settings: Settings) -> RunReport:
-    with _err.status("starting") as spinner:
-        report = run(settings, lambda text: spinner.update(text))
+    with Progress(_err) as progress:
+        report = run(settings, progress.update)
     if settings.json_output:
         click.echo(redact_report(report).model_dump_json(indent=2))  # no secret on stdout
     else:
@@ -54,8 +56,8 @@ def _run_and_show(settings: Settings) -> RunReport:
 
 
 def _run_all_and_show(settings: Settings) -> list[RunReport]:
-    with _err.status("starting") as spinner:
-        done = run_all(settings, lambda text: spinner.update(text))
+    with Progress(_err) as progress:
+        done = run_all(settings, progress.update)
     reports = done.reports
     if settings.json_output:
         runs = ",\n".join(redact_report(r).model_dump_json(indent=2) for r in reports)
@@ -63,7 +65,7 @@ def _run_all_and_show(settings: Settings) -> list[RunReport]:
     else:
         for report in reports:
             _show(report)
-        _out.print(priorities_table(reports))
+        print_table(_out, priorities_table(reports))
     shared = set.intersection(*(set(r.notes) for r in reports)) if reports else set()
     for note in sorted(shared):  # said by every priority's run: say it once
         _err.print(f"note: {note}")
@@ -90,7 +92,8 @@ def _notes(report: RunReport, prefix: str = "", skip: Collection[str] = ()) -> N
 
 def plan_action(settings: Settings) -> int:
     """``harden plan``: findings, fixers and the model's estimated cost; changes nothing."""
-    plan = make_plan(settings)
+    with Progress(_err, "planning: scanning, and for the tests priority, running the tests"):
+        plan = make_plan(settings)
     if settings.json_output:
         click.echo(plan.model_dump_json(indent=2))
     else:
@@ -108,14 +111,14 @@ def _print_plan(plan: Plan) -> None:
     columns = ["priority"] if several else []
     columns += ["severity", "rule", "CWE", "location", "symbol", "plan", "fixer"]
     for column in columns + (["est. tokens", "est. $"] if plan.model else []):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, no_wrap=True)
     for row in plan.rows:
         f = row.finding
         cells = [f.priority.value] if several else []
         cells += [f.severity, f.rule, f"CWE-{f.cwe}" if f.cwe else "", f.location, f.symbol]
         action = f"{row.action.value}: {row.reason}" if row.reason else row.action.value
         table.add_row(*cells, action, row.fixer, *(_estimate_cells(row) if plan.model else []))
-    _out.print(table)
+    print_table(_out, table)
     for priority in plan.priorities if several else ():
         _out.print(f"{priority.value}: {_plan_summary(plan.rows_of(priority), plan.model)}")
     _out.print(_plan_summary(list(plan.rows), plan.model) + " Nothing was changed.")
@@ -154,7 +157,7 @@ def demo_action(json_output: bool) -> int:
     )
     _init_repo(target)
     _err.print(f"harden demo: example app copied to {target} and committed")
-    flags = {"json_output": json_output, "python": sys.executable}
+    flags = {"json_output": json_output, "python": bundled_python("harden demo")}
     report = _run_and_show(load_settings(target, flags))
     if report.branch:
         _err.print(f"review the fixes: cd {target} && git log -p main..{report.branch}")
@@ -174,25 +177,39 @@ def _init_repo(path: Path) -> None:
         raise ToolError(f"could not create the demo repo: {exc.stderr.decode().strip()}") from exc
 
 
-def cost_action() -> int:
+def cost_action(json_output: bool) -> int:
     """``harden cost``: the ledger's spend per run, model and prompt version."""
     with Ledger.default() as ledger:
-        if ledger.count() == 0:
+        if json_output:
+            click.echo(cost_json(ledger))
+        elif ledger.count() == 0:
             _out.print("no model call has been recorded yet")
             return 0
-        _out.print(cost_table(ledger))
+        else:
+            print_table(_out, cost_table(ledger))
     return 0
 
 
-def prompts_action() -> int:
-    """``harden prompts``: the shipped prompt versions and whether each matches the lock."""
-    changed = {m.ref for m in check_lock()}
-    table = Table(title="prompts")
-    for column in ("prompt", "description", "sha256", "lock"):
-        table.add_column(column, overflow="fold")
-    for prompt in list_prompts():
+def prompts_action(root: Path | None, lock: bool) -> int:
+    """``harden prompts``: the prompt versions in ``root`` (default: the shipped ones) and
+    whether each matches the lock; exit 1 on any drift. ``lock`` releases new versions."""
+    if lock:
+        for ref in lock_new_versions(root):
+            _err.print(f"released {ref}")
+    problems = {m.ref: m for m in check_lock(root)}
+    table = Table(title=f"prompts in {root}" if root else "prompts")
+    table.add_column("prompt", no_wrap=True)
+    table.add_column("description", overflow="fold")
+    table.add_column("sha256", no_wrap=True)
+    table.add_column("lock", no_wrap=True)
+    for prompt in list_prompts(root):
         ref = str(prompt.ref)
-        status = "changed!" if ref in changed else "ok"
+        status = _LOCK_STATUS[problems[ref].kind] if ref in problems else "ok"
         table.add_row(ref, prompt.description, prompt.content_hash[:16], status)
-    _out.print(table)
-    return 1 if changed else 0
+    print_table(_out, table)
+    for problem in problems.values():
+        _err.print(str(problem))
+    return 1 if problems else 0
+
+
+_LOCK_STATUS = {"changed": "changed!", "missing": "missing!", "unlocked": "not locked"}

@@ -29,14 +29,25 @@ _PRIORITIES = ["security", "errors", "observability", "performance", "tests", "a
 
 
 class _DefaultGroup(click.Group):
-    """``harden [OPTIONS] PATH`` means ``harden run [OPTIONS] PATH``."""
+    """``harden [OPTIONS] PATH`` means ``harden run [OPTIONS] PATH``; no arguments: help.
+
+    A first word that is neither a command, an option nor an existing path is a mistyped
+    command ("No such command", exit 2), not a path to run on.
+    """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (
-            args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")
-        ):
+        if not args:
+            click.echo(ctx.get_help())
+            ctx.exit(0)
+        if args[0] not in self.commands and _is_run_argument(args[0]):
             args = ["run", *args]
         return super().parse_args(ctx, args)
+
+
+def _is_run_argument(word: str) -> bool:
+    if word.startswith("-"):
+        return word not in ("--help", "-h", "--version")
+    return os.sep in word or word.startswith(".") or Path(word).exists()
 
 
 def _common(func: Any) -> Any:
@@ -55,10 +66,22 @@ def _common(func: Any) -> Any:
         click.option("--log-format", type=click.Choice(["text", "json"]), default=None),
         click.option("--model", help="provider/model, e.g. openai/gpt-4.1-mini; 'builtin'."),
         click.option("--base-url", help="Base URL of an OpenAI-compatible server."),
-    ]
+        click.option("--exclude", multiple=True, callback=_split, metavar="GLOB",
+                     help="Paths not to scan (repeatable; added to [tool.harden] exclude)."),
+        click.option("--select", multiple=True, callback=_split, metavar="RULES",
+                     help="Only these rules or prefixes, e.g. S,B5 (replaces the config's)."),
+        click.option("--ignore", multiple=True, callback=_split, metavar="RULES",
+                     help="Rules to drop, e.g. S101 (added to [tool.harden] ignore)."),
+    ]  # fmt: skip
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def _split(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> Any:
+    """Repeatable and comma lists alike; None when the option was not given."""
+    items = tuple(item.strip() for value in values for item in value.split(",") if item.strip())
+    return items or None
 
 
 def _settings(path: Path, **flags: Any) -> Any:
@@ -72,7 +95,7 @@ def _settings(path: Path, **flags: Any) -> Any:
     return settings
 
 
-@click.group(cls=_DefaultGroup)
+@click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="harden")
 def cli() -> None:
     """Harden a Python repository for production: scan, fix, validate, commit to a branch."""
@@ -127,19 +150,24 @@ def demo(json_output: bool, verbose: int) -> None:
 
 
 @cli.command()
-def cost() -> None:
+@click.option("--json", "json_output", is_flag=True, help="Print the spend as JSON.")
+def cost(json_output: bool) -> None:
     """Spend per run, model and prompt version, from the ledger of every model call."""
     from agent import actions
 
-    sys.exit(actions.cost_action())
+    sys.exit(actions.cost_action(json_output))
 
 
 @cli.command()
-def prompts() -> None:
-    """The prompt versions harden ships: id, version, description, content hash."""
+@click.option("--prompts-dir", type=click.Path(path_type=Path), help="Default: [tool.harden] "
+              "prompts of the project here, else the prompts harden ships.")  # fmt: skip
+@click.option("--lock", is_flag=True, help="Release the new versions: add them to prompts.lock.")
+def prompts(prompts_dir: Path | None, lock: bool) -> None:
+    """Prompt versions: id, version, description, content hash, lock status (exit 1: drift)."""
     from agent import actions
+    from agent.config import custom_dirs
 
-    sys.exit(actions.prompts_action())
+    sys.exit(actions.prompts_action(prompts_dir or custom_dirs(Path.cwd()).prompts, lock))
 
 
 @cli.command(name="eval")
@@ -163,7 +191,7 @@ def main() -> None:
         from agent.config import load_dotenv
 
         load_dotenv(Path.cwd() / ".env")
-        cli.main(standalone_mode=False)
+        cli.main(prog_name="harden", standalone_mode=False)
     except HardenError as exc:
         if os.environ.get("HARDEN_DEBUG") == "1":
             raise

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from agent.errors import ConfigError
 from agent.models import Priority
 
-__all__ = ["DEFAULT_IGNORE", "Settings", "load_dotenv", "load_settings"]
+__all__ = [
+    "DEFAULT_IGNORE",
+    "CustomDirs",
+    "Settings",
+    "custom_dirs",
+    "load_dotenv",
+    "load_settings",
+]
 
 # Informational rules that flag imports, or the *safe* form of what we fix: B403/B404
 # flag any `import pickle` / `import subprocess` (the dangerous calls are S301 and
@@ -43,13 +51,20 @@ _TOML_KEYS = {
     "max-findings": "max_findings",
     "exclude": "exclude",
     "ignore": "ignore",
+    "select": "select",
     "model": "model",
     "base-url": "base_url",
     "budget": "budget",
     "jobs": "jobs",
     "prompt": "prompt",
     "pricing": "pricing",
+    "prompts": "prompts_dir",
+    "cases": "cases_dir",
 }
+
+
+# Lists that command-line flags add to ([tool.harden] exclude = [...] plus --exclude ...).
+_ADDED = ("exclude", "ignore")
 
 
 class Settings(BaseModel):
@@ -64,6 +79,7 @@ class Settings(BaseModel):
     python: str | None = None
     exclude: tuple[str, ...] = ()
     ignore: tuple[str, ...] = DEFAULT_IGNORE
+    select: tuple[str, ...] = ()  # rule codes or prefixes; empty: every rule
     model: str | None = None  # provider/model; "builtin" = codemods only
     base_url: str | None = None
     budget: float | None = Field(default=None, gt=0)
@@ -71,6 +87,8 @@ class Settings(BaseModel):
     jobs: int = Field(default=4, ge=1, le=32)
     prompt: str | None = None  # a prompt ref; default fix/<priority>, its latest version
     pricing: dict[str, dict[str, float]] = Field(default_factory=dict)
+    prompts_dir: Path | None = None  # a team's own prompt versions (default: the bundled ones)
+    cases_dir: Path | None = None  # a team's own eval cases (harden eval)
     resume: str | None = None  # run id of an interrupted run to continue
     json_output: bool = False
     verbose: int = 0
@@ -82,7 +100,9 @@ def load_settings(repo: Path, flags: Mapping[str, Any]) -> Settings:
     values: dict[str, Any] = {}
     values.update(_from_pyproject(repo))
     values.update({k: os.environ[v] for k, v in _ENV_KEYS.items() if os.environ.get(v)})
+    merged = {k: (*values.get(k, ()), *flags[k]) for k in _ADDED if flags.get(k)}
     values.update({k: v for k, v in flags.items() if v is not None})
+    values.update(merged)
     values["ignore"] = tuple(dict.fromkeys((*DEFAULT_IGNORE, *values.get("ignore", ()))))
     try:
         return Settings(repo=repo, **values)
@@ -105,7 +125,24 @@ def _from_pyproject(repo: Path) -> dict[str, Any]:
     unknown = sorted(set(section) - set(_TOML_KEYS))
     if unknown:
         raise ConfigError(f"unknown key in [tool.harden] of {path}: {', '.join(unknown)}")
-    return {_TOML_KEYS[k]: tuple(v) if isinstance(v, list) else v for k, v in section.items()}
+    values = {_TOML_KEYS[k]: tuple(v) if isinstance(v, list) else v for k, v in section.items()}
+    for key in ("prompts_dir", "cases_dir"):
+        if isinstance(folder := values.get(key), str):
+            values[key] = repo / folder
+    return values
+
+
+@dataclass(frozen=True)
+class CustomDirs:
+    """A project's own prompt versions and eval cases (``[tool.harden] prompts, cases``)."""
+
+    prompts: Path | None
+    cases: Path | None
+
+
+def custom_dirs(project: Path) -> CustomDirs:
+    settings = load_settings(project, {})
+    return CustomDirs(settings.prompts_dir, settings.cases_dir)
 
 
 def load_dotenv(path: Path) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from rich.table import Table
 
 from agent.ledger import Ledger, SpendRow
 
-__all__ = ["cost_table", "spend_table"]
+__all__ = ["cost_json", "cost_table", "spend_table"]
 
 _HEADERS = (
     "run",
@@ -73,7 +74,7 @@ def spend_table(rows: Sequence[SpendRow]) -> Table:
     """The spend rows and a total row."""
     table = Table(title="harden: model spend")
     for header in _HEADERS:
-        table.add_column(header, justify="right" if header in _NUMERIC else "left")
+        table.add_column(header, justify="right" if header in _NUMERIC else "left", no_wrap=True)
     for row in rows:
         table.add_row(*_cells(row))
     table.add_section()
@@ -84,3 +85,10 @@ def spend_table(rows: Sequence[SpendRow]) -> Table:
 def cost_table(ledger: Ledger) -> Table:
     """``harden cost``: spend per run, model and prompt version, from ``ledger``."""
     return spend_table(ledger.summary())
+
+
+def cost_json(ledger: Ledger) -> str:
+    """``harden cost --json``: the same rows and their total, as JSON."""
+    rows = ledger.summary()
+    data = {"rows": [row.model_dump() for row in rows], "total": _total(rows).model_dump()}
+    return json.dumps(data, indent=2)

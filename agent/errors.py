@@ -6,6 +6,7 @@ Exception tree::
     ├── NotARepoError           the target is missing, not a git repo, or has no commits
     ├── NoPythonFilesError      nothing to scan
     ├── ConfigError             a bad option, [tool.harden] value or --test-command
+    │   └── UsageError          exit 2: a value of the wrong form (e.g. --model)
     ├── ToolError               ruff, bandit or git failed in a way we cannot recover from
     ├── LockedError             another harden run holds the repo's lock
     └── PriorityFailedError     --priority all: a priority could not run (the others did)
@@ -23,6 +24,7 @@ __all__ = [
     "NotARepoError",
     "PriorityFailedError",
     "ToolError",
+    "UsageError",
 ]
 
 
@@ -46,6 +48,10 @@ class NoPythonFilesError(HardenError):
 
 class ConfigError(HardenError):
     pass
+
+
+class UsageError(ConfigError):
+    exit_code = 2
 
 
 class ToolError(HardenError):

@@ -78,4 +78,6 @@ def build_model_fixer(settings: Settings, run_id: str, priority: Priority) -> Mo
         run_id=run_id,
         model_spec=model,
     )
-    return ModelFixer(client, load_prompt(prompt_for(settings, priority)), model)
+    return ModelFixer(
+        client, load_prompt(prompt_for(settings, priority), settings.prompts_dir), model
+    )

@@ -192,7 +192,7 @@ class _Run:
         if not files:
             raise NoPythonFilesError(f"no Python files to scan in {self.repo.root}")
         self.status(f"scanning {len(files)} files")
-        result = scan(wt.path, files, ignore=self.settings.ignore)
+        result = scan(wt.path, files, ignore=self.settings.ignore, select=self.settings.select)
         for skipped in result.skipped:
             self.notes.append(f"skipped {skipped.path}: {skipped.reason}")
         for f in result.findings:  # every priority's: no patch may add a finding of any
@@ -233,7 +233,7 @@ class _Run:
     def _write_tests(self, targets: list[Finding], wt: Worktree, ctx: FunnelContext) -> None:
         """One new test file per target, from the model with the tests prompt."""
         if self.fixer is not None:
-            self.fixer = test_writer(self.fixer)
+            self.fixer = test_writer(self.fixer, root=self.settings.prompts_dir)
         ModelPhase(self, wt, ctx).fix([ModelWork((target,)) for target in targets])
 
     def live(self, group: Sequence[Finding]) -> list[Finding]:

@@ -102,13 +102,15 @@ def make_plan(settings: Settings) -> Plan:
         files = select_files(repo.files_in_scope(), snapshot, settings.exclude)
         if not files:
             raise NoPythonFilesError(f"no Python files to scan in {repo.root}")
-        result = scan(snapshot, files, ignore=settings.ignore)
+        result = scan(snapshot, files, ignore=settings.ignore, select=settings.select)
         pricing = Pricing.load(settings.pricing)
         rows: list[PlanRow] = []
         notes: list[str] = []
         taken: set[Symbol] = set()  # changed by an earlier priority's codemod patches
         for priority in priorities:
-            prompt = load_prompt(prompt_for(settings, priority)) if model else None
+            prompt = (
+                load_prompt(prompt_for(settings, priority), settings.prompts_dir) if model else None
+            )
             estimate = _Estimator(snapshot, model, prompt, pricing)
             if priority is Priority.TESTS:  # new test files never conflict: nothing is taken
                 mine = _untested(settings, snapshot, repo.tracked_files(), files, result, notes)

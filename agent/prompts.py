@@ -115,7 +115,7 @@ class LockMismatch(BaseModel):
         text = {
             "changed": "a released prompt was edited; restore it and add a new version",
             "missing": "a released prompt file is gone",
-            "unlocked": "not in prompts.lock; run lock_new_versions() to release it",
+            "unlocked": "not in prompts.lock; run harden prompts --lock to release it",
         }
         return f"{self.ref}: {text[self.kind]}"
 
@@ -131,12 +131,26 @@ def load_prompt(ref: str, root: Path | None = None) -> PromptVersion:
     if not versions:
         known = ", ".join(str(p.ref) for p in list_prompts(root)) or "none"
         raise PromptError(f"unknown prompt {ref!r}; available: {known}")
-    return max(versions, key=lambda p: p.version)
+    chosen = max(versions, key=lambda p: p.version)
+    _check_released(chosen, root or bundled_dir("prompts"))
+    return chosen
+
+
+def _check_released(prompt: PromptVersion, base: Path) -> None:
+    """A released version is used only as released: an edited one is refused."""
+    released = _read_lock(base).get(str(prompt.ref))
+    if released is not None and released != prompt.content_hash:
+        raise PromptError(
+            f"{prompt.ref} in {base} was edited after its release ({LOCK_NAME}); a change "
+            "is a new version: restore it, copy it to the next vN.md and run harden prompts --lock"
+        )
 
 
 def list_prompts(root: Path | None = None) -> list[PromptVersion]:
     """Every prompt version under ``root`` (default: the bundled prompts), by id and version."""
     base = root or bundled_dir("prompts")
+    if not base.is_dir():
+        raise PromptError(f"no prompts folder {base} (see [tool.harden] prompts, --prompts-dir)")
     found = [_parse(path, base) for path in base.glob("*/*/v*.md")]
     return sorted(found, key=lambda p: (p.id, p.version))
 

@@ -16,7 +16,7 @@ def priorities_table(reports: Sequence[RunReport]) -> Table:
     table = Table(title="harden: every priority (one branch each, all from the same base)")
     for column in ("priority", "found", "fixed", "rejected", "needs a model", "branch"):
         left = column in ("priority", "branch")
-        table.add_column(column, justify="left" if left else "right", overflow="fold")
+        table.add_column(column, justify="left" if left else "right", no_wrap=True)
     for report in reports:
         total = severity_counts(report)[-1]
         counts = (total.found, total.fixed, total.rejected, total.needs_model)

@@ -1,23 +1,34 @@
-"""Find the data harden ships: the bundled example app and the prompts.
+"""Find the data harden ships: the bundled example app, the prompts and the eval cases.
 
-In a source checkout (or an editable install) they are the top-level ``examples/`` and
-``prompts/`` folders; in an installed wheel they are the data packages
-``agent._examples`` and ``agent._prompts`` (see pyproject.toml).
+In a source checkout (or an editable install) they are the top-level ``examples/``,
+``prompts/`` and ``evals/`` folders; in an installed wheel they are the data folders
+``agent/_examples``, ``agent/_prompts`` and ``agent/_evals`` (see pyproject.toml). Those
+have no ``__init__.py`` (the example app is copied as it is), so they are found as real
+directories beside this module, not through ``importlib.resources`` (which gives a
+namespace package a ``MultiplexedPath``, not a path).
 """
 
 from __future__ import annotations
 
-import importlib.resources
 from pathlib import Path
+from typing import Literal
 
-__all__ = ["bundled_dir"]
+from agent.errors import HardenError
 
-_SOURCE_ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["BundledName", "bundled_dir"]
+
+BundledName = Literal["examples", "prompts", "evals"]
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_SOURCE_ROOT = _PACKAGE_DIR.parent
 
 
-def bundled_dir(name: str) -> Path:
-    """The directory of bundled data ``name`` ("examples" or "prompts")."""
+def bundled_dir(name: BundledName) -> Path:
+    """The directory of bundled data ``name``."""
     in_source = _SOURCE_ROOT / name
     if in_source.is_dir() and (_SOURCE_ROOT / "pyproject.toml").is_file():
         return in_source
-    return Path(str(importlib.resources.files(f"agent._{name}")))
+    installed = _PACKAGE_DIR / f"_{name}"
+    if installed.is_dir():
+        return installed
+    raise HardenError(f"harden's bundled {name} are missing from {_PACKAGE_DIR}: reinstall harden")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -159,3 +161,113 @@ def test_interrupting_a_run_leaves_no_worktree_and_an_untouched_checkout(
     assert worktrees(repo) == [str(repo)]
     assert user_state(repo) == before
     assert harden_branches(repo) == []
+
+
+# -- CLI habits: help, unknown commands, -h, usage errors, list options, JSON, progress ----
+
+
+def test_bare_harden_prints_help_and_starts_nothing(make_repo: GitRepo) -> None:
+    repo = make_repo({"app.py": APP})
+    argv = [sys.executable, "-m", "agent"]
+    done = subprocess.run(argv, cwd=repo, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Usage: ") and "Commands:" in done.stdout
+    assert not (repo / ".harden").exists() and harden_branches(repo) == []
+
+
+def test_an_unknown_command_is_named_and_exits_2(tmp_path: Path) -> None:
+    done = harden("bogus")
+    assert done.returncode == 2
+    assert "No such command 'bogus'" in done.stderr and "Traceback" not in done.stderr
+    missing = harden(str(tmp_path / "nope"))  # a path still means a run on it
+    assert missing.returncode == 1
+    assert "path does not exist" in one_line_error(missing)
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["plan"], ["demo"], ["cost"], ["eval"]])
+def test_dash_h_is_help_everywhere(command: list[str]) -> None:
+    done = harden(*command, "-h")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Usage: harden")
+
+
+@pytest.mark.parametrize("model", ["gpt-4", "nosuch/model"])
+def test_a_model_of_the_wrong_form_is_a_usage_error(make_repo: GitRepo, model: str) -> None:
+    repo = make_repo({"app.py": APP})
+    done = harden("run", "--model", model, str(repo))
+    assert done.returncode == 2
+    assert model in one_line_error(done)
+    assert harden_branches(repo) == []
+
+
+def test_exclude_select_and_ignore_on_the_command_line(make_repo: GitRepo) -> None:
+    shell = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
+    pyproject = '[tool.harden]\nexclude = ["vendor/*"]\n'
+    files = {"app.py": APP, "tools/sh.py": shell, "vendor/v.py": APP, "pyproject.toml": pyproject}
+    repo = make_repo(files)
+
+    def paths(*flags: str) -> set[tuple[str, str]]:
+        done = harden("plan", "--json", *flags, str(repo))
+        assert done.returncode == 0, done.stderr
+        return {
+            (r["finding"]["path"], r["finding"]["rule"]) for r in json.loads(done.stdout)["rows"]
+        }
+
+    every = paths()
+    assert {p for p, _ in every} == {"app.py", "tools/sh.py"}  # vendor/ excluded by config
+    assert {p for p, _ in paths("--exclude", "tools/*")} == {"app.py"}  # added to the config's
+    assert {r for _, r in paths("--select", "S5")} == {"S506"}
+    ignored = {r for _, r in every if r.startswith("S6")}
+    assert ignored and not {r for _, r in paths("--ignore", ",".join(ignored))} & ignored
+
+
+def test_cost_as_json(tmp_path: Path) -> None:
+    from agent.ledger import CallRecord, Ledger
+
+    data = tmp_path / "data"
+    with Ledger(data / "ledger.sqlite") as ledger:
+        for tokens in (1000, 500):
+            ledger.record(
+                CallRecord(run_id="20261130-000000-abcd", finding_id="f", provider="openai",
+                           model="gpt-4.1-mini", prompt="fix/security@v1", prompt_hash="h",
+                           input_tokens=tokens, cost_usd=0.001, outcome="ok")
+            )  # fmt: skip
+    env = {**os.environ, "HARDEN_DATA_DIR": str(data)}
+    argv = [sys.executable, "-m", "agent", "cost", "--json"]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    spend = json.loads(done.stdout)
+    [row] = spend["rows"]
+    assert (row["run_id"], row["calls"], row["input_tokens"]) == ("20261130-000000-abcd", 2, 1500)
+    assert spend["total"]["cost_usd"] == pytest.approx(0.002)
+
+
+def test_long_work_prints_a_line_at_least_every_10_s_when_not_a_terminal(
+    make_repo: GitRepo,
+) -> None:
+    slow = "import time\n\n\ndef test_slow():\n    time.sleep(15)\n"
+    repo = make_repo({"app.py": APP, "tests/test_slow.py": slow})
+    argv = [sys.executable, "-m", "agent", "run", "--python", sys.executable, str(repo)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    started, times, lines = time.monotonic(), [], []
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        times.append(time.monotonic() - started)
+        lines.append(line)
+    proc.wait(timeout=300)
+    assert proc.returncode == 0, "".join(lines)
+    progress = [t for t, line in zip(times, lines, strict=True) if line.startswith("harden: [")]
+    assert progress[0] <= 13 and times[-1] > 20  # 10 s, and the interpreter's start-up
+    gaps = [b - a for a, b in itertools.pairwise(progress)]
+    assert max(gaps) <= 11, lines
+    assert any("(still working)" in line for line in lines)
+
+
+def test_tables_do_not_fold_paths_or_symbols(make_repo: GitRepo) -> None:
+    path = "src/a_rather_long_package_name/an_even_longer_module_name_here.py"
+    repo = make_repo({path: APP.replace("def load", "def load_the_configuration_file")})
+    env = {**os.environ, "COLUMNS": "60"}
+    argv = [sys.executable, "-m", "agent", "plan", str(repo)]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"{path}:5" in done.stdout and "load_the_configuration_file" in done.stdout

@@ -145,12 +145,18 @@ def test_plan_all_with_a_model_estimates_the_cost_of_each_priority(repo: Path) -
 
 
 def test_a_priority_that_cannot_run_does_not_stop_the_others(repo: Path, tmp_path: Path) -> None:
-    # An interpreter that has pytest but not coverage.py: only the tests priority needs it.
+    # An interpreter that has pytest but not coverage.py, and cannot make a virtual env (as
+    # a Debian python without python3-venv), so harden cannot layer its own coverage.py over
+    # it: only the tests priority needs it.
     blocker = tmp_path / "blocker" / "coverage"
     blocker.mkdir(parents=True)
     (blocker / "__init__.py").write_text("raise ImportError('coverage is blocked here')\n")
     python = tmp_path / "python-without-coverage"
-    python.write_text(f'#!/bin/sh\nPYTHONPATH={blocker.parent} exec {sys.executable} "$@"\n')
+    python.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1 $2" = "-m venv" ]; then echo "No module named venv" >&2; exit 1; fi\n'
+        f'PYTHONPATH={blocker.parent} exec {sys.executable} "$@"\n'
+    )
     python.chmod(0o755)
     done = harden("--priority", "all", "--json", "--python", str(python), str(repo))
     assert done.returncode == 1

@@ -1,8 +1,11 @@
 """The options of ``harden eval`` (declared here so agent/cli.py only wires the command).
 
 This module imports click only: cli.py imports it at start-up. Paths default to the
-project in the current directory: evals/cases, evals/results, evals/baselines and
-evals/cassettes; thresholds come from its pyproject.toml.
+project in the current directory: evals/results and evals/cassettes; thresholds come from
+its pyproject.toml. The cases come from --cases-dir, else ``[tool.harden] cases``, else
+the project's evals/cases, else the cases harden ships; the blessed baselines live in
+``baselines/`` beside the cases folder. Prompts: --prompts-dir, else
+``[tool.harden] prompts``, else the bundled ones.
 """
 
 from __future__ import annotations
@@ -53,25 +56,38 @@ def eval_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def to_options(flags: dict[str, Any], project: Path) -> EvalOptions:
+    from agent.config import custom_dirs
+    from agent.depenv import bundled_python
     from agent.evals.action import EvalOptions
     from agent.evals.errors import EvalError
+    from agent.resources import bundled_dir
 
     record, replay = flags.pop("record"), flags.pop("replay")
     if record and replay:
         raise EvalError("--record and --replay exclude each other")
     mode = "record" if record else "replay" if replay else "off"
     evals = project / "evals"
+    custom = custom_dirs(project)
+    cases_dir = flags.pop("cases_dir") or custom.cases or _default_cases(evals / "cases")
+    if flags["python"] is None and cases_dir == bundled_dir("evals") / "cases":
+        flags["python"] = bundled_python("harden eval")  # the cases' own libraries
     return EvalOptions(
         project=project,
-        cases_dir=flags.pop("cases_dir") or evals / "cases",
+        cases_dir=cases_dir,
         out=flags.pop("out") or evals / "results",
-        baselines_dir=evals / "baselines",
+        baselines_dir=cases_dir.parent / "baselines",
         cassettes_dir=evals / "cassettes",
-        prompts_root=flags.pop("prompts_dir"),
+        prompts_root=flags.pop("prompts_dir") or custom.prompts,
         cassettes=mode,
         cases=tuple(_split(flags.pop("cases"))),
         **flags,
     )
+
+
+def _default_cases(own: Path) -> Path:
+    from agent.resources import bundled_dir
+
+    return own if own.is_dir() else bundled_dir("evals") / "cases"
 
 
 def _split(values: Iterable[str]) -> list[str]:

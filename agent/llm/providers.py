@@ -16,7 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from agent.errors import ConfigError
+from agent.errors import ConfigError, UsageError
 from agent.llm.base import FatalError, Provider, ProviderError, TransientError, Usage
 
 __all__ = ["KNOWN_PROVIDERS", "is_local", "make_provider", "retry_after", "status_error"]
@@ -79,9 +79,9 @@ def split_spec(spec: str) -> tuple[str, str]:
     name, _, model = spec.partition("/")
     known = ", ".join(f"{p}/<model>" for p in KNOWN_PROVIDERS)
     if not model or not name:
-        raise ConfigError(f"model {spec!r} is not provider/model: use one of {known}")
+        raise UsageError(f"model {spec!r} is not provider/model: use one of {known}")
     if name not in KNOWN_PROVIDERS:
-        raise ConfigError(f"unknown model provider {name!r} in {spec!r}: use one of {known}")
+        raise UsageError(f"unknown model provider {name!r} in {spec!r}: use one of {known}")
     return name, model
 
 

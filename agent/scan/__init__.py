@@ -25,8 +25,14 @@ class ScanResult:
     skipped: tuple[SkippedFile, ...]
 
 
-def scan(root: Path, paths: Sequence[str], ignore: Collection[str] = ()) -> ScanResult:
-    """Scan ``paths`` (relative to ``root``); unreadable or unparsable files are skipped."""
+def scan(
+    root: Path, paths: Sequence[str], ignore: Collection[str] = (), select: Collection[str] = ()
+) -> ScanResult:
+    """Scan ``paths`` (relative to ``root``); unreadable or unparsable files are skipped.
+
+    ``select`` (rule codes or prefixes such as ``S`` or ``B5``), when given, keeps only the
+    findings of those rules; ``ignore`` drops rules (exact codes).
+    """
     sources: dict[str, SourceFile] = {}
     trees: dict[str, ast.Module] = {}
     skipped: list[SkippedFile] = []
@@ -42,9 +48,17 @@ def scan(root: Path, paths: Sequence[str], ignore: Collection[str] = ()) -> Scan
     good = sorted(sources)
     tools = [*ruff_findings(root, good, RUFF_SELECT), *bandit_findings(root, good)]
     raw.extend(r for r in tools if r.path not in trees or not dropped(r.path, trees[r.path], r))
-    ignored = _with_aliases(ignore)
-    findings = merge_findings([r for r in raw if r.rule not in ignored], sources)
-    return ScanResult(tuple(findings), tuple(skipped))
+    ignored, selected = _with_aliases(ignore), _with_aliases(select)
+    kept = [r for r in raw if r.rule not in ignored and _selected(r.rule, selected)]
+    return ScanResult(tuple(merge_findings(kept, sources)), tuple(skipped))
+
+
+def _selected(rule: str, select: Collection[str]) -> bool:
+    """No selection keeps every rule; ``S`` selects S506 but not SIM101."""
+    if not select:
+        return True
+    return any(rule == code or (rule.startswith(code) and rule[len(code)].isdigit())
+               for code in select)  # fmt: skip
 
 
 def _with_aliases(ignore: Collection[str]) -> set[str]:

@@ -1,10 +1,11 @@
 """Run tests under coverage.py and read back which lines of which files they executed.
 
 The tests are untrusted code, so they run through `agent.sandbox.run_command` like any
-other test run. coverage.py runs in the repository's own interpreter with an empty rcfile
-of ours (a repo's own coverage settings, such as ``source``, ``omit`` or ``parallel``, must
-not change what we measure), and its data and JSON report live in a temporary directory
-outside the repository, so a measurement leaves no file in the worktree.
+other test run. coverage.py runs in the repository's own interpreter (layered with harden's
+own coverage.py when it has none) with an empty rcfile of ours (a repo's own coverage
+settings, such as ``source``, ``omit`` or ``parallel``, must not change what we measure),
+and its data and JSON report live in a temporary directory outside the repository, so a
+measurement leaves no file in the worktree.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agent.depenv import DependencyError, python_with_coverage
 from agent.errors import ConfigError
+from agent.llm.cache import default_cache_dir
 from agent.outcomes import PLUGIN_ARGS
 from agent.sandbox import TestRun, run_command
 from agent.testplan import TestPlan
 
-__all__ = ["LineCoverage", "measure", "pytest_args", "require_coverage"]
+__all__ = ["LineCoverage", "coverage_python", "measure", "pytest_args"]
 
 _RCFILE = "[run]\nrelative_files = True\n"
 _TOOL_TIMEOUT_S = 120
@@ -44,14 +47,19 @@ class LineCoverage:
         return frozenset(n for n in every if n in lines)
 
 
-def require_coverage(python: str, root: Path) -> None:
-    """Raise ConfigError naming the install command when coverage.py is not importable."""
-    probe = run_command([python, "-c", "import coverage"], root, 60)
-    if probe.exit_code != 0:
+def coverage_python(python: str) -> str:
+    """``python``, or a layer over it with harden's coverage.py (built once, cached).
+
+    Raises ConfigError naming the install command when no layer can be made.
+    """
+    try:
+        return python_with_coverage(python, default_cache_dir() / "envs")
+    except (DependencyError, OSError) as exc:
         raise ConfigError(
-            f"coverage.py is not installed in {python}, so untested functions cannot be "
-            f"found; install it with: {python} -m pip install coverage (or pass --python)"
-        )
+            f"coverage.py is not installed in {python} and could not be added ({exc}), so "
+            f"untested functions cannot be found; install it with: {python} -m pip install "
+            "coverage (or pass --python)"
+        ) from exc
 
 
 def pytest_args(plan: TestPlan) -> list[str] | None:
@@ -77,6 +85,7 @@ def measure(
 
     With ``outcomes`` the run streams per-test outcomes (agent.outcomes).
     """
+    python = coverage_python(python)
     with tempfile.TemporaryDirectory(prefix="harden-coverage-") as tmp:
         rcfile, data, report = Path(tmp) / "rc", Path(tmp) / "data", Path(tmp) / "cov.json"
         rcfile.write_text(_RCFILE, encoding="utf-8")

@@ -29,9 +29,11 @@ class TestWriter(ModelFixer):
         return test_chunk(root, finding)
 
 
-def test_writer(fixer: ModelFixer, prompt: str = TESTS_PROMPT) -> TestWriter:
-    """The run's model client and model, with the tests prompt."""
-    return TestWriter(fixer.client, load_prompt(prompt), fixer.model)
+def test_writer(
+    fixer: ModelFixer, prompt: str = TESTS_PROMPT, root: Path | None = None
+) -> TestWriter:
+    """The run's model client and model, with the tests prompt (from ``root`` if given)."""
+    return TestWriter(fixer.client, load_prompt(prompt, root), fixer.model)
 
 
 test_writer.__test__ = False  # type: ignore[attr-defined]  # a function, not a pytest test
