@@ -1,10 +1,12 @@
-"""Run the repo's tests, which are untrusted code, in a worktree with limits.
+"""Run the repo's tests, which are untrusted code, in a worktree, confined.
 
 Each run: a wall-clock timeout that kills the whole process group (and the run's cgroup),
-an environment with API keys, tokens, secrets and cloud credentials removed, HOME pointed
-at a temporary directory, and no bytecode or pytest cache written into the worktree.
-Where the OS allows (see `agent.isolation`): no network but loopback, rlimits on memory,
-CPU, file size, open files and core dumps, and a cap on processes.
+an environment built from an allow-list (`agent.childenv`) with HOME and TMPDIR at a
+private temp dir, and no bytecode written into the worktree. Where the OS allows (see
+`agent.isolation`): a filesystem view with only the worktree and the temp dir writable and
+the user's home and checkout out of sight (`agent.jail`, by bubblewrap or Landlock), no
+network but loopback, rlimits on memory, CPU, file size, open files and core dumps, and a
+cap on processes. The run records which mechanism held.
 """
 
 from __future__ import annotations
@@ -19,19 +21,30 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.isolation import PidsLimit, confine, kill_cgroup, network_isolation, run_cgroup
-
-__all__ = ["TestRun", "network_isolation", "run_command", "scrubbed_env"]
-
-_SECRET_NAME = re.compile(
-    r"(_API_KEY|_TOKEN|_SECRET|_SECRET_KEY|_PASSWORD|_CREDENTIALS)$|"
-    r"^(AWS_|AZURE_|GOOGLE_APPLICATION_CREDENTIALS|OPENAI_|ANTHROPIC_|GITHUB_TOKEN|GH_TOKEN)"
+from agent.childenv import child_env
+from agent.isolation import (
+    Mechanism,
+    PidsLimit,
+    confine,
+    kill_cgroup,
+    network_isolation,
+    run_cgroup,
+    sandbox_mechanism,
+    sandbox_unavailable,
 )
-_DROP = {"PYTEST_ADDOPTS", "PYTHONPATH", "PYTHONSTARTUP", "HARDEN_DEBUG"}
+from agent.jail import view_for
+
+__all__ = [
+    "TestRun",
+    "network_isolation",
+    "run_command",
+    "sandbox_mechanism",
+    "sandbox_unavailable",
+]
+
 _FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.MULTILINE)
 _OUTPUT_LIMIT = 20_000
 _CHUNK = 65_536
@@ -47,6 +60,7 @@ class TestRun:
     output: str
     isolated: bool = False  # ran in its own network namespace
     pids_limit: PidsLimit = "none"  # what capped its processes: cgroup, rlimit, or nothing
+    mechanism: Mechanism = "none"  # what confined its filesystem
 
     @property
     def passed(self) -> bool:
@@ -60,25 +74,26 @@ class TestRun:
         return "\n".join(self.output.rstrip().splitlines()[-lines:])
 
 
-def scrubbed_env(base: Mapping[str, str], home: Path) -> dict[str, str]:
-    env = {k: v for k, v in base.items() if not _SECRET_NAME.search(k) and k not in _DROP}
-    env.update(HOME=str(home), PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
-    return env
-
-
 def run_command(
-    argv: list[str], cwd: Path, timeout_s: float, path_prefix: Path | None = None
+    argv: list[str],
+    cwd: Path,
+    timeout_s: float,
+    path_prefix: Path | None = None,
+    network: bool = False,
 ) -> TestRun:
     """Run ``argv`` in ``cwd``, confined; on timeout, and always at the end, kill it all.
 
-    ``path_prefix`` is put first on PATH (the bin/ of a layered dependency env). Raises
+    ``path_prefix`` is put first on PATH (the bin/ of a layered dependency env). With
+    ``network`` the command shares the host's network (a dependency install). Raises
     FileNotFoundError, as Popen would, when the program is not found.
     """
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="harden-home-") as home, run_cgroup() as cgroup:
         env = _child_env(Path(home), path_prefix)
         exe = _executable(argv[0], cwd, env.get("PATH", os.defpath))
-        confined = confine(argv, exe, timeout_s, cgroup, env)
+        programs = [Path(exe), *([path_prefix / "python"] if path_prefix else [])]
+        view = view_for(cwd, Path(home), programs, network)
+        confined = confine(argv, exe, timeout_s, cgroup, env, view)
         proc = _spawn(confined.argv, cwd, env)
         output, timed_out = _wait(proc, timeout_s, cgroup)
     return TestRun(
@@ -89,11 +104,12 @@ def run_command(
         output=output,
         isolated=confined.isolated,
         pids_limit=confined.pids_limit,
+        mechanism=confined.mechanism,
     )
 
 
 def _child_env(home: Path, path_prefix: Path | None) -> dict[str, str]:
-    env = scrubbed_env(os.environ, home)
+    env = child_env(os.environ, home)
     if path_prefix is not None:
         env["PATH"] = f"{path_prefix}{os.pathsep}{env.get('PATH', '')}"
     return env
