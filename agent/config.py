@@ -10,9 +10,9 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from agent.errors import ConfigError
 from agent.models import Priority
@@ -49,7 +49,9 @@ _TOML_KEYS = {
     "jobs": "jobs",
     "prompt": "prompt",
     "pricing": "pricing",
+    "pass-env": "pass_env",
 }
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 class Settings(BaseModel):
@@ -72,6 +74,8 @@ class Settings(BaseModel):
     prompt: str | None = None  # a prompt ref; default fix/<priority>, its latest version
     pricing: dict[str, dict[str, float]] = Field(default_factory=dict)
     resume: str | None = None  # run id of an interrupted run to continue
+    pass_env: tuple[Annotated[str, StringConstraints(pattern=_ENV_NAME)], ...] = ()
+    allow_unconfined: bool = False  # run model-written tests even with no sandbox
     json_output: bool = False
     verbose: int = 0
     log_format: str = "text"

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.childenv import child_env
+from agent.childenv import child_env, policy
 from agent.isolation import (
     Mechanism,
     PidsLimit,
@@ -39,11 +39,28 @@ from agent.jail import view_for
 
 __all__ = [
     "TestRun",
+    "describe_sandbox",
     "network_isolation",
     "run_command",
     "sandbox_mechanism",
     "sandbox_unavailable",
+    "unconfined_refusal",
 ]
+
+_COVERS: dict[Mechanism, str] = {
+    "bubblewrap": (
+        "bubblewrap: writes only to the worktree and a private temp dir; the home, temp and "
+        "socket dirs and your checkout are out of sight; own network (loopback only), pid "
+        "and ipc namespaces; environment from an allow-list"
+    ),
+    "landlock": (
+        "Landlock: writes only to the worktree and a private temp dir, reads only system "
+        "dirs, the interpreter and the worktree; abstract unix sockets and signals scoped; "
+        "own network namespace where available; environment from an allow-list. Not "
+        "covered below Landlock ABI 9: connecting to a unix socket file outside (e.g. in "
+        "/tmp or /run). Install bubblewrap to close that"
+    ),
+}
 
 _FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.MULTILINE)
 _OUTPUT_LIMIT = 20_000
@@ -105,6 +122,27 @@ def run_command(
         isolated=confined.isolated,
         pids_limit=confined.pids_limit,
         mechanism=confined.mechanism,
+    )
+
+
+def describe_sandbox() -> str:
+    """One line for the report: the mechanism that confines test runs and what it covers."""
+    mechanism = sandbox_mechanism()
+    if mechanism == "none":
+        return (
+            f"sandbox: none ({sandbox_unavailable()}): the tests ran with your user's access "
+            "to files and sockets; model-written tests are refused unless --allow-unconfined"
+        )
+    return f"sandbox: {_COVERS[mechanism]}"
+
+
+def unconfined_refusal() -> str | None:
+    """Why model-written test code may not run here, or None when it may."""
+    if sandbox_mechanism() != "none" or policy().allow_unconfined:
+        return None
+    return (
+        f"refused: no sandbox to run model-written tests in ({sandbox_unavailable()}); "
+        "install bubblewrap, or pass --allow-unconfined to run them anyway"
     )
 
 
