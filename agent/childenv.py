@@ -3,7 +3,8 @@
 Only what a test run needs gets through: PATH, the locale (LANG, LANGUAGE, LC_*), TZ,
 TERM, the active virtual env, the Python settings that cannot load code (not PYTHONPATH,
 PYTHONSTARTUP, PYTHONHOME), and the names the user passes with ``--pass-env NAME`` or
-``[tool.harden] pass-env``. HOME and TMPDIR point at the run's private temp dir. Everything
+``[tool.harden] pass-env`` (and, for a dependency install only, pip's settings). HOME and
+TMPDIR point at the run's private temp dir. Everything
 else (PGPASSWORD, DATABASE_URL, deploy keys, cloud credentials, API keys) stays out.
 
 The user's choices for the sandbox are one `SandboxPolicy` per process, set by the command
@@ -37,6 +38,11 @@ ALLOWED = frozenset(
     }
 )
 _FIXED = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+# A dependency install (the one command that has the network) also gets pip's settings.
+_INSTALL = frozenset(
+    {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"}
+    | {"SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE"}
+)
 
 
 @dataclass(frozen=True)
@@ -58,9 +64,18 @@ def policy() -> SandboxPolicy:
     return _current[0]
 
 
-def child_env(base: Mapping[str, str], temp: Path) -> dict[str, str]:
-    """The allowed part of ``base``, with HOME and TMPDIR at ``temp``."""
-    passed = set(policy().pass_env)
-    env = {k: v for k, v in base.items() if k in ALLOWED or k in passed or k.startswith("LC_")}
+def child_env(base: Mapping[str, str], temp: Path, install: bool = False) -> dict[str, str]:
+    """The allowed part of ``base``, with HOME and TMPDIR at ``temp``.
+
+    With ``install`` (pip installing a dependency) pip's own settings (PIP_*, proxies, CA
+    bundles) pass too.
+    """
+    env = {k: v for k, v in base.items() if _allowed(k, install)}
     env.update(_FIXED, HOME=str(temp), TMPDIR=str(temp))
     return env
+
+
+def _allowed(name: str, install: bool) -> bool:
+    if name in ALLOWED or name in policy().pass_env or name.startswith("LC_"):
+        return True
+    return install and (name in _INSTALL or name.startswith("PIP_"))

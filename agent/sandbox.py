@@ -106,7 +106,7 @@ def run_command(
     """
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="harden-home-") as home, run_cgroup() as cgroup:
-        env = _child_env(Path(home), path_prefix)
+        env = _child_env(Path(home), path_prefix, network)
         exe = _executable(argv[0], cwd, env.get("PATH", os.defpath))
         programs = [Path(exe), *([path_prefix / "python"] if path_prefix else [])]
         view = view_for(cwd, Path(home), programs, network)
@@ -146,8 +146,8 @@ def unconfined_refusal() -> str | None:
     )
 
 
-def _child_env(home: Path, path_prefix: Path | None) -> dict[str, str]:
-    env = child_env(os.environ, home)
+def _child_env(home: Path, path_prefix: Path | None, install: bool) -> dict[str, str]:
+    env = child_env(os.environ, home, install)
     if path_prefix is not None:
         env["PATH"] = f"{path_prefix}{os.pathsep}{env.get('PATH', '')}"
     return env
