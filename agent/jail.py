@@ -44,7 +44,11 @@ def view_for(cwd: Path, temp: Path, programs: list[Path], network: bool = False)
 
 
 def _may_read(path: Path, hidden: tuple[Path, ...]) -> bool:
-    """Not inside the checkout, unless an interpreter prefix or site dir (a .venv in it)."""
+    """Not inside the checkout, unless an interpreter prefix or site dir (a .venv in it);
+    never a dir that holds a hidden one (``/bin/sh``'s prefix ``/`` would uncover them all).
+    """
+    if any(h.is_relative_to(path) for h in (*map(Path, HIDDEN_DIRS), *hidden)):
+        return False
     inside = any(path.is_relative_to(h) for h in hidden)
     return not inside or (path / "pyvenv.cfg").is_file() or "site-packages" in path.parts
 

@@ -108,8 +108,7 @@ def run_command(
     with tempfile.TemporaryDirectory(prefix="harden-home-") as home, run_cgroup() as cgroup:
         env = _child_env(Path(home), path_prefix, network)
         exe = _executable(argv[0], cwd, env.get("PATH", os.defpath))
-        programs = [Path(exe), *([path_prefix / "python"] if path_prefix else [])]
-        view = view_for(cwd, Path(home), programs, network)
+        view = view_for(cwd, Path(home), _programs(exe, env), network)
         confined = confine(argv, exe, timeout_s, cgroup, env, view)
         proc = _spawn(confined.argv, cwd, env)
         output, timed_out = _wait(proc, timeout_s, cgroup)
@@ -151,6 +150,13 @@ def _child_env(home: Path, path_prefix: Path | None, install: bool) -> dict[str,
     if path_prefix is not None:
         env["PATH"] = f"{path_prefix}{os.pathsep}{env.get('PATH', '')}"
     return env
+
+
+def _programs(exe: str, env: dict[str, str]) -> list[Path]:
+    """The command's program, and the Pythons on its PATH (a shell command may run them)."""
+    path = env.get("PATH", os.defpath)
+    pythons = (shutil.which(name, path=path) for name in ("python", "python3"))
+    return [Path(exe), *(Path(p) for p in pythons if p)]
 
 
 def _executable(name: str, cwd: Path, path: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from agent import childenv
-from agent.sandbox import run_command
+from agent.sandbox import run_command, sandbox_mechanism
 
 SECRETS = {
     "OPENAI_API_KEY": "sk-openai",
@@ -138,3 +138,18 @@ def test_failed_tests_from_a_real_pytest_run(tmp_path: Path) -> None:
         "test_tiny.py::TestGroup::test_method",
     }
     assert "failed" in run.tail(3)
+
+
+@pytest.mark.skipif(sandbox_mechanism() == "none", reason="no sandbox here")
+@pytest.mark.parametrize("launcher", [["/bin/sh"], ["/usr/bin/env", "sh"], ["/bin/bash"]])
+def test_a_program_in_a_broad_prefix_uncovers_nothing(tmp_path: Path, launcher: list[str]) -> None:
+    # /bin/sh's prefix is /: readable for the interpreter, it would uncover every hidden dir.
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("top-Secret-3318", encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    argv = [*launcher, "-c", f"cat {secret}; ls /root/.ssh /home/*"]
+    run = run_command(argv, cwd=work, timeout_s=30)
+    assert "top-Secret-3318" not in run.output
+    assert run.exit_code != 0, run.output
