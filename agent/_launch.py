@@ -31,7 +31,7 @@ _SETUP_FAILED, _EXEC_FAILED = 126, 127
 _RESET_SIGNALS = ("SIGPIPE", "SIGXFZ", "SIGXFSZ")  # what Python ignores; exec keeps SIG_IGN
 # Landlock (linux/landlock.h): syscalls, and the access rights of each ABI version.
 _LL_CREATE, _LL_ADD_RULE, _LL_RESTRICT, _LL_VERSION, _LL_PATH_BENEATH = 444, 445, 446, 1, 1
-_PR_SET_NO_NEW_PRIVS = 38
+_PR_SET_NO_NEW_PRIVS, _PR_CAPBSET_DROP, _PR_CAP_AMBIENT, _AMBIENT_CLEAR_ALL = 38, 24, 47, 4
 _LL_READ = 0b1101  # EXECUTE | READ_FILE | READ_DIR
 _LL_FILE = 0b111 | 1 << 14 | 1 << 15  # what applies to a file: EXECUTE, WRITE, READ, ...
 _LL_FS_BY_ABI = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 5: (1 << 16) - 1}
@@ -134,6 +134,17 @@ def _landlock(rules: dict[str, list[str]] | None) -> None:
         _syscall(_LL_RESTRICT, ruleset, 0)
     finally:
         os.close(ruleset)
+    _drop_capabilities()
+
+
+def _drop_capabilities() -> None:
+    """Run by root, the command gets no capability (no module loading, no raw devices)."""
+    if os.geteuid() != 0:
+        return
+    _syscall(_PR_CAP_AMBIENT, _AMBIENT_CLEAR_ALL, 0, 0, 0, prctl=True)
+    for cap in range(64):
+        if _syscall(_PR_CAPBSET_DROP, cap, 0, 0, 0, check=False, prctl=True) < 0:
+            break  # past the last capability this kernel knows
 
 
 def _allow(ruleset: int, path: str, access: int) -> None:

@@ -67,6 +67,7 @@ def bwrap_args(view: View) -> list[str]:
         args += ["--ro-bind", str(view.cwd / ".git"), str(view.cwd / ".git")]
     args += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
     args += [] if view.network else ["--unshare-net"]
+    args += ["--cap-drop", "ALL"]  # run by root, bwrap keeps every capability (mount, ...)
     return [*args, "--die-with-parent", "--new-session", "--chdir", str(view.cwd)]
 
 

@@ -153,3 +153,16 @@ def test_a_program_in_a_broad_prefix_uncovers_nothing(tmp_path: Path, launcher: 
     run = run_command(argv, cwd=work, timeout_s=30)
     assert "top-Secret-3318" not in run.output
     assert run.exit_code != 0, run.output
+
+
+@pytest.mark.skipif(sandbox_mechanism() == "none", reason="no sandbox here")
+def test_the_command_cannot_undo_its_mounts(tmp_path: Path) -> None:
+    # Run by root, the command must still have no capability to remount or unmount.
+    script = (
+        "grep CapEff /proc/self/status; mount -o remount,rw / && echo REMOUNTED; "
+        "umount -l /tmp && echo UNMOUNTED; touch /etc/harden-probe && echo WROTE"
+    )
+    run = run_command(["sh", "-c", script], cwd=tmp_path, timeout_s=30)
+    assert "CapEff:\t0000000000000000" in run.output
+    assert not {"REMOUNTED", "UNMOUNTED", "WROTE"} & set(run.output.split())
+    assert not Path("/etc/harden-probe").exists()
