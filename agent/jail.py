@@ -35,12 +35,19 @@ class View:
     network: bool = False  # share the host's network (a dependency install needs PyPI)
 
 
-def view_for(cwd: Path, temp: Path, programs: list[Path], network: bool = False) -> View:
-    """The view of a command run in ``cwd`` with ``temp`` as its home, running ``programs``."""
+def view_for(
+    cwd: Path,
+    temp: Path,
+    programs: list[Path],
+    network: bool = False,
+    writable: tuple[Path, ...] = (),
+) -> View:
+    """The view of a command run in ``cwd`` with ``temp`` as its home, running ``programs``;
+    it may also write ``writable`` (harden's own scratch dirs)."""
     hidden = _checkout_of(cwd)
     found = [p for prog in programs for p in _program_paths(prog)]
     readable = [p for p in dict.fromkeys(found) if _may_read(p, hidden)]
-    return View(cwd, (cwd, temp), tuple(readable), hidden, network)
+    return View(cwd, (cwd, temp, *writable), tuple(readable), hidden, network)
 
 
 def _may_read(path: Path, hidden: tuple[Path, ...]) -> bool:

@@ -21,6 +21,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,18 +98,20 @@ def run_command(
     timeout_s: float,
     path_prefix: Path | None = None,
     network: bool = False,
+    writable: Sequence[Path] = (),
 ) -> TestRun:
     """Run ``argv`` in ``cwd``, confined; on timeout, and always at the end, kill it all.
 
     ``path_prefix`` is put first on PATH (the bin/ of a layered dependency env). With
-    ``network`` the command shares the host's network (a dependency install). Raises
-    FileNotFoundError, as Popen would, when the program is not found.
+    ``network`` the command shares the host's network (a dependency install). It may write
+    ``cwd``, its temp dir and the dirs in ``writable`` (e.g. where coverage data goes).
+    Raises FileNotFoundError, as Popen would, when the program is not found.
     """
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="harden-home-") as home, run_cgroup() as cgroup:
         env = _child_env(Path(home), path_prefix, network)
         exe = _executable(argv[0], cwd, env.get("PATH", os.defpath))
-        view = view_for(cwd, Path(home), _programs(exe, env), network)
+        view = view_for(cwd, Path(home), _programs(exe, env), network, tuple(writable))
         confined = confine(argv, exe, timeout_s, cgroup, env, view)
         proc = _spawn(confined.argv, cwd, env)
         output, timed_out = _wait(proc, timeout_s, cgroup)

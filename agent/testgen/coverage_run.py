@@ -77,11 +77,12 @@ def measure(
         rcfile.write_text(_RCFILE, encoding="utf-8")
         common = [f"--rcfile={rcfile}", f"--data-file={data}"]
         argv = [python, "-m", "coverage", "run", *common, "-m", "pytest", *pytest_argv]
-        run = run_command(argv, root, timeout_s, path_prefix=path_prefix)
+        scratch = [Path(tmp)]  # coverage writes its data here, from inside the sandbox
+        run = run_command(argv, root, timeout_s, path_prefix=path_prefix, writable=scratch)
         if run.timed_out or not data.exists():
             return run, None
         export = [python, "-m", "coverage", "json", *common, "-q", "-o", str(report)]
-        done = run_command(export, root, _TOOL_TIMEOUT_S, path_prefix=path_prefix)
+        done = run_command(export, root, _TOOL_TIMEOUT_S, path_prefix=path_prefix, writable=scratch)
         if done.exit_code != 0 or not report.is_file():
             return run, None
         return run, _parse(json.loads(report.read_text(encoding="utf-8")), root)
