@@ -10,8 +10,10 @@ running the interpreter: a layered env's ``.pth`` runs code a dependency brought
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,8 +76,33 @@ def bwrap_args(view: View) -> list[str]:
         args += ["--ro-bind", str(view.cwd / ".git"), str(view.cwd / ".git")]
     args += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
     args += [] if view.network else ["--unshare-net"]
+    args += _root_only() if os.geteuid() == 0 else []
     args += ["--cap-drop", "ALL"]  # run by root, bwrap keeps every capability (mount, ...)
     return [*args, "--die-with-parent", "--new-session", "--chdir", str(view.cwd)]
+
+
+@functools.cache
+def _root_only() -> list[str]:
+    """Mask what only root may read in /etc (shadow, host keys, ssl/private): run by root,
+    the command is uid 0 even without capabilities, and owns those files."""
+    args = []
+    for parent, dirs, files in os.walk("/etc"):
+        for name in list(dirs):
+            if _private(os.path.join(parent, name), stat.S_IXOTH):
+                args += ["--tmpfs", os.path.join(parent, name)]
+                dirs.remove(name)
+        for name in files:
+            if _private(os.path.join(parent, name), stat.S_IROTH):
+                args += ["--ro-bind", "/dev/null", os.path.join(parent, name)]
+    return args
+
+
+def _private(path: str, bit: int) -> bool:
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISLNK(mode) and not mode & bit
 
 
 def landlock_rules(view: View) -> dict[str, list[str]]:

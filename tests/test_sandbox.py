@@ -166,3 +166,13 @@ def test_the_command_cannot_undo_its_mounts(tmp_path: Path) -> None:
     assert "CapEff:\t0000000000000000" in run.output
     assert not {"REMOUNTED", "UNMOUNTED", "WROTE"} & set(run.output.split())
     assert not Path("/etc/harden-probe").exists()
+
+
+@pytest.mark.skipif(sandbox_mechanism() != "bubblewrap", reason="bubblewrap masks them")
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can read them anyway")
+def test_files_only_root_may_read_stay_unreadable_when_run_by_root(tmp_path: Path) -> None:
+    private = [p for p in ("/etc/shadow", "/etc/gshadow") if Path(p).exists()]
+    assert private, "no root-only file to try"
+    run = run_command(["cat", *private], cwd=tmp_path, timeout_s=30)
+    assert "root:" not in run.output  # masked: empty, or a device it may not open
+    assert not any(Path(p).read_text(encoding="utf-8")[:20] in run.output for p in private)
