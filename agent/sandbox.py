@@ -56,8 +56,8 @@ _COVERS: dict[Mechanism, str] = {
     ),
     "landlock": (
         "Landlock: writes only to the worktree and a private temp dir, reads only system "
-        "dirs, the interpreter and the worktree; abstract unix sockets and signals scoped; "
-        "own network namespace where available; environment from an allow-list. Not "
+        "dirs, the interpreter and the worktree; abstract unix sockets and signals scoped "
+        "(ABI 6+); own network namespace where available; environment from an allow-list. Not "
         "covered below Landlock ABI 9: connecting to a unix socket file outside (e.g. in "
         "/tmp or /run). Install bubblewrap to close that"
     ),
