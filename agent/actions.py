@@ -12,6 +12,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from agent.childenv import SandboxPolicy, set_policy
 from agent.config import Settings, load_settings
 from agent.costs import cost_json, cost_table
 from agent.depenv import bundled_python
@@ -37,11 +38,17 @@ _err = Console(stderr=True, soft_wrap=True)
 
 def run_action(settings: Settings) -> int:
     """``harden run``: exit 0 when the run completed, whatever it fixed."""
+    _sandbox_policy(settings)
     if settings.all_priorities:
         _run_all_and_show(settings)
     else:
         _run_and_show(settings)
     return 0
+
+
+def _sandbox_policy(settings: Settings) -> None:
+    """What the user allowed the confined commands of this process (see agent.childenv)."""
+    set_policy(SandboxPolicy(settings.pass_env, settings.allow_unconfined))
 
 
 def _run_and_show(settings: Settings) -> RunReport:
@@ -92,6 +99,7 @@ def _notes(report: RunReport, prefix: str = "", skip: Collection[str] = ()) -> N
 
 def plan_action(settings: Settings) -> int:
     """``harden plan``: findings, fixers and the model's estimated cost; changes nothing."""
+    _sandbox_policy(settings)
     with Progress(_err, "planning: scanning, and for the tests priority, running the tests"):
         plan = make_plan(settings)
     if settings.json_output:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.errors import ConfigError
-from agent.sandbox import TestRun, network_isolation, run_command
+from agent.sandbox import TestRun, describe_sandbox, network_isolation, run_command
 from agent.testplan import TestPlan
 from agent.verdict import EXIT_CODE_ONLY, stream_problem
 
@@ -34,6 +34,7 @@ def run_baseline(
     plan: TestPlan, root: Path, python: str, timeout_s: float, notes: list[str]
 ) -> TestRun | None:
     """Run the suite once in ``root``; what a reviewer should know goes to ``notes``."""
+    notes.append(describe_sandbox())
     if plan.argv is None:
         notes.append(f"tests stage skipped: {plan.source}")
         return None

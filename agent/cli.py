@@ -85,6 +85,8 @@ def _split(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
 
 
 def _settings(path: Path, **flags: Any) -> Any:
+    if not flags.get("pass_env", True):  # not given: leave it to [tool.harden]
+        flags["pass_env"] = None
     priority = flags.pop("priority")
     flags["all_priorities"] = priority == "all"
     flags["priority"] = "security" if priority == "all" else priority
@@ -115,6 +117,18 @@ def cli() -> None:
 )
 @click.option("--jobs", type=click.IntRange(1, 32), help="Model calls in flight (default 4).")
 @click.option("--resume", metavar="RUN_ID", help="Continue an interrupted run on its branch.")
+@click.option(
+    "--pass-env",
+    metavar="NAME",
+    multiple=True,
+    help="Pass this environment variable to the tests (repeatable); others stay out.",
+)
+@click.option(
+    "--allow-unconfined",
+    is_flag=True,
+    default=None,
+    help="Run model-written tests even when no sandbox (bubblewrap, Landlock) is available.",
+)
 def run(path: Path, **flags: Any) -> None:
     """Scan PATH, fix what can be fixed, validate, commit to harden/<priority>/<run-id>."""
     from agent import actions
@@ -127,6 +141,7 @@ def run(path: Path, **flags: Any) -> None:
 @click.option("--test-command", help="Command that runs the repo's tests (default: pytest).")
 @click.option("--python", "python", help="Interpreter of the project's environment.")
 @click.option("--test-timeout", type=click.FloatRange(min=1), help="Seconds per test run.")
+@click.option("--pass-env", metavar="NAME", multiple=True, help="Pass this variable to the tests.")
 def plan(path: Path, **flags: Any) -> None:
     """List the findings and what harden would do with each; changes nothing.
 

@@ -11,9 +11,9 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from agent.errors import ConfigError
 from agent.models import Priority
@@ -60,7 +60,9 @@ _TOML_KEYS = {
     "pricing": "pricing",
     "prompts": "prompts_dir",
     "cases": "cases_dir",
+    "pass-env": "pass_env",
 }
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 # Lists that command-line flags add to ([tool.harden] exclude = [...] plus --exclude ...).
@@ -90,6 +92,8 @@ class Settings(BaseModel):
     prompts_dir: Path | None = None  # a team's own prompt versions (default: the bundled ones)
     cases_dir: Path | None = None  # a team's own eval cases (harden eval)
     resume: str | None = None  # run id of an interrupted run to continue
+    pass_env: tuple[Annotated[str, StringConstraints(pattern=_ENV_NAME)], ...] = ()
+    allow_unconfined: bool = False  # run model-written tests even with no sandbox
     json_output: bool = False
     verbose: int = 0
     log_format: str = "text"

@@ -3,7 +3,9 @@
 When a patch adds a dependency the user's environment lacks (say ``defusedxml``), its
 tests must still run for real: we create a throw-away virtual env, make the user's
 site-packages visible in it through a ``.pth`` file, and pip-install the dependency there.
-The user's environment itself is never changed.
+The user's environment itself is never changed. The install runs the package's build
+steps, which are untrusted code: it runs sandboxed like the tests (`agent.sandbox`), with
+the network (it needs the package index) but writing only the throw-away env.
 
 Two layers are built once and kept under harden's cache dir: coverage.py for the project's
 interpreter (harden's own copy, linked in; the tests priority needs it), and the bundled
@@ -25,6 +27,7 @@ from pathlib import Path
 import click
 
 from agent.errors import ToolError
+from agent.sandbox import run_command
 
 __all__ = [
     "DependencyError",
@@ -61,12 +64,21 @@ def python_with(python: str, deps: Sequence[str], workdir: Path) -> str:
     if not layered.exists():
         try:
             _create_layered_env(python, env_dir)
-            _run([str(layered), "-m", "pip", "install", "--quiet", *missing], "pip install")
+            _install(layered, env_dir, missing)
         except DependencyError:
             # A half-built env would be reused next time, without the dependency.
             shutil.rmtree(env_dir, ignore_errors=True)
             raise
     return str(layered)
+
+
+def _install(layered: Path, env_dir: Path, missing: list[str]) -> None:
+    argv = [str(layered), "-m", "pip", "install", "--quiet", *missing]
+    run = run_command(argv, env_dir, _INSTALL_TIMEOUT_S, network=True)
+    if run.timed_out:
+        raise DependencyError(f"pip install did not finish in {_INSTALL_TIMEOUT_S}s")
+    if run.exit_code != 0:
+        raise DependencyError(f"pip install failed: {(run.tail(1) or 'no output').strip()}")
 
 
 def python_with_coverage(python: str, cache: Path) -> str:

@@ -8,9 +8,17 @@ enters a new network namespace and brings its loopback up, sets rlimits, then ex
 command. A launcher rather than ``preexec_fn``: harden has threads, and Python code between
 fork and exec can deadlock on a lock another thread held.
 
+The filesystem view (`agent.jail`) is enforced by bubblewrap, which the launcher execs
+after joining the cgroup and setting rlimits; bubblewrap then makes the namespaces (mount,
+network, pid, ipc, uts). Without bubblewrap the launcher itself restricts the command with
+Landlock and enters a network namespace.
+
 Fallbacks, each probed once per process:
 
-    network: new network namespace -> user + network namespace (non-root) -> none
+    sandbox: bubblewrap -> Landlock -> none (``HARDEN_SANDBOX`` = bubblewrap, landlock or
+             none picks one; a test and diagnostic knob)
+    network: bubblewrap's namespace -> new network namespace -> user + network namespace
+             (non-root) -> none
     tasks:   pids cgroup (v2, else v1) -> RLIMIT_NPROC (non-root) -> timeout + group kill
 """
 
@@ -22,8 +30,10 @@ import json
 import math
 import os
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +49,7 @@ from agent.cgroup import (
     make_cgroup,
     remove_cgroup,
 )
+from agent.jail import View, bwrap_args, landlock_rules, view_for
 
 __all__ = [
     "CPU_GRACE_S",
@@ -47,6 +58,7 @@ __all__ = [
     "MAX_TASKS",
     "OPEN_FILES",
     "Confinement",
+    "Mechanism",
     "PidsLimit",
     "confine",
     "kill_cgroup",
@@ -54,6 +66,8 @@ __all__ = [
     "pids_cgroup",
     "pids_limit",
     "run_cgroup",
+    "sandbox_mechanism",
+    "sandbox_unavailable",
 ]
 
 DATA_LIMIT_BYTES = 4 * 2**30  # RLIMIT_DATA: writable memory, so JVM/V8 reservations still fit
@@ -63,6 +77,7 @@ CPU_GRACE_S = 30  # RLIMIT_CPU is the wall-clock timeout plus this
 
 PidsLimit = Literal["cgroup", "rlimit", "none"]
 NetMode = Literal["net", "usernet"]
+Mechanism = Literal["bubblewrap", "landlock", "none"]
 
 _PROBE_TIMEOUT_S = 20
 
@@ -74,6 +89,7 @@ class Confinement:
     argv: list[str]
     isolated: bool
     pids_limit: PidsLimit
+    mechanism: Mechanism
 
 
 # --- harden's side: probes ------------------------------------------------------------
@@ -81,7 +97,41 @@ class Confinement:
 
 def network_isolation() -> str | None:
     """None when test runs get their own network namespace, else why not (one line)."""
-    return _net_probe()[1] or None
+    return None if sandbox_mechanism() == "bubblewrap" else _net_probe()[1] or None
+
+
+def sandbox_mechanism() -> Mechanism:
+    """What confines the filesystem of a run here: bubblewrap, Landlock, or nothing."""
+    return _sandbox_probe(os.environ.get("HARDEN_SANDBOX", "auto"))[0]
+
+
+def sandbox_unavailable() -> str | None:
+    """None when a run's filesystem is confined, else why not (one line)."""
+    return _sandbox_probe(os.environ.get("HARDEN_SANDBOX", "auto"))[1] or None
+
+
+@functools.cache
+def _sandbox_probe(wanted: str) -> tuple[Mechanism, str]:
+    if wanted not in ("auto", "bubblewrap", "landlock"):
+        return "none", f"HARDEN_SANDBOX={wanted}"
+    reasons = []
+    for mechanism in ("bubblewrap", "landlock"):
+        if wanted in ("auto", mechanism):
+            failure = _try_mechanism(mechanism)
+            if failure is None:
+                return mechanism, ""
+            reasons.append(f"{mechanism}: {failure}")
+    return "none", "no sandbox (" + "; ".join(reasons) + ")"
+
+
+def _try_mechanism(mechanism: Mechanism) -> str | None:
+    if mechanism == "bubblewrap" and shutil.which("bwrap") is None:
+        return "bwrap is not installed (apt install bubblewrap)"
+    with tempfile.TemporaryDirectory(prefix="harden-probe-") as temp:
+        view = view_for(Path(temp), Path(temp), [Path(sys.executable)])
+        exe, argv, net, rules = _wrap(mechanism, view, sys.executable, [sys.executable])
+        setup = _setup(exe, None, net, [], os.environ, rules)
+        return _probe(setup, [*argv, "-I", "-S", "-c", ""])
 
 
 def pids_cgroup() -> str | None:
@@ -104,7 +154,7 @@ def _net_probe() -> tuple[NetMode | None, str]:
     modes: tuple[NetMode, ...] = ("net", "usernet") if os.geteuid() else ("net",)
     for mode in modes:
         setup = _setup(sys.executable, None, mode, [], os.environ)
-        failure = _probe(setup)
+        failure = _probe(setup, [sys.executable, "-I", "-S", "-c", ""])
         if failure is None:
             return mode, ""
         reasons.append(f"{mode}: {failure}")
@@ -122,9 +172,9 @@ def _pids_probe() -> tuple[Path | None, str]:
     return None, "no writable pids cgroup (" + ("; ".join(reasons) or "none mounted") + ")"
 
 
-def _probe(setup: _Setup) -> str | None:
-    """Run the launcher with ``setup`` on an empty Python; None if that worked."""
-    argv = _launcher(setup, [sys.executable, "-I", "-S", "-c", ""])
+def _probe(setup: _Setup, command: list[str]) -> str | None:
+    """Run the launcher with ``setup`` on ``command``; None if that worked."""
+    argv = _launcher(setup, command)
     try:
         done = subprocess.run(
             argv, capture_output=True, text=True, timeout=_PROBE_TIMEOUT_S, check=False
@@ -142,7 +192,8 @@ def _try_cgroup(base: Path) -> str | None:
     except OSError as exc:
         return exc.strerror or str(exc)
     try:
-        return _probe(_setup(sys.executable, path, None, [], os.environ))
+        setup = _setup(sys.executable, path, None, [], os.environ)
+        return _probe(setup, [sys.executable, "-I", "-S", "-c", ""])
     finally:
         remove_cgroup(path)
 
@@ -151,13 +202,32 @@ def _try_cgroup(base: Path) -> str | None:
 
 
 def confine(
-    argv: Sequence[str], exe: str, timeout_s: float, cgroup: Path | None, env: Mapping[str, str]
+    argv: Sequence[str],
+    exe: str,
+    timeout_s: float,
+    cgroup: Path | None,
+    env: Mapping[str, str],
+    view: View,
 ) -> Confinement:
-    """``argv`` (whose program is ``exe``) wrapped to run confined in ``cgroup``."""
-    mode = _net_probe()[0]
+    """``argv`` (whose program is ``exe``) wrapped to run confined to ``view`` in ``cgroup``."""
+    mechanism = sandbox_mechanism()
     pids = "cgroup" if cgroup else _fallback_pids_limit()
-    setup = _setup(exe, cgroup, mode, _rlimits(timeout_s, pids == "rlimit"), env)
-    return Confinement(_launcher(setup, argv), isolated=mode is not None, pids_limit=pids)
+    exe, argv, net, rules = _wrap(mechanism, view, exe, argv)
+    setup = _setup(exe, cgroup, net, _rlimits(timeout_s, pids == "rlimit"), env, rules)
+    isolated = not view.network and (mechanism == "bubblewrap" or net is not None)
+    return Confinement(_launcher(setup, argv), isolated, pids, mechanism)
+
+
+def _wrap(
+    mechanism: Mechanism, view: View, exe: str, argv: Sequence[str]
+) -> tuple[str, list[str], NetMode | None, dict[str, list[str]] | None]:
+    """What the launcher execs, with which argv, network namespace and Landlock rules."""
+    if mechanism == "bubblewrap":
+        bwrap = shutil.which("bwrap") or "bwrap"
+        return bwrap, [bwrap, *bwrap_args(view), "--", exe, *argv[1:]], None, None
+    net = None if view.network else _net_probe()[0]
+    rules = landlock_rules(view) if mechanism == "landlock" else None
+    return exe, list(argv), net, rules
 
 
 @contextlib.contextmanager
@@ -214,6 +284,7 @@ def _setup(
     net: NetMode | None,
     limits: list[list[int]],
     env: Mapping[str, str],
+    landlock: dict[str, list[str]] | None = None,
 ) -> _Setup:
     return _Setup(
         exe=exe,
@@ -221,6 +292,7 @@ def _setup(
         net=net,
         limits=limits,
         lc_ctype=env.get("LC_CTYPE"),
+        landlock=landlock,
     )
 
 

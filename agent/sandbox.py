@@ -1,10 +1,12 @@
-"""Run the repo's tests, which are untrusted code, in a worktree with limits.
+"""Run the repo's tests, which are untrusted code, in a worktree, confined.
 
 Each run: a wall-clock timeout that kills the whole process group (and the run's cgroup),
-an environment with API keys, tokens, secrets and cloud credentials removed, HOME pointed
-at a temporary directory, and no bytecode or pytest cache written into the worktree.
-Where the OS allows (see `agent.isolation`): no network but loopback, rlimits on memory,
-CPU, file size, open files and core dumps, and a cap on processes.
+an environment built from an allow-list (`agent.childenv`) with HOME and TMPDIR at a
+private temp dir, and no bytecode written into the worktree. Where the OS allows (see
+`agent.isolation`): a filesystem view with only the worktree and the temp dir writable and
+the user's home and checkout out of sight (`agent.jail`, by bubblewrap or Landlock), no
+network but loopback, rlimits on memory, CPU, file size, open files and core dumps, and a
+cap on processes. The run records which mechanism held.
 """
 
 from __future__ import annotations
@@ -19,20 +21,49 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.isolation import PidsLimit, confine, kill_cgroup, network_isolation, run_cgroup
-from agent.outcomes import BAD, OutcomeChannel, Outcomes
-
-__all__ = ["TestRun", "network_isolation", "run_command", "scrubbed_env"]
-
-_SECRET_NAME = re.compile(
-    r"(_API_KEY|_TOKEN|_SECRET|_SECRET_KEY|_PASSWORD|_CREDENTIALS)$|"
-    r"^(AWS_|AZURE_|GOOGLE_APPLICATION_CREDENTIALS|OPENAI_|ANTHROPIC_|GITHUB_TOKEN|GH_TOKEN)"
+from agent.childenv import child_env, policy
+from agent.isolation import (
+    Mechanism,
+    PidsLimit,
+    confine,
+    kill_cgroup,
+    network_isolation,
+    run_cgroup,
+    sandbox_mechanism,
+    sandbox_unavailable,
 )
-_DROP = {"PYTEST_ADDOPTS", "PYTHONPATH", "PYTHONSTARTUP", "HARDEN_DEBUG"}
+from agent.jail import view_for
+from agent.outcomes import BAD, PLUGIN_DIR, OutcomeChannel, Outcomes
+
+__all__ = [
+    "TestRun",
+    "describe_sandbox",
+    "network_isolation",
+    "run_command",
+    "sandbox_mechanism",
+    "sandbox_unavailable",
+    "unconfined_refusal",
+]
+
+_COVERS: dict[Mechanism, str] = {
+    "bubblewrap": (
+        "bubblewrap: writes only to the worktree and a private temp dir; the home, temp and "
+        "socket dirs and your checkout are out of sight; own network (loopback only), pid "
+        "and ipc namespaces; environment from an allow-list"
+    ),
+    "landlock": (
+        "Landlock: writes only to the worktree and a private temp dir, reads only system "
+        "dirs, the interpreter and the worktree; abstract unix sockets and signals scoped "
+        "(ABI 6+); own network namespace where available; environment from an allow-list. Not "
+        "covered below Landlock ABI 9: connecting to a unix socket file outside (e.g. in "
+        "/tmp or /run). Install bubblewrap to close that"
+    ),
+}
+
 _FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.MULTILINE)
 _OUTPUT_LIMIT = 20_000
 _CHUNK = 65_536
@@ -48,6 +79,7 @@ class TestRun:
     output: str
     isolated: bool = False  # ran in its own network namespace
     pids_limit: PidsLimit = "none"  # what capped its processes: cgroup, rlimit, or nothing
+    mechanism: Mechanism = "none"  # what confined its filesystem
     outcomes: Outcomes | None = None  # per-test outcomes, when asked for (agent.outcomes)
 
     @property
@@ -64,25 +96,23 @@ class TestRun:
         return "\n".join(self.output.rstrip().splitlines()[-lines:])
 
 
-def scrubbed_env(base: Mapping[str, str], home: Path) -> dict[str, str]:
-    env = {k: v for k, v in base.items() if not _SECRET_NAME.search(k) and k not in _DROP}
-    env.update(HOME=str(home), PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
-    return env
-
-
 def run_command(
     argv: list[str],
     cwd: Path,
     timeout_s: float,
     path_prefix: Path | None = None,
+    network: bool = False,
+    writable: Sequence[Path] = (),
     outcomes: bool = False,
 ) -> TestRun:
     """Run ``argv`` in ``cwd``, confined; on timeout, and always at the end, kill it all.
 
     ``path_prefix`` is put first on PATH (the bin/ of a layered dependency env). With
-    ``outcomes``, ``argv`` is a pytest command with `agent.outcomes.PLUGIN_ARGS` and the run
-    gets an outcome channel (two inherited pipes and their variables). Raises
-    FileNotFoundError, as Popen would, when the program is not found.
+    ``network`` the command shares the host's network (a dependency install). It may write
+    ``cwd``, its temp dir and the dirs in ``writable`` (e.g. where coverage data goes).
+    With ``outcomes``, ``argv`` is a pytest command with `agent.outcomes.PLUGIN_ARGS` and the
+    run gets an outcome channel (two inherited pipes and their variables; the plugin's dir
+    is readable). Raises FileNotFoundError, as Popen would, when the program is not found.
     """
     started = time.monotonic()
     with (
@@ -90,9 +120,11 @@ def run_command(
         run_cgroup() as cgroup,
         _channel(outcomes) as channel,
     ):
-        env = _child_env(Path(home), path_prefix) | (channel.env() if channel else {})
+        env = _child_env(Path(home), path_prefix, network) | (channel.env() if channel else {})
         exe = _executable(argv[0], cwd, env.get("PATH", os.defpath))
-        confined = confine(argv, exe, timeout_s, cgroup, env)
+        readable = [*_programs(exe, env), *([PLUGIN_DIR / "harden_outcomes.py"] if channel else [])]
+        view = view_for(cwd, Path(home), readable, network, tuple(writable))
+        confined = confine(argv, exe, timeout_s, cgroup, env, view)
         proc = _spawn(confined.argv, cwd, env, channel.pass_fds if channel else ())
         if channel:
             channel.started()
@@ -106,6 +138,7 @@ def run_command(
         output=output,
         isolated=confined.isolated,
         pids_limit=confined.pids_limit,
+        mechanism=confined.mechanism,
         outcomes=stream,
     )
 
@@ -114,11 +147,39 @@ def _channel(outcomes: bool) -> contextlib.AbstractContextManager[OutcomeChannel
     return OutcomeChannel() if outcomes else contextlib.nullcontext()
 
 
-def _child_env(home: Path, path_prefix: Path | None) -> dict[str, str]:
-    env = scrubbed_env(os.environ, home)
+def describe_sandbox() -> str:
+    """One line for the report: the mechanism that confines test runs and what it covers."""
+    mechanism = sandbox_mechanism()
+    if mechanism == "none":
+        return (
+            f"sandbox: none ({sandbox_unavailable()}): the tests ran with your user's access "
+            "to files and sockets; model-written tests are refused unless --allow-unconfined"
+        )
+    return f"sandbox: {_COVERS[mechanism]}"
+
+
+def unconfined_refusal() -> str | None:
+    """Why model-written test code may not run here, or None when it may."""
+    if sandbox_mechanism() != "none" or policy().allow_unconfined:
+        return None
+    return (
+        f"refused: no sandbox to run model-written tests in ({sandbox_unavailable()}); "
+        "install bubblewrap, or pass --allow-unconfined to run them anyway"
+    )
+
+
+def _child_env(home: Path, path_prefix: Path | None, install: bool) -> dict[str, str]:
+    env = child_env(os.environ, home, install)
     if path_prefix is not None:
         env["PATH"] = f"{path_prefix}{os.pathsep}{env.get('PATH', '')}"
     return env
+
+
+def _programs(exe: str, env: dict[str, str]) -> list[Path]:
+    """The command's program, and the Pythons on its PATH (a shell command may run them)."""
+    path = env.get("PATH", os.defpath)
+    pythons = (shutil.which(name, path=path) for name in ("python", "python3"))
+    return [Path(exe), *(Path(p) for p in pythons if p)]
 
 
 def _executable(name: str, cwd: Path, path: str) -> str:
@@ -136,13 +197,13 @@ def _spawn(
         argv,
         cwd=cwd,
         env=env,
-        pass_fds=pass_fds,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         errors="replace",
         start_new_session=True,
+        pass_fds=pass_fds,
     )
 
 

@@ -27,11 +27,11 @@ from agent.depenv import DependencyError, python_with
 from agent.evasion import evasion
 from agent.fingerprint import changed_files, fingerprint
 from agent.models import Finding, Patch, Priority, Stage, StageResult, StageStatus, Verdict
-from agent.sandbox import TestRun
+from agent.sandbox import TestRun, unconfined_refusal
 from agent.scan import scan
 from agent.scan.ruff import ruff_argv
 from agent.scope import scope_violations
-from agent.testgen.checks import TestRunner, check_generated_test, fate_detail
+from agent.testgen.checks import TestRunner, check_generated_test, fate_detail, new_test_file
 from agent.testplan import TestPlan, is_test_file, judge
 
 __all__ = ["FunnelContext", "FunnelResult", "run_funnel", "validate"]
@@ -213,6 +213,9 @@ def _dependencies(state: _State, ctx: FunnelContext) -> StageResult:
 
 
 def _generated_test(state: _State, ctx: FunnelContext) -> StageResult:
+    refused = unconfined_refusal() if state.patch.model else None
+    if refused and new_test_file(state.patch) is not None:
+        return _fail(Stage.GENERATED_TEST, fate_detail("did not run", refused))
     prefix = Path(state.python).parent if state.python != ctx.python else None
     runner = TestRunner(ctx.root, state.python, ctx.timeout_s, path_prefix=prefix)
     before = fingerprint(ctx.root)

@@ -116,3 +116,16 @@ def test_load_dotenv_without_a_file_does_nothing(tmp_path: Path) -> None:
     before = dict(os.environ)
     load_dotenv(tmp_path / ".env")
     assert dict(os.environ) == before
+
+
+def test_pass_env_comes_from_pyproject_or_the_flag(tmp_path: Path) -> None:
+    _pyproject(tmp_path, 'pass-env = ["DATABASE_URL", "PGHOST"]')
+    assert load_settings(tmp_path, {}).pass_env == ("DATABASE_URL", "PGHOST")
+    assert load_settings(tmp_path, {"pass_env": ("LD_DEBUG",)}).pass_env == ("LD_DEBUG",)
+    assert load_settings(tmp_path, {"allow_unconfined": True}).allow_unconfined
+
+
+@pytest.mark.parametrize("name", ["A=B", "", "1ABC", "PATH HOME"])
+def test_pass_env_refuses_what_is_no_variable_name(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ConfigError, match="invalid setting pass_env"):
+        load_settings(tmp_path, {"pass_env": (name,)})

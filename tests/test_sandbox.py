@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import textwrap
+import uuid
 from pathlib import Path
 
 import pytest
 
-from agent.sandbox import run_command
+from agent import childenv
+from agent.sandbox import run_command, sandbox_mechanism
 
 SECRETS = {
     "OPENAI_API_KEY": "sk-openai",
@@ -21,25 +24,33 @@ SECRETS = {
 }
 
 
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` is a live process (a zombie waiting to be reaped counts as dead)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return False
-    state = next(line for line in status.splitlines() if line.startswith("State:"))
-    return "Z" not in state.split()[1]
+def _alive(marker: str) -> list[str]:
+    """Live processes whose command line holds ``marker`` (zombies count as dead)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            cmdline = (status.parent / "cmdline").read_text(encoding="utf-8", errors="replace")
+            state = status.read_text(encoding="utf-8").split("State:")[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if marker in cmdline and state != "Z":
+            found.append(status.parent.name)
+    return found
 
 
 def test_timeout_kills_the_command_and_its_children(tmp_path: Path) -> None:
-    script = "sleep 100 & echo $! > child.pid; sleep 100"
+    # A uniquely named sleep: the sandbox has its own pid namespace, so the child's pid as
+    # the command sees it means nothing out here; its name does.
+    sleep = tmp_path / f"harden-test-sleep-{uuid.uuid4().hex}"
+    sleep.symlink_to(shutil.which("sleep") or "/bin/sleep")
+    script = f"{sleep} 100 & echo started > child.pid; {sleep} 100"
     run = run_command(["sh", "-c", script], cwd=tmp_path, timeout_s=1)
     assert run.timed_out
     assert run.exit_code is None
     assert not run.passed
     assert 1 <= run.duration_s < 10  # a surviving child would hold the pipe for 100 s
-    child = int((tmp_path / "child.pid").read_text(encoding="utf-8"))
-    assert not _alive(child)
+    assert (tmp_path / "child.pid").read_text(encoding="utf-8").strip() == "started"
+    assert _alive(sleep.name) == []
 
 
 def test_a_finished_command_reports_exit_code_and_output(tmp_path: Path) -> None:
@@ -57,6 +68,9 @@ def test_child_env_has_no_secrets_and_its_own_home(
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
     monkeypatch.setenv("HARDEN_KEEP_ME", "visible")
+    monkeypatch.setenv("HARDEN_PASSED", "passed")
+    monkeypatch.setenv("LC_TIME", "C")
+    monkeypatch.setattr(childenv, "_current", [childenv.SandboxPolicy(("HARDEN_PASSED",))])
     dump = "import json, os; print(json.dumps(dict(os.environ)))"
     run = run_command([sys.executable, "-c", dump], cwd=tmp_path, timeout_s=30)
     assert run.exit_code == 0, run.output
@@ -64,8 +78,11 @@ def test_child_env_has_no_secrets_and_its_own_home(
     assert not set(SECRETS) & set(env)
     assert not set(SECRETS.values()) & set(env.values())
     assert "PYTHONPATH" not in env
-    assert env["HARDEN_KEEP_ME"] == "visible"
+    assert "HARDEN_KEEP_ME" not in env  # an allow-list: what is not asked for stays out
+    assert env["HARDEN_PASSED"] == "passed"  # ... unless the user passes it
+    assert env["LC_TIME"] == "C"
     assert env["HOME"] != os.environ["HOME"]
+    assert env["TMPDIR"] == env["HOME"]
     assert env["PYTHONDONTWRITEBYTECODE"] == "1"
 
 
@@ -121,3 +138,41 @@ def test_failed_tests_from_a_real_pytest_run(tmp_path: Path) -> None:
         "test_tiny.py::TestGroup::test_method",
     }
     assert "failed" in run.tail(3)
+
+
+@pytest.mark.skipif(sandbox_mechanism() == "none", reason="no sandbox here")
+@pytest.mark.parametrize("launcher", [["/bin/sh"], ["/usr/bin/env", "sh"], ["/bin/bash"]])
+def test_a_program_in_a_broad_prefix_uncovers_nothing(tmp_path: Path, launcher: list[str]) -> None:
+    # /bin/sh's prefix is /: readable for the interpreter, it would uncover every hidden dir.
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("top-Secret-3318", encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    argv = [*launcher, "-c", f"cat {secret}; ls /root/.ssh /home/*"]
+    run = run_command(argv, cwd=work, timeout_s=30)
+    assert "top-Secret-3318" not in run.output
+    assert run.exit_code != 0, run.output
+
+
+@pytest.mark.skipif(sandbox_mechanism() == "none", reason="no sandbox here")
+def test_the_command_cannot_undo_its_mounts(tmp_path: Path) -> None:
+    # Run by root, the command must still have no capability to remount or unmount.
+    script = (
+        "grep CapEff /proc/self/status; mount -o remount,rw / && echo REMOUNTED; "
+        "umount -l /tmp && echo UNMOUNTED; touch /etc/harden-probe && echo WROTE"
+    )
+    run = run_command(["sh", "-c", script], cwd=tmp_path, timeout_s=30)
+    assert "CapEff:\t0000000000000000" in run.output
+    assert not {"REMOUNTED", "UNMOUNTED", "WROTE"} & set(run.output.split())
+    assert not Path("/etc/harden-probe").exists()
+
+
+@pytest.mark.skipif(sandbox_mechanism() != "bubblewrap", reason="bubblewrap masks them")
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can read them anyway")
+def test_files_only_root_may_read_stay_unreadable_when_run_by_root(tmp_path: Path) -> None:
+    private = [p for p in ("/etc/shadow", "/etc/gshadow") if Path(p).exists()]
+    assert private, "no root-only file to try"
+    run = run_command(["cat", *private], cwd=tmp_path, timeout_s=30)
+    assert "root:" not in run.output  # masked: empty, or a device it may not open
+    assert not any(Path(p).read_text(encoding="utf-8")[:20] in run.output for p in private)

@@ -92,11 +92,14 @@ def measure(
         common = [f"--rcfile={rcfile}", f"--data-file={data}"]
         plugin = PLUGIN_ARGS if outcomes else ()
         argv = [python, "-m", "coverage", "run", *common, "-m", "pytest", *plugin, *pytest_argv]
-        run = run_command(argv, root, timeout_s, path_prefix, outcomes=outcomes)
+        scratch = [Path(tmp)]  # coverage writes its data here, from inside the sandbox
+        run = run_command(
+            argv, root, timeout_s, path_prefix=path_prefix, writable=scratch, outcomes=outcomes
+        )
         if run.timed_out or not data.exists():
             return run, None
         export = [python, "-m", "coverage", "json", *common, "-q", "-o", str(report)]
-        done = run_command(export, root, _TOOL_TIMEOUT_S, path_prefix=path_prefix)
+        done = run_command(export, root, _TOOL_TIMEOUT_S, path_prefix=path_prefix, writable=scratch)
         if done.exit_code != 0 or not report.is_file():
             return run, None
         return run, _parse(json.loads(report.read_text(encoding="utf-8")), root)
