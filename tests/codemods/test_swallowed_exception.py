@@ -116,3 +116,51 @@ def test_log_without_traceback_is_upgraded_and_records_it(
         assert run(lambda: 1 / 0) is None
     (record,) = caplog.records
     assert record.exc_info is not None and record.exc_info[0] is ZeroDivisionError
+
+
+def test_errors_ignored_on_purpose_are_logged_at_debug(tmp_path: Path) -> None:
+    """A commented handler: DEBUG with the traceback; narrow handlers are not touched."""
+    out = run_fix(
+        tmp_path,
+        """\
+        import json
+
+
+        def settings(config):
+            try:
+                return config["debug"]
+            except KeyError:
+                pass
+
+
+        def plugins(names):
+            for name in names:
+                try:
+                    __import__(name)
+                except (ImportError, json.JSONDecodeError):
+                    continue
+
+
+        def legacy(text):
+            try:
+                return json.loads(text)
+            except Exception:  # malformed legacy input is ignored on purpose
+                pass
+
+
+        def broad(path):
+            try:
+                path.unlink()
+            except Exception:
+                pass
+        """,
+        RULES,
+    )
+    assert out.after.count("exc_info=True") == 1
+    assert "    except KeyError:\n        pass\n" in out.after
+    assert "(ImportError, json.JSONDecodeError):\n            continue\n" in out.after
+    assert 'logger.debug("Ignored error in legacy", exc_info=True)' in out.after
+    assert 'logger.exception("Ignored error in broad")' in out.after
+    assert not out.rules_after() & RULES
+    assert not new_findings(out)
+    assert ruff_formatted(out.after) == out.after

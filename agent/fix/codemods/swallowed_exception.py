@@ -9,6 +9,11 @@ gets ``logger.exception("Error in <function>")`` first; a log call already there
 the traceback is upgraded instead (``error`` -> ``exception``, else ``exc_info=True``). A
 name bound with ``as exc`` is kept.
 
+An error ignored on purpose is not an ERROR: a handler whose ``except``/``pass`` line
+carries a comment saying why gets ``logger.debug("Ignored error in <function>",
+exc_info=True)`` instead (see ``_intent``). Narrow handlers (``except KeyError: pass``)
+are not reported by the detectors, so they stay as they are.
+
 Handlers in an ``if __name__ == "__main__":`` block are fixed too: a script's swallowed
 error is as lost as a library's, and an unconfigured logger still prints it to stderr.
 Left alone: handlers that raise another exception (the error is reported by whoever
@@ -21,6 +26,7 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
+from agent.fix.codemods._intent import deliberate
 from agent.fix.codemods._log_calls import reports, reraises
 from agent.fix.codemods._logger import LoggingCommand
 from agent.fix.codemods.base import CodemodSpec
@@ -39,7 +45,8 @@ class SwallowedException(LoggingCommand):
         self.fixed_ids.update(hits)
         if reports(updated.body):
             return updated
-        return updated.with_changes(body=self.reported(updated.body, self._message(updated)))
+        body = self.reported(updated.body, self._message(updated), deliberate(original))
+        return updated.with_changes(body=body)
 
     def _message(self, handler: cst.ExceptHandler) -> str:
         statements = list(m.findall(handler.body, m.Pass() | m.Continue()))

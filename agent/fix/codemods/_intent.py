@@ -1,0 +1,43 @@
+"""Whether an ``except`` handler ignores its error on purpose, and how loud to log it.
+
+A broad handler is deliberate when a comment says why (on the ``except`` line, above or
+beside its ``pass``/``continue``). Such an error is not an ERROR with a traceback in the
+logs: it is logged at DEBUG, with the traceback (``exc_info=True``) for whoever turns debug
+logging on. Broad handlers without a word of explanation keep ``logger.exception(...)``.
+Handlers of narrow, expected exceptions (``except KeyError: pass``) are not reported by
+ruff's S110/S112 or bandit's B110/B112 (nor BLE001), so they never reach a codemod and
+stay as they are.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+import libcst.matchers as m
+
+__all__ = ["deliberate"]
+
+
+def deliberate(handler: cst.ExceptHandler) -> bool:
+    """Whether a comment says that ``handler`` ignores its error on purpose."""
+    return _explained(handler.body)
+
+
+def _explained(body: cst.BaseSuite) -> bool:
+    """A comment on the ``except`` line, or on/above a ``pass`` or ``continue`` in it."""
+    if isinstance(body, cst.IndentedBlock) and body.header.comment is not None:
+        return True
+    if isinstance(body, cst.SimpleStatementSuite):
+        return body.trailing_whitespace.comment is not None
+    lines = body.body if isinstance(body, cst.IndentedBlock) else ()
+    return any(_commented(line) for line in lines if _skips(line))
+
+
+def _skips(line: cst.BaseStatement) -> bool:
+    return m.matches(line, m.SimpleStatementLine(body=[m.Pass() | m.Continue()]))
+
+
+def _commented(line: cst.BaseStatement) -> bool:
+    if not isinstance(line, cst.SimpleStatementLine):
+        return False
+    above = any(empty.comment is not None for empty in line.leading_lines)
+    return above or line.trailing_whitespace.comment is not None
