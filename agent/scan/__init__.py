@@ -21,6 +21,7 @@ from agent.scan.raw import RawFinding
 from agent.scan.repo_facts import RepoFacts
 from agent.scan.ruff import ruff_findings
 from agent.scan.rules import RUFF_SELECT, rule_number
+from agent.scan.statements import StatementIndex
 from agent.scan.symbols import SymbolIndex
 
 __all__ = ["ScanResult", "scan"]
@@ -46,7 +47,8 @@ def scan(root: Path, paths: Sequence[str], ignore: Collection[str] = ()) -> Scan
             skipped.append(loaded)
             continue
         trees[path], text = loaded
-        sources[path] = SourceFile(text.splitlines(), SymbolIndex(trees[path]))
+        tree = trees[path]
+        sources[path] = SourceFile(text.splitlines(), SymbolIndex(tree), StatementIndex(tree))
         raw.extend(ast_findings(path, trees[path]))
         if command_line_reason(root, path, text, trees[path], facts):
             programs.add(path)
