@@ -73,7 +73,7 @@ def test_swallowed_exceptions_are_logged(tmp_path: Path) -> None:
         "    try:\n"
         "        return path.stat().st_size\n"
         "    except Exception:\n"
-        '        logger.exception("Error in size")\n'
+        '        logger.debug("Error in size", exc_info=True)\n'
         "        return 0\n"
         "\n\n"
         "def parse(text):\n"

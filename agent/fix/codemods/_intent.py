@@ -1,9 +1,13 @@
 """Whether an ``except`` handler ignores its error on purpose, and how loud to log it.
 
 A broad handler is deliberate when a comment says why (on the ``except`` line, above or
-beside its ``pass``/``continue``). Such an error is not an ERROR with a traceback in the
-logs: it is logged at DEBUG, with the traceback (``exc_info=True``) for whoever turns debug
-logging on. Broad handlers without a word of explanation keep ``logger.exception(...)``.
+beside its ``pass``/``continue``), or when all it does is return a fixed fallback value
+(``except Exception: return False``, ``return None``, ``return 0``, ``return []``): the
+error is turned into a result on purpose, as in a validator given bad input. Such an
+error is not an ERROR with a traceback in the logs: it is logged at DEBUG, with the
+traceback (``exc_info=True``) for whoever turns debug logging on. Broad handlers without
+a word of explanation keep ``logger.exception(...)``.
+
 Handlers of narrow, expected exceptions (``except KeyError: pass``) are not reported by
 ruff's S110/S112 or bandit's B110/B112 (nor BLE001), so they never reach a codemod and
 stay as they are.
@@ -18,8 +22,33 @@ __all__ = ["deliberate"]
 
 
 def deliberate(handler: cst.ExceptHandler) -> bool:
-    """Whether a comment says that ``handler`` ignores its error on purpose."""
-    return _explained(handler.body)
+    """Whether ``handler`` ignores its error on purpose: a comment says so, or it returns
+    a fixed fallback value."""
+    return _explained(handler.body) or _falls_back(handler.body)
+
+
+_FALLBACK = m.Return(
+    value=m.Name("True")
+    | m.Name("False")
+    | m.Name("None")
+    | m.Integer()
+    | m.Float()
+    | m.SimpleString()
+    | m.List(elements=[])
+    | m.Tuple(elements=[])
+    | m.Dict(elements=[])
+)
+
+
+def _falls_back(body: cst.BaseSuite) -> bool:
+    """The body is one ``return <literal>``."""
+    statements = body.body
+    if len(statements) != 1:
+        return False
+    line = statements[0]
+    if isinstance(line, cst.SimpleStatementLine):
+        return len(line.body) == 1 and m.matches(line.body[0], _FALLBACK)
+    return isinstance(line, cst.BaseSmallStatement) and m.matches(line, _FALLBACK)
 
 
 def _explained(body: cst.BaseSuite) -> bool:

@@ -10,9 +10,11 @@ the traceback is upgraded instead (``error`` -> ``exception``, else ``exc_info=T
 name bound with ``as exc`` is kept.
 
 An error ignored on purpose is not an ERROR: a handler whose ``except``/``pass`` line
-carries a comment saying why gets ``logger.debug("Ignored error in <function>",
-exc_info=True)`` instead (see ``_intent``). Narrow handlers (``except KeyError: pass``)
-are not reported by the detectors, so they stay as they are.
+carries a comment saying why, or whose whole body returns a fixed fallback value
+(``return False``, ``return 0``), logs at DEBUG with the traceback instead:
+``logger.debug("Ignored error in <function>", exc_info=True)`` (see ``_intent``).
+Narrow handlers (``except KeyError: pass``) are not reported by the detectors, so they
+stay as they are.
 
 Handlers in an ``if __name__ == "__main__":`` block are fixed too: a script's swallowed
 error is as lost as a library's, and an unconfigured logger still prints it to stderr.
