@@ -13,6 +13,7 @@ library's subpackage).
 skipped and fixes nothing in it: ``.gitattributes`` marks it ``linguist-generated`` or
 ``linguist-vendored``, or its first lines or module docstring carry a marker:
 ``@generated``, "DO NOT EDIT"/"do not modify"/"do not modernize", "auto-generated",
+"this file was generated",
 or a frozen file ("this file is frozen", "frozen copy/snapshot/oracle/compatibility").
 """
 
@@ -32,7 +33,8 @@ _SCRIPT_FOLDERS = frozenset({"scripts", "bin", "tools", "utils"})
 _HEAD_LINES = 15
 _MARKERS = re.compile(
     r"@generated|do not (edit|modify|modernize|modernise)|auto-?generated|"
-    r"automatically generated|(this|the) (file|module) is frozen|"
+    r"automatically generated|(file|module) (was|is) (automatically |auto-?)?generated|"
+    r"(this|the) (file|module) is frozen|"
     r"frozen (copy|snapshot|oracle|compatibility|file|module)",
     re.IGNORECASE,
 )
