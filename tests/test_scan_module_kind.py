@@ -5,6 +5,9 @@ Real repos, real ruff and bandit: the scan is what decides, end to end.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -160,3 +163,38 @@ def test_a_docstring_that_mentions_frozen_dataclasses_is_not_a_marker(
     found, skipped = _scan(repo)
     assert skipped == {}
     assert ("S110", "app/settings.py") in found
+
+
+def _harden_plan(repo: Path) -> dict[str, object]:
+    argv = [sys.executable, "-m", "agent", "plan", "--priority", "all", "--json", str(repo)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    plan: dict[str, object] = json.loads(done.stdout)
+    return plan
+
+
+def test_plan_from_a_git_archive_snapshot_sees_the_same(make_repo: GitRepo) -> None:
+    """``harden plan`` scans an exported snapshot (no .git): the mode, .gitattributes and
+    markers still decide."""
+    repo = make_repo(
+        {
+            ".gitattributes": "vendor/** linguist-vendored\n",
+            "app/tool.py": LIBRARY,
+            "app/lib.py": LIBRARY,
+            "vendor/six.py": SWALLOWING,
+            "app/oracle.py": '"""Frozen compatibility oracle: do not modernize."""\n' + SWALLOWING,
+        }
+    )
+    (repo / "app/tool.py").chmod(0o755)
+    commit_all(repo, "tool is a program")
+    plan = _harden_plan(repo)
+    rows = plan["rows"]
+    assert isinstance(rows, list)
+    found = {(r["finding"]["rule"], r["finding"]["path"]) for r in rows}
+    found = {(rule, path) for rule, path in found if rule != "HT101"}  # tests: not scanned
+    assert ("T201", "app/lib.py") in found
+    assert ("T201", "app/tool.py") not in found
+    assert {path for _, path in found} == {"app/lib.py", "app/tool.py"}
+    skipped = plan["skipped"]
+    assert isinstance(skipped, list)
+    assert {s["path"] for s in skipped} == {"vendor/six.py", "app/oracle.py"}

@@ -164,3 +164,36 @@ def test_errors_ignored_on_purpose_are_logged_at_debug(tmp_path: Path) -> None:
     assert not out.rules_after() & RULES
     assert not new_findings(out)
     assert ruff_formatted(out.after) == out.after
+
+
+def test_a_kept_default_is_logged_at_debug(tmp_path: Path) -> None:
+    """itsdangerous' unsign: the default stays on purpose and the code after checks it."""
+    out = run_fix(
+        tmp_path,
+        """\
+        def timestamp(raw):
+            ts = None
+            try:
+                ts = int(raw)
+            except Exception:
+                pass
+            if ts is None:
+                raise ValueError("malformed timestamp")
+            return ts
+
+
+        def refresh(cache, key):
+            value = cache.get(key)
+            try:
+                cache.reload()
+                value = cache.get(key)
+            except Exception:
+                pass
+            return value
+        """,
+        RULES,
+    )
+    assert 'logger.debug("Ignored error in timestamp", exc_info=True)' in out.after
+    assert 'logger.exception("Ignored error in refresh")' in out.after
+    assert not out.rules_after() & RULES
+    assert not new_findings(out)

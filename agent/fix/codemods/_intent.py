@@ -3,7 +3,10 @@
 A broad handler is deliberate when a comment says why (on the ``except`` line, above or
 beside its ``pass``/``continue``), or when all it does is return a fixed fallback value
 (``except Exception: return False``, ``return None``, ``return 0``, ``return []``): the
-error is turned into a result on purpose, as in a validator given bad input. Such an
+error is turned into a result on purpose, as in a validator given bad input; or when it
+only passes and its ``try`` only assigns a name that the same block set just before
+(``ts = None`` / ``try: ts = parse(raw)`` / ``except Exception: pass``): the default
+stays on purpose and the code after it checks it (``keeps_default``). Such an
 error is not an ERROR with a traceback in the logs: it is logged at DEBUG, with the
 traceback (``exc_info=True``) for whoever turns debug logging on. Broad handlers without
 a word of explanation keep ``logger.exception(...)``.
@@ -15,10 +18,14 @@ stay as they are.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 import libcst.matchers as m
 
-__all__ = ["deliberate"]
+from agent.fix.codemods._assign import assignment
+
+__all__ = ["deliberate", "keeps_default", "only_passes"]
 
 
 def deliberate(handler: cst.ExceptHandler) -> bool:
@@ -70,3 +77,25 @@ def _commented(line: cst.BaseStatement) -> bool:
         return False
     above = any(empty.comment is not None for empty in line.leading_lines)
     return above or line.trailing_whitespace.comment is not None
+
+
+def keeps_default(attempt: cst.Try, before: Sequence[cst.BaseStatement]) -> bool:
+    """The ``try`` body is one assignment to a name that a statement in ``before`` set."""
+    target = _assigned_name(attempt.body.body[0]) if len(attempt.body.body) == 1 else None
+    return target is not None and any(_assigned_name(s) == target for s in before)
+
+
+def only_passes(handler: cst.ExceptHandler) -> bool:
+    """The handler's body is ``pass`` and nothing else."""
+    body = handler.body
+    if isinstance(body, cst.SimpleStatementSuite):
+        return all(isinstance(s, cst.Pass) for s in body.body)
+    lines = body.body if isinstance(body, cst.IndentedBlock) else ()
+    return all(m.matches(line, m.SimpleStatementLine(body=[m.Pass()])) for line in lines)
+
+
+def _assigned_name(statement: cst.BaseStatement | cst.BaseSmallStatement) -> str | None:
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    parts = assignment(statement.body[0])
+    return parts[0].value if parts and isinstance(parts[0], cst.Name) else None

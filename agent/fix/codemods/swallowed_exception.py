@@ -11,7 +11,8 @@ name bound with ``as exc`` is kept.
 
 An error ignored on purpose is not an ERROR: a handler whose ``except``/``pass`` line
 carries a comment saying why, or whose whole body returns a fixed fallback value
-(``return False``, ``return 0``), logs at DEBUG with the traceback instead:
+(``return False``, ``return 0``), or that only passes after a ``try`` that assigns a
+name the block set to a default just before, logs at DEBUG with the traceback instead:
 ``logger.debug("Ignored error in <function>", exc_info=True)`` (see ``_intent``).
 Narrow handlers (``except KeyError: pass``) are not reported by the detectors, so they
 stay as they are.
@@ -25,17 +26,49 @@ traceback, because an earlier codemod of the same run fixed it, counts as fixed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 import libcst.matchers as m
+from libcst.codemod import CodemodContext
 
-from agent.fix.codemods._intent import deliberate
+from agent.fix.codemods._intent import deliberate, keeps_default, only_passes
 from agent.fix.codemods._log_calls import reports, reraises
 from agent.fix.codemods._logger import LoggingCommand
 from agent.fix.codemods.base import CodemodSpec
+from agent.models import Finding
 
 
 class SwallowedException(LoggingCommand):
     DESCRIPTION = "Log exceptions that broad handlers swallow."
+
+    def __init__(self, context: CodemodContext, targets: Sequence[Finding]) -> None:
+        super().__init__(context, targets)
+        self._defaulted: set[int] = set()  # ids of try statements that keep a default
+        self._tries: list[cst.Try] = []
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        self._note_defaults(node.body)
+        return super().visit_Module(node)
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._note_defaults(node.body)
+
+    def _note_defaults(self, body: Sequence[cst.BaseStatement]) -> None:
+        for index, statement in enumerate(body):
+            if isinstance(statement, cst.Try) and keeps_default(statement, body[:index]):
+                self._defaulted.add(id(statement))
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self._tries.append(node)
+
+    def leave_Try(self, original: cst.Try, updated: cst.Try) -> cst.BaseStatement:
+        self._tries.pop()
+        return updated
+
+    def _deliberate(self, handler: cst.ExceptHandler) -> bool:
+        defaulted = bool(self._tries) and id(self._tries[-1]) in self._defaulted
+        return deliberate(handler) or (defaulted and only_passes(handler))
 
     def leave_ExceptHandler(
         self, original: cst.ExceptHandler, updated: cst.ExceptHandler
@@ -47,7 +80,7 @@ class SwallowedException(LoggingCommand):
         self.fixed_ids.update(hits)
         if reports(updated.body):
             return updated
-        body = self.reported(updated.body, self._message(updated), deliberate(original))
+        body = self.reported(updated.body, self._message(updated), self._deliberate(original))
         return updated.with_changes(body=body)
 
     def _message(self, handler: cst.ExceptHandler) -> str:
