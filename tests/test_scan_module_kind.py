@@ -100,6 +100,16 @@ def test_declared_entry_point_is_a_program(make_repo: GitRepo, name: str, text: 
     assert ("T201", "src/tool/lib.py") in found
 
 
+def test_a_web_app_that_starts_its_dev_server_is_not_a_program(make_repo: GitRepo) -> None:
+    source = LIBRARY.replace(
+        "def load", "from flask import Flask\n\napp = Flask(__name__)\n\n\ndef load"
+    )
+    source += '\nif __name__ == "__main__":\n    app.run()\n'
+    repo = make_repo({"app/web.py": source})
+    found, _ = _scan(repo)
+    assert ("T201", "app/web.py") in found
+
+
 def test_a_package_named_utils_is_library_code(make_repo: GitRepo) -> None:
     repo = make_repo({"shop/utils/__init__.py": "", "shop/utils/files.py": LIBRARY})
     found, _ = _scan(repo)

@@ -3,8 +3,10 @@
 ``command_line_reason``: the module is a command-line program, so its ``print`` calls are
 its output, not diagnostics (T201 is not reported anywhere in it). A module is one when:
 it starts with a shebang or is executable (git mode 100755); it has an
-``if __name__ == "__main__":`` block anywhere; it reads ``sys.argv``; it imports argparse,
-click, typer, docopt or fire; it is a declared entry point (``[project.scripts]``,
+``if __name__ == "__main__":`` block anywhere (except in a web app's module, which imports
+flask, fastapi, django, starlette, aiohttp, bottle, tornado or sanic: there the block
+starts a development server and the prints are diagnostics); it reads ``sys.argv``; it
+imports argparse, click, typer, docopt or fire; it is a declared entry point (``[project.scripts]``,
 ``console_scripts``); or it lives in a ``scripts/``, ``bin/``, ``tools/`` or ``utils/``
 folder that is not a Python package (no ``__init__.py``: a folder of scripts, not a
 library's subpackage).
@@ -29,6 +31,9 @@ from agent.scan.repo_facts import RepoFacts
 __all__ = ["command_line_reason", "generated_reason"]
 
 _CLI_IMPORTS = frozenset({"argparse", "click", "typer", "docopt", "fire"})
+_WEB_IMPORTS = frozenset(
+    {"flask", "fastapi", "django", "starlette", "aiohttp", "bottle", "tornado", "sanic"}
+)
 _SCRIPT_FOLDERS = frozenset({"scripts", "bin", "tools", "utils"})
 _HEAD_LINES = 15
 _MARKERS = re.compile(
@@ -44,13 +49,17 @@ def command_line_reason(
     root: Path, path: str, text: str, tree: ast.Module, facts: RepoFacts
 ) -> str | None:
     """Why ``path`` is a command-line program, or None if nothing says it is."""
+    roots = imported_roots(tree)
     checks = (
         (text.startswith("#!"), "starts with a shebang"),
         (path in facts.executables, "is executable"),
         (facts.is_entry_point(path), "is a declared entry point"),
-        (_has_main_guard(tree), 'has an `if __name__ == "__main__":` block'),
+        (
+            not roots & _WEB_IMPORTS and _has_main_guard(tree),
+            'has an `if __name__ == "__main__":` block',
+        ),
         (_reads_argv(tree), "reads sys.argv"),
-        (bool(imported_roots(tree) & _CLI_IMPORTS), "imports a command-line parser"),
+        (bool(roots & _CLI_IMPORTS), "imports a command-line parser"),
         (_in_script_folder(root, path), "is in a folder of scripts"),
     )
     return next((why for hit, why in checks if hit), None)
