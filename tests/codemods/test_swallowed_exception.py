@@ -73,7 +73,6 @@ def test_swallowed_exceptions_are_logged(tmp_path: Path) -> None:
         "    try:\n"
         "        return path.stat().st_size\n"
         "    except Exception:\n"
-        '        logger.debug("Error in size", exc_info=True)\n'
         "        return 0\n"
         "\n\n"
         "def parse(text):\n"
@@ -83,7 +82,9 @@ def test_swallowed_exceptions_are_logged(tmp_path: Path) -> None:
         "        raise ValueError(text) from None\n"
     )
     assert {"S110", "S112"} <= {f.rule for f in out.findings_before}
-    assert [(f.rule, f.line) for f in out.findings_after if f.rule in RULES] == [("BLE001", 36)]
+    # size() turns the error into a result (left for a model); parse() raises another one
+    remaining = [(f.rule, f.symbol) for f in out.findings_after if f.rule in RULES]
+    assert remaining == [("BLE001", "size"), ("BLE001", "parse")]
     assert not new_findings(out)
     assert ruff_formatted(out.after) == out.after
 

@@ -25,13 +25,13 @@ import libcst.matchers as m
 
 from agent.fix.codemods._assign import assignment
 
-__all__ = ["deliberate", "keeps_default", "only_passes"]
+__all__ = ["deliberate", "falls_back", "keeps_default", "only_passes"]
 
 
 def deliberate(handler: cst.ExceptHandler) -> bool:
     """Whether ``handler`` ignores its error on purpose: a comment says so, or it returns
     a fixed fallback value."""
-    return _explained(handler.body) or _falls_back(handler.body)
+    return _explained(handler.body) or falls_back(handler)
 
 
 _FALLBACK = m.Return(
@@ -47,9 +47,9 @@ _FALLBACK = m.Return(
 )
 
 
-def _falls_back(body: cst.BaseSuite) -> bool:
-    """The body is one ``return <literal>``."""
-    statements = body.body
+def falls_back(handler: cst.ExceptHandler) -> bool:
+    """The handler's body is one ``return <literal>``."""
+    statements = handler.body.body
     if len(statements) != 1:
         return False
     line = statements[0]

@@ -9,10 +9,15 @@ gets ``logger.exception("Error in <function>")`` first; a log call already there
 the traceback is upgraded instead (``error`` -> ``exception``, else ``exc_info=True``). A
 name bound with ``as exc`` is kept.
 
+A handler whose whole body returns a fixed fallback value (``except Exception: return
+False``, BLE001) is left for a model: it has handled the error by turning it into a
+result, and what BLE001 asks there is a narrower ``except`` clause, which takes knowing
+what the call raises. Logging every expected failure (a malformed signature, a missing
+file) is not a fix a maintainer wants.
+
 An error ignored on purpose is not an ERROR: a handler whose ``except``/``pass`` line
-carries a comment saying why, or whose whole body returns a fixed fallback value
-(``return False``, ``return 0``), or that only passes after a ``try`` that assigns a
-name the block set to a default just before, logs at DEBUG with the traceback instead:
+carries a comment saying why, or that only passes after a ``try`` that assigns a name
+the block set to a default just before, logs at DEBUG with the traceback instead:
 ``logger.debug("Ignored error in <function>", exc_info=True)`` (see ``_intent``).
 Narrow handlers (``except KeyError: pass``) are not reported by the detectors, so they
 stay as they are.
@@ -32,7 +37,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
 
-from agent.fix.codemods._intent import deliberate, keeps_default, only_passes
+from agent.fix.codemods._intent import deliberate, falls_back, keeps_default, only_passes
 from agent.fix.codemods._log_calls import reports, reraises
 from agent.fix.codemods._logger import LoggingCommand
 from agent.fix.codemods.base import CodemodSpec
@@ -75,7 +80,7 @@ class SwallowedException(LoggingCommand):
     ) -> cst.ExceptHandler:
         start = self.span(original)[0]
         hits = {f.id for f in self.targets if f.line == start}
-        if not hits or reraises(original):
+        if not hits or reraises(original) or falls_back(original):
             return updated
         self.fixed_ids.update(hits)
         if reports(updated.body):
