@@ -7,11 +7,15 @@ say so: ``hashlib.md5(data)`` -> ``hashlib.md5(data, usedforsecurity=False)`` (a
 The keyword documents the intent, keeps the code running on FIPS systems, and is the fix
 ruff and bandit accept.
 
-Not offered when the hash looks like it protects something, so the finding stays for a
-model: a name or string on the statement, in the enclosing function's name, or on a later
-statement of that function that uses the assigned name is password-, token-,
-signature-like (see ``_SECURITY_WORDS``: ``token = md5(...)``,
-``md5(password.encode())``, ``def sign(...)``, ``headers["X-Signature"] = digest``).
+Offered only where the digest is computed on the spot: the call is followed by
+``.hexdigest()``/``.digest()``/``.update()``, or assigned to a name that the function uses
+only that way. A hash object that is returned or passed on (``return hashlib.sha1(s)`` as
+an HMAC digest method) may protect anything, so it is left alone. Not offered either when
+the hash looks like it protects something, so the finding stays for a model: a name or
+string on the statement, in the enclosing function's name, or on a later statement of
+that function that uses the assigned name is password-, token-, signature-like (see
+``_SECURITY_WORDS``: ``token = md5(...)``, ``md5(password.encode())``,
+``def sign(...)``, ``headers["X-Signature"] = digest``).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
 
+from agent.fix.codemods._assign import assignment
 from agent.fix.codemods._secretnames import words
 from agent.fix.codemods.base import CodemodSpec, HardenCommand
 from agent.models import Finding
@@ -39,6 +44,8 @@ _NEW_WEAK = m.Call(
     args=[m.Arg(value=m.OneOf(*(m.SimpleString(f'"{n}"') for n in _WEAK)))
           | m.Arg(value=m.OneOf(*(m.SimpleString(f"'{n}'") for n in _WEAK))), m.ZeroOrMore()],
 )  # fmt: skip
+_DIGEST_METHODS = m.OneOf(*(m.Name(n) for n in ("hexdigest", "digest", "update", "copy")))
+_DIGESTED = m.Attribute(value=_WEAK_CALL | _NEW_WEAK, attr=_DIGEST_METHODS)
 _SECURITY_WORDS = frozenset(
     {
         "password", "passwords", "passwd", "pwd", "pass", "passphrase", "token", "tokens",
@@ -72,7 +79,7 @@ class HashNotForSecurity(HardenCommand):
     ) -> cst.BaseStatement:
         if not self.is_target(original) or not m.findall(original, _WEAK_CALL | _NEW_WEAK):
             return updated
-        if self._protects_something(original):
+        if self._protects_something(original) or not self._digested_here(original):
             return updated
         self.mark_fixed(original)
         return cst.ensure_type(updated.visit(_MarkCalls()), cst.SimpleStatementLine)
@@ -84,6 +91,19 @@ class HashNotForSecurity(HardenCommand):
             names.append(function.name.value)
             names += _names_in_uses(function, _assigned(line))
         return any(set(words(name)) & _SECURITY_WORDS for name in names)
+
+    def _digested_here(self, line: cst.SimpleStatementLine) -> bool:
+        """Every weak hash on the line is digested at once or through a local name."""
+        calls = len(m.findall(line, _WEAK_CALL | _NEW_WEAK))
+        if len(m.findall(line, _DIGESTED)) == calls:
+            return True
+        names = _assigned(line)
+        parts = assignment(line.body[0]) if len(line.body) == 1 else None
+        if not self._functions or len(names) != 1 or calls != 1 or parts is None:
+            return False
+        if not m.matches(parts[1], _WEAK_CALL | _NEW_WEAK):
+            return False
+        return _only_digested(self._functions[-1], names.pop())
 
 
 class _MarkCalls(cst.CSTTransformer):
@@ -133,6 +153,14 @@ def _names_in_uses(function: cst.FunctionDef, assigned: set[str]) -> list[str]:
     lines = m.findall(function.body, m.SimpleStatementLine())
     using = [line for line in lines if set(_names_in(line)) & assigned]
     return [name for line in using for name in _names_in(line)]
+
+
+def _only_digested(function: cst.FunctionDef, name: str) -> bool:
+    """``name`` appears in the function only as an assignment target or ``name.digest()``."""
+    uses = len(m.findall(function.body, m.Name(name)))
+    digested = len(m.findall(function.body, m.Attribute(value=m.Name(name), attr=_DIGEST_METHODS)))
+    targets = len(m.findall(function.body, m.AssignTarget(target=m.Name(name))))
+    return uses == digested + targets
 
 
 SPEC = CodemodSpec(
