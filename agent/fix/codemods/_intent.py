@@ -1,15 +1,16 @@
 """Whether an ``except`` handler ignores its error on purpose, and how loud to log it.
 
-A broad handler is deliberate when a comment says why (on the ``except`` line, above or
-beside its ``pass``/``continue``), or when all it does is return a fixed fallback value
-(``except Exception: return False``, ``return None``, ``return 0``, ``return []``): the
-error is turned into a result on purpose, as in a validator given bad input; or when it
-only passes and its ``try`` only assigns a name that the same block set just before
-(``ts = None`` / ``try: ts = parse(raw)`` / ``except Exception: pass``): the default
-stays on purpose and the code after it checks it (``keeps_default``). Such an
-error is not an ERROR with a traceback in the logs: it is logged at DEBUG, with the
-traceback (``exc_info=True``) for whoever turns debug logging on. Broad handlers without
-a word of explanation keep ``logger.exception(...)``.
+``deliberate``: a comment says why (on the ``except`` line, above or beside its
+``pass``/``continue``), or all the handler does is return a fixed fallback value
+(``falls_back``: ``return False``, ``return None``, ``return 0``, ``return []``), as in a
+validator given bad input. Such an error is not an ERROR with a traceback in the logs:
+the logging codemods log it at DEBUG, with the traceback (``exc_info=True``) for whoever
+turns debug logging on. Broad handlers without a word of explanation keep
+``logger.exception(...)``.
+
+``keeps_default``: the ``try`` only reassigns a name that the same block set just before
+(``ts = None`` / ``try: ts = parse(raw)`` / ``except Exception: pass``), so the default
+stays on purpose and the code after it checks it.
 
 Handlers of narrow, expected exceptions (``except KeyError: pass``) are not reported by
 ruff's S110/S112 or bandit's B110/B112 (nor BLE001), so they never reach a codemod and

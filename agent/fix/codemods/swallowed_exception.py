@@ -9,15 +9,17 @@ gets ``logger.exception("Error in <function>")`` first; a log call already there
 the traceback is upgraded instead (``error`` -> ``exception``, else ``exc_info=True``). A
 name bound with ``as exc`` is kept.
 
-A handler whose whole body returns a fixed fallback value (``except Exception: return
-False``, BLE001) is left for a model: it has handled the error by turning it into a
-result, and what BLE001 asks there is a narrower ``except`` clause, which takes knowing
-what the call raises. Logging every expected failure (a malformed signature, a missing
-file) is not a fix a maintainer wants.
+Left for a model, as handled rather than swallowed: a handler whose whole body returns
+a fixed fallback value (``except Exception: return False``, BLE001), and a handler that
+only passes after a ``try`` that reassigns a name the block set to a default just before
+(``ts = None`` / ``try: ts = parse(raw)`` / ``except Exception: pass``; the code after it
+checks the default). The error became a value the code deals with; what the detectors
+ask there is a narrower ``except`` clause, which takes knowing what the call raises, and
+logging every expected failure (a malformed signature, a missing file) is not a fix a
+maintainer wants.
 
 An error ignored on purpose is not an ERROR: a handler whose ``except``/``pass`` line
-carries a comment saying why, or that only passes after a ``try`` that assigns a name
-the block set to a default just before, logs at DEBUG with the traceback instead:
+carries a comment saying why logs at DEBUG with the traceback instead:
 ``logger.debug("Ignored error in <function>", exc_info=True)`` (see ``_intent``).
 Narrow handlers (``except KeyError: pass``) are not reported by the detectors, so they
 stay as they are.
@@ -71,21 +73,22 @@ class SwallowedException(LoggingCommand):
         self._tries.pop()
         return updated
 
-    def _deliberate(self, handler: cst.ExceptHandler) -> bool:
+    def _handled(self, handler: cst.ExceptHandler) -> bool:
+        """The error becomes a fallback value or leaves a default for the code after."""
         defaulted = bool(self._tries) and id(self._tries[-1]) in self._defaulted
-        return deliberate(handler) or (defaulted and only_passes(handler))
+        return falls_back(handler) or (defaulted and only_passes(handler))
 
     def leave_ExceptHandler(
         self, original: cst.ExceptHandler, updated: cst.ExceptHandler
     ) -> cst.ExceptHandler:
         start = self.span(original)[0]
         hits = {f.id for f in self.targets if f.line == start}
-        if not hits or reraises(original) or falls_back(original):
+        if not hits or reraises(original) or self._handled(original):
             return updated
         self.fixed_ids.update(hits)
         if reports(updated.body):
             return updated
-        body = self.reported(updated.body, self._message(updated), self._deliberate(original))
+        body = self.reported(updated.body, self._message(updated), deliberate(original))
         return updated.with_changes(body=body)
 
     def _message(self, handler: cst.ExceptHandler) -> str:
