@@ -97,7 +97,7 @@ def test_a_patch_that_breaks_the_tests_is_rejected_and_not_committed(
 
 
 def test_no_branch_is_left_when_nothing_is_accepted(make_repo: GitRepo) -> None:
-    repo = make_repo({"app.py": "import hashlib\nh = hashlib.md5(b'x')\n"})
+    repo = make_repo({"app.py": "import hashlib\ntoken = hashlib.md5(b'x')\n"})
     done = harden(repo, "run", "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["branch"] is None

@@ -1,4 +1,9 @@
-"""Detectors: ruff, bandit and harden's AST checks, merged into ranked Findings."""
+"""Detectors: ruff, bandit and harden's AST checks, merged into ranked Findings.
+
+Generated, vendored and frozen files (see ``module_kind``) are reported as skipped, with
+the reason, and not scanned: nothing in them is fixed. In command-line programs, ``print``
+is the program's output, so T201 is not reported there.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,12 @@ from agent.models import Finding, SkippedFile
 from agent.scan.bandit import bandit_findings
 from agent.scan.checks import ast_findings, dropped
 from agent.scan.merge import SourceFile, merge_findings
+from agent.scan.module_kind import command_line_reason, generated_reason
 from agent.scan.raw import RawFinding
+from agent.scan.repo_facts import RepoFacts
 from agent.scan.ruff import ruff_findings
 from agent.scan.rules import RUFF_SELECT, rule_number
+from agent.scan.statements import StatementIndex
 from agent.scan.symbols import SymbolIndex
 
 __all__ = ["ScanResult", "scan"]
@@ -37,17 +45,22 @@ def scan(
     trees: dict[str, ast.Module] = {}
     skipped: list[SkippedFile] = []
     raw: list[RawFinding] = []
+    programs: set[str] = set()
+    facts = RepoFacts.load(root, paths)
     for path in paths:
-        loaded = _load(root, path)
+        loaded = _load(root, path, facts)
         if isinstance(loaded, SkippedFile):
             skipped.append(loaded)
             continue
         trees[path], text = loaded
-        sources[path] = SourceFile(text.splitlines(), SymbolIndex(trees[path]))
+        tree = trees[path]
+        sources[path] = SourceFile(text.splitlines(), SymbolIndex(tree), StatementIndex(tree))
         raw.extend(ast_findings(path, trees[path]))
+        if command_line_reason(root, path, text, trees[path], facts):
+            programs.add(path)
     good = sorted(sources)
     tools = [*ruff_findings(root, good, RUFF_SELECT), *bandit_findings(root, good)]
-    raw.extend(r for r in tools if r.path not in trees or not dropped(r.path, trees[r.path], r))
+    raw.extend(r for r in tools if not _dropped(r, trees, programs))
     ignored, selected = _with_aliases(ignore), _with_aliases(select)
     kept = [r for r in raw if r.rule not in ignored and _selected(r.rule, selected)]
     return ScanResult(tuple(merge_findings(kept, sources)), tuple(skipped))
@@ -61,13 +74,30 @@ def _selected(rule: str, select: Collection[str]) -> bool:
                for code in select)  # fmt: skip
 
 
+def _dropped(raw: RawFinding, trees: dict[str, ast.Module], programs: set[str]) -> bool:
+    """A tool's finding that is wrong here: a program's print, or one a check knows."""
+    if raw.path not in trees:
+        return False
+    if raw.rule == "T201" and raw.path in programs:
+        return True
+    return dropped(raw.path, trees[raw.path], raw)
+
+
 def _with_aliases(ignore: Collection[str]) -> set[str]:
     """Ignoring S506 also ignores bandit's B506 (and back): they are one rule."""
     numbers = {n for n in map(rule_number, ignore) if n}
     return {*ignore, *(f"S{n}" for n in numbers), *(f"B{n}" for n in numbers)}
 
 
-def _load(root: Path, path: str) -> tuple[ast.Module, str] | SkippedFile:
+def _load(root: Path, path: str, facts: RepoFacts) -> tuple[ast.Module, str] | SkippedFile:
+    loaded = _parse(root, path)
+    if isinstance(loaded, SkippedFile):
+        return loaded
+    why = generated_reason(path, loaded[1], loaded[0], facts)
+    return SkippedFile(path=path, reason=why) if why else loaded
+
+
+def _parse(root: Path, path: str) -> tuple[ast.Module, str] | SkippedFile:
     try:
         text = (root / path).read_bytes().decode("utf-8")
     except UnicodeDecodeError:

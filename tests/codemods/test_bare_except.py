@@ -96,10 +96,11 @@ def test_fixed_handler_logs_the_traceback_and_lets_ctrl_c_through(
     )
     parse = load_fixed(tmp_path, out)["parse"]
     assert callable(parse)
-    with caplog.at_level(logging.ERROR, logger="fixed_module"):
+    with caplog.at_level(logging.DEBUG, logger="fixed_module"):
         assert parse("x") is None
     (record,) = caplog.records
     assert record.getMessage() == "Error in parse"
+    assert record.levelname == "DEBUG"  # a fallback value: the error is expected
     assert record.exc_info is not None and record.exc_info[0] is ValueError
     with pytest.raises(KeyboardInterrupt):
         parse(_Interrupting())
@@ -109,3 +110,29 @@ def test_fixed_handler_logs_the_traceback_and_lets_ctrl_c_through(
 class _Interrupting:
     def __int__(self) -> int:
         raise KeyboardInterrupt
+
+
+def test_a_commented_bare_except_is_logged_at_debug(tmp_path: Path) -> None:
+    out = run_fix(
+        tmp_path,
+        """\
+        def close(conn):
+            try:
+                conn.close()
+            except:
+                pass  # the connection may already be gone
+
+
+        def send(conn, data):
+            try:
+                conn.send(data)
+            except:
+                pass
+        """,
+        RULES,
+    )
+    assert "    except Exception:\n" in out.after
+    assert 'logger.debug("Error in close", exc_info=True)' in out.after
+    assert 'logger.exception("Error in send")' in out.after
+    assert not out.rules_after() & {"E722", "S110", "BLE001"}
+    assert not new_findings(out)

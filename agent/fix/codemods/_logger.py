@@ -31,7 +31,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import GlobalScope, MetadataWrapper, ScopeProvider
 
 from agent.fix.codemods._assign import assignment
-from agent.fix.codemods._log_calls import log_call, string_literal, with_report
+from agent.fix.codemods._log_calls import add_keyword, log_call, string_literal, with_report
 from agent.fix.codemods.base import HardenCommand
 from agent.models import Finding
 
@@ -95,14 +95,23 @@ class LoggingCommand(HardenCommand):
         """The statement ``<logger>.<level>(args...)``."""
         return cst.SimpleStatementLine(body=[cst.Expr(log_call(self.logger, level, args))])
 
-    def reported(self, body: cst.BaseSuite, message: str) -> cst.IndentedBlock:
+    def reported(
+        self, body: cst.BaseSuite, message: str, deliberate: bool = False
+    ) -> cst.IndentedBlock:
         """An ``except`` body made to log the exception with its traceback.
 
         Its first top-level log call without a traceback is upgraded (``error`` becomes
         ``exception``, other levels get ``exc_info=True``); without one,
-        ``<logger>.exception(message)`` goes first and ``pass`` statements go.
+        ``<logger>.exception(message)`` goes first and ``pass`` statements go. An error
+        ignored on purpose (``deliberate``, see ``_intent``) is logged at DEBUG instead:
+        ``<logger>.debug(message, exc_info=True)``.
         """
-        return with_report(body, self.log("exception", string_literal(message)))
+        if not deliberate:
+            return with_report(body, self.log("exception", string_literal(message)))
+        call = add_keyword(
+            log_call(self.logger, "debug", [string_literal(message)]), "exc_info", cst.Name("True")
+        )
+        return with_report(body, cst.SimpleStatementLine(body=[cst.Expr(call)]))
 
 
 def module_logger(module: cst.Module) -> str | None:

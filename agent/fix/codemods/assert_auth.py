@@ -21,30 +21,9 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from agent.fix.codemods._secretnames import words
 from agent.fix.codemods.base import CodemodSpec, HardenCommand
+from agent.scan.auth_names import is_auth_name
 
-_AUTH_WORDS = {
-    "admin",
-    "admins",
-    "authenticated",
-    "authorized",
-    "authorised",
-    "authorization",
-    "authorisation",
-    "permission",
-    "permissions",
-    "perm",
-    "perms",
-    "role",
-    "roles",
-    "owner",
-    "owns",
-    "staff",
-    "superuser",
-    "allowed",
-}
-_AUTH_NAMES = {"logged_in", "is_logged_in", "login_required"}
 _NEEDS_PARENS = (cst.BooleanOperation, cst.IfExp, cst.Lambda, cst.NamedExpr)
 _INVERSE: dict[type[cst.BaseCompOp], type[cst.BaseCompOp]] = {
     cst.Equal: cst.NotEqual,
@@ -91,14 +70,7 @@ def _is_about_auth(test: cst.BaseExpression) -> bool:
         if isinstance(s, cst.SimpleString)
     ]
     names += [s for s in strings if isinstance(s, str) and s.isidentifier()]
-    return any(_is_auth_name(name) for name in names)
-
-
-def _is_auth_name(name: str) -> bool:
-    lowered = name.lower()
-    if lowered in _AUTH_NAMES or lowered.startswith("can_"):
-        return True
-    return bool(set(words(name)) & _AUTH_WORDS)
+    return any(is_auth_name(name) for name in names)
 
 
 def _negated(test: cst.BaseExpression) -> cst.BaseExpression:

@@ -5,6 +5,9 @@ cannot be stopped and failures vanish. The handler becomes ``except Exception:``
 it already logs the exception with its traceback, it logs it first:
 ``logger.exception("Error in <function>")`` through the module logger (see ``_logger``;
 a ``pass`` left alone in the body goes, a log call without the traceback is upgraded).
+When a comment on the ``except`` or ``pass`` line says the error is ignored on purpose,
+it is logged at DEBUG instead: ``logger.debug("Error in <function>", exc_info=True)``
+(see ``_intent``).
 
 A handler that re-raises with a bare ``raise`` (cleanup, then propagate) becomes
 ``except BaseException:``: that is the faithful rewrite, it must keep seeing Ctrl-C to
@@ -18,6 +21,7 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
+from agent.fix.codemods._intent import deliberate
 from agent.fix.codemods._log_calls import reraises
 from agent.fix.codemods._logger import LoggingCommand
 from agent.fix.codemods.base import CodemodSpec
@@ -38,7 +42,8 @@ class BareExcept(LoggingCommand):
         if reraises(original):
             return updated
         fixed = self._fixed(original, updated, "Exception")
-        return fixed.with_changes(body=self.reported(fixed.body, f"Error in {self.where()}"))
+        body = self.reported(fixed.body, f"Error in {self.where()}", deliberate(original))
+        return fixed.with_changes(body=body)
 
     def _targeted(self, handler: cst.ExceptHandler) -> bool:
         start = self.span(handler)[0]

@@ -12,6 +12,13 @@ any other keyword (``sep``, ``end``, ``flush``, another ``file``: they shape out
 diagnostics), ``print()`` and ``print(*args)``, and f-strings ``logging_lazy`` cannot
 carry over exactly. CLI code is not this codemod's business: the scanner drops T201
 findings there.
+
+Also left alone, for a model: a print of request data (``print(request.get_json())``,
+``print(request.form)``, a FastAPI body parameter; see ``_request_data``). Logging it
+as it is would put whole request bodies, passwords and tokens included, into the logs at
+any level, and the safe shape to log instead (the keys of a JSON object, the size of an
+upload) depends on a type the codemod cannot know: ``sorted(request.get_json())`` fails on
+``None`` and logs the values of a list. The finding stays open ("needs a model").
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from libcst.codemod import CodemodContext
 
 from agent.fix.codemods._log_calls import log_call
 from agent.fix.codemods._logger import LoggingCommand
+from agent.fix.codemods._request_data import body_params, mentions
 from agent.fix.codemods.base import CodemodSpec
 from agent.fix.codemods.logging_lazy import Part, message_parts, render
 from agent.models import Finding
@@ -49,6 +57,17 @@ class PrintToLogger(LoggingCommand):
     def __init__(self, context: CodemodContext, targets: Sequence[Finding]) -> None:
         super().__init__(context, targets)
         self._in_main = 0
+        self._bodies: list[set[str]] = [set()]
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        super().visit_FunctionDef(node)
+        self._bodies.append(self._bodies[-1] | body_params(node))
+
+    def leave_FunctionDef(
+        self, original: cst.FunctionDef, updated: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        self._bodies.pop()
+        return super().leave_FunctionDef(original, updated)
 
     def visit_If(self, node: cst.If) -> None:
         self._in_main += m.matches(node, _MAIN_GUARD)
@@ -61,12 +80,15 @@ class PrintToLogger(LoggingCommand):
         if not m.matches(updated.func, m.Name("print")) or self._in_main:
             return updated
         parts = _print_parts(updated.args)
-        if parts is None or not self.is_target(original):
+        if parts is None or not self.is_target(original) or self._prints_request(updated):
             return updated
         self.mark_fixed(original)
         level = "warning" if any(m.matches(a, _TO_STDERR) for a in updated.args) else "info"
         template, values = render(parts)
         return log_call(self.logger, level, [template, *values])
+
+    def _prints_request(self, call: cst.Call) -> bool:
+        return any(mentions(arg.value, self._bodies[-1]) for arg in call.args)
 
 
 def _print_parts(args: Sequence[cst.Arg]) -> list[Part] | None:
