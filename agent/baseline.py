@@ -6,7 +6,7 @@ from pathlib import Path
 
 from agent.errors import ConfigError
 from agent.sandbox import TestRun, network_isolation, run_command
-from agent.testplan import TestPlan
+from agent.testplan import NO_TESTS_COLLECTED, TestPlan, collected_nothing
 
 __all__ = ["run_baseline"]
 
@@ -28,6 +28,11 @@ def run_baseline(
         notes.append(
             f"the test suite did not finish in {baseline.duration_s:.0f}s "
             "at the base; no patch can be verified"
+        )
+    elif collected_nothing(plan, baseline):
+        notes.append(
+            f"{NO_TESTS_COLLECTED}: patches were validated statically "
+            "(applies, scope, parses, lint, finding gone); the tests stage was skipped"
         )
     elif not baseline.passed:
         failing = sorted(baseline.failed_tests())

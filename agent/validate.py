@@ -27,7 +27,7 @@ from agent.scan import scan
 from agent.scan.ruff import ruff_argv
 from agent.scope import scope_violations
 from agent.testgen.checks import TestRunner, check_generated_test
-from agent.testplan import TestPlan, is_test_file, judge
+from agent.testplan import NO_TESTS_COLLECTED, TestPlan, collected_nothing, is_test_file, judge
 
 __all__ = ["FunnelContext", "FunnelResult", "run_funnel", "validate"]
 
@@ -190,6 +190,8 @@ def _tests(state: _State, ctx: FunnelContext) -> StageResult:
         return _skip(Stage.TESTS, f"skipped: {ctx.plan.source}")
     if ctx.baseline.timed_out:
         return _fail(Stage.TESTS, "cannot verify: the test suite hangs at the base commit")
+    if collected_nothing(ctx.plan, ctx.baseline):
+        return _skip(Stage.TESTS, f"skipped: {NO_TESTS_COLLECTED}")
     argv = list(ctx.plan.argv)
     prefix = None
     if state.python != ctx.python:
