@@ -8,7 +8,8 @@ Exception tree::
     ├── ConfigError             a bad option, [tool.harden] value or --test-command
     ├── ToolError               ruff, bandit or git failed in a way we cannot recover from
     ├── LockedError             another harden run holds the repo's lock
-    └── PriorityFailedError     --priority all: a priority could not run (the others did)
+    ├── PriorityFailedError     --priority all: a priority could not run (the others did)
+    └── ReportError             the run's reports could not be written (its branch stays)
 
 Anything else is a bug: it is shown as a traceback under ``HARDEN_DEBUG=1``.
 """
@@ -22,6 +23,7 @@ __all__ = [
     "NoPythonFilesError",
     "NotARepoError",
     "PriorityFailedError",
+    "ReportError",
     "ToolError",
 ]
 
@@ -57,4 +59,8 @@ class LockedError(HardenError):
 
 
 class PriorityFailedError(HardenError):
+    pass
+
+
+class ReportError(HardenError):
     pass

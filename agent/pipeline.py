@@ -34,7 +34,7 @@ from agent.models import (
     Verdict,
 )
 from agent.repo import Repo, open_repo
-from agent.report import write_reports
+from agent.report_fallback import save_reports
 from agent.run_findings import Where, worklist
 from agent.sandbox import TestRun
 from agent.scan import ScanResult, scan
@@ -95,7 +95,7 @@ def _run_in_dir(
     finally:
         for layered in run_dir.glob("venv-*"):  # throw-away dependency envs
             shutil.rmtree(layered, ignore_errors=True)
-    write_reports(report, run_dir)
+    save_reports(report, run_dir)
     return report
 
 
