@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from agent.errors import ConfigError
 from agent.sandbox import TestRun, network_isolation, run_command
 from agent.testplan import NO_TESTS_COLLECTED, TestPlan, collected_nothing
 
-__all__ = ["run_baseline"]
+__all__ = ["collection_note", "run_baseline"]
+
+_COLLECTING = re.compile(r"^_+ ERROR collecting (\S+) _+$", re.MULTILINE)
+_IMPORT_ERROR = re.compile(r"^E\s+((?:ModuleNotFound|Import)Error: .*)$", re.MULTILINE)
 
 
 def run_baseline(
@@ -40,4 +44,19 @@ def run_baseline(
             f"the tests already fail at the base ({len(failing)} failing); "
             "those failures are not held against patches"
         )
+        notes += filter(None, [collection_note(baseline)])
     return baseline
+
+
+def collection_note(baseline: TestRun) -> str:
+    """A diagnosis when test files could not even be imported in harden's worktree."""
+    files = _COLLECTING.findall(baseline.output)
+    if not files:
+        return ""
+    first = _IMPORT_ERROR.search(baseline.output)
+    cause = f" ({first.group(1).strip()})" if first else ""
+    return (
+        f"{len(files)} test file(s) could not be collected in harden's worktree{cause}: "
+        "the tests in them are NOT run against patches; if they pass in your checkout, "
+        "they need a file git does not track (generated or ignored)"
+    )

@@ -152,6 +152,7 @@ class _Run:
         python = resolve_python(self.settings.python)  # bad settings fail before any work
         plan = plan_tests(self.settings.test_command, python, self.repo.tracked_files())
         worktree = self._open_worktree(resumed)
+        self.notes += worktree.generated.notes()
         try:
             report = self._in_worktree(worktree, python, plan)
             self.journal.append(End())

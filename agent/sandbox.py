@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.isolation import PidsLimit, confine, kill_cgroup, network_isolation, run_cgroup
+from agent.worktree_env import source_roots
 
 __all__ = ["TestRun", "network_isolation", "run_command", "scrubbed_env"]
 
@@ -76,7 +77,7 @@ def run_command(
     """
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="harden-home-") as home, run_cgroup() as cgroup:
-        env = _child_env(Path(home), path_prefix)
+        env = _child_env(Path(home), path_prefix, cwd)
         exe = _executable(argv[0], cwd, env.get("PATH", os.defpath))
         confined = confine(argv, exe, timeout_s, cgroup, env)
         proc = _spawn(confined.argv, cwd, env)
@@ -92,8 +93,10 @@ def run_command(
     )
 
 
-def _child_env(home: Path, path_prefix: Path | None) -> dict[str, str]:
+def _child_env(home: Path, path_prefix: Path | None, cwd: Path) -> dict[str, str]:
     env = scrubbed_env(os.environ, home)
+    # The code in cwd first: the patched code, not an editable install of the checkout.
+    env["PYTHONPATH"] = os.pathsep.join(str(p) for p in source_roots(cwd))
     if path_prefix is not None:
         env["PATH"] = f"{path_prefix}{os.pathsep}{env.get('PATH', '')}"
     return env

@@ -2,7 +2,8 @@
 
 The user's working tree, index and HEAD are never touched: the branch is created at
 the base commit by ``git worktree add -b``, commits are made inside the worktree, and the
-worktree is removed when the run ends, fails or is interrupted.
+worktree is removed when the run ends, fails or is interrupted. The git-ignored sources
+the tests need (a generated ``_version.py``) are copied in (see ``agent.worktree_env``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from agent.models import CommitRecord
 from agent.repo import Repo, git
+from agent.worktree_env import copy_generated
 
 __all__ = ["WORKTREE_PREFIX", "Worktree", "harden_commits", "remove_stale_worktrees"]
 
@@ -24,6 +26,7 @@ class Worktree:
         self.repo = repo
         self.path = path
         self.branch = branch
+        self.generated = copy_generated(repo.root, path, repo.tracked_files())
 
     @classmethod
     def create(cls, repo: Repo, branch: str) -> Worktree:

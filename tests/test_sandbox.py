@@ -55,7 +55,7 @@ def test_child_env_has_no_secrets_and_its_own_home(
 ) -> None:
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "users-own"))
     monkeypatch.setenv("HARDEN_KEEP_ME", "visible")
     dump = "import json, os; print(json.dumps(dict(os.environ)))"
     run = run_command([sys.executable, "-c", dump], cwd=tmp_path, timeout_s=30)
@@ -63,7 +63,7 @@ def test_child_env_has_no_secrets_and_its_own_home(
     env = json.loads(run.output)
     assert not set(SECRETS) & set(env)
     assert not set(SECRETS.values()) & set(env.values())
-    assert "PYTHONPATH" not in env
+    assert env["PYTHONPATH"] == str(tmp_path)  # the code under test first, not the user's
     assert env["HARDEN_KEEP_ME"] == "visible"
     assert env["HOME"] != os.environ["HOME"]
     assert env["PYTHONDONTWRITEBYTECODE"] == "1"
