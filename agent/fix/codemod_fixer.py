@@ -17,6 +17,7 @@ from agent.fix.codemods import codemods_for
 from agent.fix.codemods._imports import tidy_imports
 from agent.fix.codemods.base import CodemodSpec
 from agent.models import FileEdit, Finding, Patch
+from agent.source_io import read_source
 
 __all__ = ["fix_with_codemods", "has_codemod"]
 
@@ -27,7 +28,7 @@ def has_codemod(finding: Finding) -> bool:
 
 def fix_with_codemods(root: Path, path: str, findings: Sequence[Finding]) -> Patch | None:
     """Apply the codemods for ``findings`` (all in ``path``) to the file under ``root``."""
-    before = (root / path).read_text(encoding="utf-8")
+    before = read_source(root / path)
     module = cst.parse_module(before)
     fixed: set[str] = set()
     used: list[CodemodSpec] = []

@@ -12,9 +12,10 @@ from agent.scan.bandit import bandit_findings
 from agent.scan.checks import ast_findings, dropped
 from agent.scan.merge import SourceFile, merge_findings
 from agent.scan.raw import RawFinding
-from agent.scan.ruff import ruff_findings
+from agent.scan.ruff import ruff_findings, ruff_text_findings
 from agent.scan.rules import RUFF_SELECT, rule_number
 from agent.scan.symbols import SymbolIndex
+from agent.source_io import SourceDecodeError, is_utf8_source, read_source
 
 __all__ = ["ScanResult", "scan"]
 
@@ -28,6 +29,7 @@ class ScanResult:
 def scan(root: Path, paths: Sequence[str], ignore: Collection[str] = ()) -> ScanResult:
     """Scan ``paths`` (relative to ``root``); unreadable or unparsable files are skipped."""
     sources: dict[str, SourceFile] = {}
+    texts: dict[str, str] = {}
     trees: dict[str, ast.Module] = {}
     skipped: list[SkippedFile] = []
     raw: list[RawFinding] = []
@@ -36,15 +38,24 @@ def scan(root: Path, paths: Sequence[str], ignore: Collection[str] = ()) -> Scan
         if isinstance(loaded, SkippedFile):
             skipped.append(loaded)
             continue
-        trees[path], text = loaded
-        sources[path] = SourceFile(text.splitlines(), SymbolIndex(trees[path]))
+        trees[path], texts[path] = loaded
+        sources[path] = SourceFile(texts[path].splitlines(), SymbolIndex(trees[path]))
         raw.extend(ast_findings(path, trees[path]))
     good = sorted(sources)
-    tools = [*ruff_findings(root, good, RUFF_SELECT), *bandit_findings(root, good)]
+    tools = [*_ruff(root, good, texts), *bandit_findings(root, good)]
     raw.extend(r for r in tools if r.path not in trees or not dropped(r.path, trees[r.path], r))
     ignored = _with_aliases(ignore)
     findings = merge_findings([r for r in raw if r.rule not in ignored], sources)
     return ScanResult(tuple(findings), tuple(skipped))
+
+
+def _ruff(root: Path, paths: list[str], texts: dict[str, str]) -> list[RawFinding]:
+    """ruff reads UTF-8 files itself; the others (a PEP 263 coding line) as decoded text."""
+    utf8 = [p for p in paths if is_utf8_source(root / p)]
+    found = ruff_findings(root, utf8, RUFF_SELECT)
+    for path in sorted(set(paths) - set(utf8)):
+        found += ruff_text_findings(root, path, texts[path], RUFF_SELECT)
+    return found
 
 
 def _with_aliases(ignore: Collection[str]) -> set[str]:
@@ -55,9 +66,9 @@ def _with_aliases(ignore: Collection[str]) -> set[str]:
 
 def _load(root: Path, path: str) -> tuple[ast.Module, str] | SkippedFile:
     try:
-        text = (root / path).read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        return SkippedFile(path=path, reason="not UTF-8")
+        text = read_source(root / path)
+    except SourceDecodeError as exc:
+        return SkippedFile(path=path, reason=str(exc))
     except OSError as exc:
         return SkippedFile(path=path, reason=f"unreadable: {exc.strerror}")
     try:
