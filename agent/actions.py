@@ -19,7 +19,7 @@ from agent.errors import PriorityFailedError, ToolError
 from agent.ledger import Ledger
 from agent.models import RunReport
 from agent.pipeline import run
-from agent.plan import Plan, PlanRow, make_plan
+from agent.plan import TOO_LARGE, Plan, PlanRow, make_plan
 from agent.priorities import run_all
 from agent.prompts import check_lock, list_prompts
 from agent.report import print_summary
@@ -129,13 +129,15 @@ def _estimate_cells(row: PlanRow) -> list[str]:
 
 def _plan_summary(rows: list[PlanRow], model: str | None) -> str:
     codemod = sum(1 for r in rows if r.fixer.startswith("harden:"))
-    rest = len(rows) - codemod
+    too_large = sum(1 for r in rows if r.fixer == TOO_LARGE)
+    rest = len(rows) - codemod - too_large
     found = f"{len(rows)} finding(s): {codemod} can be fixed by a built-in codemod;"
+    skipped = f" {too_large} skipped (file too large to patch)." if too_large else ""
     if model is None:
-        return f"{found} {rest} need a model."
+        return f"{found} {rest} need a model.{skipped}"
     costs = [r.est_usd for r in rows if r.est_input_tokens is not None]
     total = "unknown" if None in costs else f"${sum(c or 0.0 for c in costs):.4f}"
-    return f"{found} {rest} would go to {model} (estimated {total}, no call made)."
+    return f"{found} {rest} would go to {model} (estimated {total}, no call made).{skipped}"
 
 
 def demo_action(json_output: bool) -> int:

@@ -22,15 +22,19 @@ from agent.models import PRIORITY_ORDER, Finding, Priority, SkippedFile
 from agent.prompts import PromptVersion, load_prompt
 from agent.redact import Redactor
 from agent.repo import git, open_repo
+from agent.run_findings import split_oversized
 from agent.scan import ScanResult, scan
+from agent.scope_content import MAX_FILE_BYTES
 from agent.selection import rank_findings, select_files
 from agent.testgen import coverage_targets
 from agent.testplan import plan_tests, resolve_python
 from agent.tokens import count_tokens
+from agent.worktree_env import copy_generated
 
-__all__ = ["OUTPUT_TOKENS_ESTIMATE", "Plan", "PlanRow", "make_plan"]
+__all__ = ["OUTPUT_TOKENS_ESTIMATE", "TOO_LARGE", "Plan", "PlanRow", "make_plan"]
 
 OUTPUT_TOKENS_ESTIMATE = 800  # a typical search/replace patch with its rationale
+TOO_LARGE = f"skipped: file over the {MAX_FILE_BYTES // 1000} KB patch limit"
 
 
 class PlanRow(BaseModel):
@@ -76,6 +80,7 @@ def make_plan(settings: Settings) -> Plan:
     with tempfile.TemporaryDirectory(prefix="harden-plan-") as tmp:
         snapshot = Path(tmp)
         _export(repo.root, repo.base_commit, snapshot)
+        copy_generated(repo.root, snapshot, repo.tracked_files())  # as in a run's worktree
         files = select_files(repo.files_in_scope(), snapshot, settings.exclude)
         if not files:
             raise NoPythonFilesError(f"no Python files to scan in {repo.root}")
@@ -87,11 +92,14 @@ def make_plan(settings: Settings) -> Plan:
             prompt = load_prompt(prompt_for(settings, priority)) if model else None
             if priority is Priority.TESTS:
                 mine = _untested(settings, snapshot, repo.tracked_files(), files, result, notes)
+                too_large: list[PlanRow] = []
             else:
                 mine = rank_findings(f for f in result.findings if f.priority is priority)
+                mine, too_large = _without_oversized(mine, snapshot, notes)
             rows += [
                 _row(f, snapshot, model, prompt, pricing) for f in mine[: settings.max_findings]
             ]
+            rows += too_large
     return Plan(
         model=model,
         priorities=priorities,
@@ -99,6 +107,16 @@ def make_plan(settings: Settings) -> Plan:
         skipped=result.skipped,
         notes=tuple(notes),
     )
+
+
+def _without_oversized(
+    found: list[Finding], root: Path, notes: list[str]
+) -> tuple[list[Finding], list[PlanRow]]:
+    """As a run does: findings in a file too large to patch are skipped before any work."""
+    kept, why = split_oversized(found, root)
+    notes += why
+    ids = {f.id for f in kept}
+    return kept, [PlanRow(finding=f, fixer=TOO_LARGE) for f in found if f.id not in ids]
 
 
 def _untested(

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.models import Finding, Priority
+from agent.scope_content import oversized_file
 from agent.selection import rank_findings
 from agent.testgen import coverage_targets
 from agent.testplan import TestPlan
 from agent.touched import Symbol, split_touched
 
-__all__ = ["Where", "Worklist", "worklist"]
+__all__ = ["Where", "Worklist", "split_oversized", "worklist"]
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,20 @@ def worklist(
     found = [f for f in scanned if f.priority is priority]
     free, skipped = split_touched(found, set(taken))
     notes = [_skipped_note(skipped)] if skipped else []
-    return Worklist(tuple(found), tuple(rank_findings(free)), tuple(notes))
+    workable, too_large = split_oversized(free, where.root)
+    notes += too_large
+    return Worklist(tuple(found), tuple(rank_findings(workable)), tuple(notes))
+
+
+def split_oversized(findings: Sequence[Finding], root: Path) -> tuple[list[Finding], list[str]]:
+    """The findings whose file a patch may change, and a note per file too large for one."""
+    reasons = {p: oversized_file(root / p) for p in {f.path for f in findings}}
+    notes = [
+        f"not attempted: {sum(f.path == path for f in findings)} finding(s) in {path}: {why}"
+        for path, why in sorted(reasons.items())
+        if why
+    ]
+    return [f for f in findings if not reasons[f.path]], notes
 
 
 def _untested(scanned: Sequence[Finding], where: Where) -> Worklist:
