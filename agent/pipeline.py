@@ -43,7 +43,7 @@ from agent.testgen import test_fate, test_writer
 from agent.testplan import TestPlan, is_test_file, plan_tests, resolve_python
 from agent.touched import Symbol
 from agent.validate import FunnelContext, run_funnel
-from agent.worktree import Worktree, harden_commits, remove_stale_worktrees
+from agent.worktree import Worktree, harden_commits, remove_stale_worktrees, run_branch
 
 __all__ = ["Status", "new_run_id", "run"]
 
@@ -162,8 +162,9 @@ class _Run:
             worktree.remove(keep_branch=kept)
 
     def _open_worktree(self, resumed: bool) -> Worktree:
-        branch = f"harden/{self.priority}/{self.run_id}"
         if not resumed:
+            branch, note = run_branch(self.repo, self.priority.value, self.run_id)
+            self.notes += [note] if note else []
             worktree = Worktree.create(self.repo, branch)
             start = Start(
                 run_id=self.run_id,

@@ -16,9 +16,32 @@ from agent.models import CommitRecord
 from agent.repo import Repo, git
 from agent.worktree_env import copy_generated
 
-__all__ = ["WORKTREE_PREFIX", "Worktree", "harden_commits", "remove_stale_worktrees"]
+__all__ = [
+    "WORKTREE_PREFIX",
+    "Worktree",
+    "harden_commits",
+    "remove_stale_worktrees",
+    "run_branch",
+]
 
 WORKTREE_PREFIX = "harden-wt-"
+
+
+def run_branch(repo: Repo, priority: str, run_id: str) -> tuple[str, str | None]:
+    """``harden/<priority>/<run-id>``, and no note; or, when a branch of the user's such as
+    ``harden/security`` blocks that name (git keeps refs as files), the flat
+    ``harden-<priority>-<run-id>`` and a note saying why."""
+    wanted = f"harden/{priority}/{run_id}"
+    parts = wanted.split("/")
+    prefixes = ("/".join(parts[:n]) for n in range(1, len(parts)))
+    blocker = next((p for p in prefixes if repo.branch_exists(p)), None)
+    if blocker is None:
+        return wanted, None
+    flat = f"harden-{priority}-{run_id}"
+    return flat, (
+        f"the branch {blocker} exists, so the fixes are on {flat} "
+        f"(git cannot hold both {blocker} and {wanted})"
+    )
 
 
 class Worktree:
