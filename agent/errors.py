@@ -12,6 +12,9 @@ Exception tree::
     └── ReportError             the run's reports could not be written (its branch stays)
 
 Anything else is a bug: it is shown as a traceback under ``HARDEN_DEBUG=1``.
+
+``RunInterrupted`` is not one of them: it is the KeyboardInterrupt (Ctrl-C, SIGTERM) of a
+run, carrying what the run left behind (a branch with commits) for the CLI to say.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ __all__ = [
     "NotARepoError",
     "PriorityFailedError",
     "ReportError",
+    "RunInterrupted",
     "ToolError",
 ]
 
@@ -64,3 +68,11 @@ class PriorityFailedError(HardenError):
 
 class ReportError(HardenError):
     pass
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A run was interrupted; ``left`` says what it left and how to resume it, or is ""."""
+
+    def __init__(self, left: str) -> None:
+        super().__init__(left)
+        self.left = left

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from agent.baseline import run_baseline
 from agent.commit_message import commit_message
 from agent.config import Settings
-from agent.errors import ConfigError, NoPythonFilesError
+from agent.errors import ConfigError, NoPythonFilesError, RunInterrupted
 from agent.fix.codemod_fixer import fix_with_codemods, has_codemod
 from agent.fix.llm_fixer import ModelFixer
 from agent.journal import Commit, End, Journal, Start
@@ -155,11 +155,26 @@ class _Run:
         self.notes += worktree.generated.notes()
         try:
             report = self._in_worktree(worktree, python, plan)
+        except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: say what stays, then unwind
+            raise RunInterrupted(self._left(worktree)) from exc
+        else:
             self.journal.append(End())
             return report
         finally:
             kept = worktree.commit_count() > 0
             worktree.remove(keep_branch=kept)
+
+    def _left(self, worktree: Worktree) -> str:
+        """What an interrupted run leaves: its branch, if it has commits, and what to do."""
+        count = worktree.commit_count()
+        if not count:
+            return ""
+        branch = worktree.branch
+        return (
+            f"the run left {count} commit(s) on branch {branch}: resume it with "
+            f"`harden run --resume {self.run_id} {self.repo.root}`, "
+            f"or delete it with `git branch -D {branch}`"
+        )
 
     def _open_worktree(self, resumed: bool) -> Worktree:
         if not resumed:
