@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from agent.errors import ConfigError
 from agent.sandbox import TestRun, describe_sandbox, network_isolation, run_command
-from agent.testplan import TestPlan
+from agent.testplan import NO_TESTS_COLLECTED, TestPlan, collected_nothing
 from agent.verdict import EXIT_CODE_ONLY, stream_problem
 
-__all__ = ["run_baseline", "run_suite"]
+__all__ = ["collection_note", "run_baseline", "run_suite"]
+
+_COLLECTING = re.compile(r"^_+ ERROR collecting (\S+) _+$", re.MULTILINE)
+_IMPORT_ERROR = re.compile(r"^E\s+((?:ModuleNotFound|Import)Error: .*)$", re.MULTILINE)
 
 
 def run_suite(
@@ -50,12 +54,18 @@ def run_baseline(
             f"the test suite did not finish in {baseline.duration_s:.0f}s "
             "at the base; no patch can be verified"
         )
+    elif collected_nothing(plan, baseline):
+        notes.append(
+            f"{NO_TESTS_COLLECTED}: patches were validated statically "
+            "(applies, scope, parses, lint, finding gone); the tests stage was skipped"
+        )
     elif not baseline.passed:
         failing = sorted(baseline.failed_tests())
         notes.append(
             f"the tests already fail at the base ({len(failing)} failing); "
             "those failures are not held against patches"
         )
+        notes += filter(None, [collection_note(baseline)])
     return baseline
 
 
@@ -66,3 +76,17 @@ def _how_judged(plan: TestPlan, baseline: TestRun) -> list[str]:
     if problem and not baseline.timed_out:
         return [f"test runs are judged by {EXIT_CODE_ONLY}: at the base, {problem}"]
     return []
+
+
+def collection_note(baseline: TestRun) -> str:
+    """A diagnosis when test files could not even be imported in harden's worktree."""
+    files = _COLLECTING.findall(baseline.output)
+    if not files:
+        return ""
+    first = _IMPORT_ERROR.search(baseline.output)
+    cause = f" ({first.group(1).strip()})" if first else ""
+    return (
+        f"{len(files)} test file(s) could not be collected in harden's worktree{cause}: "
+        "the tests in them are NOT run against patches; if they pass in your checkout, "
+        "they need a file git does not track (generated or ignored)"
+    )

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict
 
 from agent.errors import HardenError
 from agent.models import Finding
+from agent.source_io import SourceDecodeError, read_source
 from agent.tokens import count_tokens
 
 __all__ = ["Chunk", "ChunkError", "build_chunk"]
@@ -90,6 +91,8 @@ def _read(root: Path, relative: str) -> str:
     if not path.is_relative_to(base):
         raise ChunkError(f"{relative} is outside the repository {root}")
     try:
+        return read_source(path)
+    except SourceDecodeError:
         return path.read_bytes().decode("utf-8", errors="replace")
     except OSError as e:
         raise ChunkError(f"cannot read {relative}: {e.strerror}") from e

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from agent import __version__
-from agent.errors import HardenError
+from agent.errors import HardenError, RunInterrupted
 from agent.evals.options import eval_options, to_options
 from agent.log import configure
 
@@ -215,8 +215,18 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except (KeyboardInterrupt, click.exceptions.Abort) as exc:
         click.echo(
             "Error: interrupted; the worktree was removed and your checkout is untouched", err=True
         )
+        if left := _left_behind(exc):
+            click.echo(left, err=True)
         sys.exit(130)
+
+
+def _left_behind(exc: BaseException) -> str:
+    """What an interrupted run left (click wraps the interrupt in an Abort)."""
+    for cause in (exc, exc.__cause__):
+        if isinstance(cause, RunInterrupted):
+            return cause.left
+    return ""

@@ -9,9 +9,13 @@ Exception tree::
     │   └── UsageError          exit 2: a value of the wrong form (e.g. --model)
     ├── ToolError               ruff, bandit or git failed in a way we cannot recover from
     ├── LockedError             another harden run holds the repo's lock
-    └── PriorityFailedError     --priority all: a priority could not run (the others did)
+    ├── PriorityFailedError     --priority all: a priority could not run (the others did)
+    └── ReportError             the run's reports could not be written (its branch stays)
 
 Anything else is a bug: it is shown as a traceback under ``HARDEN_DEBUG=1``.
+
+``RunInterrupted`` is not one of them: it is the KeyboardInterrupt (Ctrl-C, SIGTERM) of a
+run, carrying what the run left behind (a branch with commits) for the CLI to say.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ __all__ = [
     "NoPythonFilesError",
     "NotARepoError",
     "PriorityFailedError",
+    "ReportError",
+    "RunInterrupted",
     "ToolError",
     "UsageError",
 ]
@@ -64,3 +70,15 @@ class LockedError(HardenError):
 
 class PriorityFailedError(HardenError):
     pass
+
+
+class ReportError(HardenError):
+    pass
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A run was interrupted; ``left`` says what it left and how to resume it, or is ""."""
+
+    def __init__(self, left: str) -> None:
+        super().__init__(left)
+        self.left = left

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from agent.baseline import run_baseline
 from agent.commit_message import commit_message
 from agent.config import Settings
-from agent.errors import ConfigError, NoPythonFilesError
+from agent.errors import ConfigError, NoPythonFilesError, RunInterrupted
 from agent.fix.codemod_fixer import attempt_codemods, has_codemod
 from agent.fix.llm_fixer import ModelFixer
 from agent.journal import Commit, End, Journal, Start
@@ -36,7 +36,7 @@ from agent.models import (
     Verdict,
 )
 from agent.repo import Repo, open_repo
-from agent.report import write_reports
+from agent.report_fallback import save_reports
 from agent.run_findings import Where, skipped_reasons, worklist
 from agent.sandbox import TestRun
 from agent.scan import ScanResult, scan
@@ -46,7 +46,7 @@ from agent.testplan import TestPlan, is_test_file, plan_tests, resolve_python
 from agent.touched import Symbol
 from agent.unfixed import set_aside, with_reasons
 from agent.validate import FunnelContext, run_funnel
-from agent.worktree import Worktree, harden_commits, remove_stale_worktrees
+from agent.worktree import Worktree, harden_commits, remove_stale_worktrees, run_branch
 
 __all__ = ["Status", "new_run_id", "run"]
 
@@ -98,7 +98,7 @@ def _run_in_dir(
     finally:
         for layered in run_dir.glob("venv-*"):  # throw-away dependency envs
             shutil.rmtree(layered, ignore_errors=True)
-    write_reports(report, run_dir)
+    save_reports(report, run_dir)
     return report
 
 
@@ -156,17 +156,34 @@ class _Run:
         python = resolve_python(self.settings.python)  # bad settings fail before any work
         plan = plan_tests(self.settings.test_command, python, self.repo.tracked_files())
         worktree = self._open_worktree(resumed)
+        self.notes += worktree.generated.notes()
         try:
             report = self._in_worktree(worktree, python, plan)
+        except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: say what stays, then unwind
+            raise RunInterrupted(self._left(worktree)) from exc
+        else:
             self.journal.append(End())
             return report
         finally:
             kept = worktree.commit_count() > 0
             worktree.remove(keep_branch=kept)
 
+    def _left(self, worktree: Worktree) -> str:
+        """What an interrupted run leaves: its branch, if it has commits, and what to do."""
+        count = worktree.commit_count()
+        if not count:
+            return ""
+        branch = worktree.branch
+        return (
+            f"the run left {count} commit(s) on branch {branch}: resume it with "
+            f"`harden run --resume {self.run_id} {self.repo.root}`, "
+            f"or delete it with `git branch -D {branch}`"
+        )
+
     def _open_worktree(self, resumed: bool) -> Worktree:
-        branch = f"harden/{self.priority}/{self.run_id}"
         if not resumed:
+            branch, note = run_branch(self.repo, self.priority.value, self.run_id)
+            self.notes += [note] if note else []
             worktree = Worktree.create(self.repo, branch)
             start = Start(
                 run_id=self.run_id,

@@ -31,17 +31,20 @@ from agent.models import PRIORITY_ORDER, Finding, Priority, SkippedFile
 from agent.prompts import PromptVersion, load_prompt
 from agent.redact import Redactor
 from agent.repo import git, open_repo
-from agent.run_findings import Worklist, skipped_reasons
+from agent.run_findings import Worklist, skipped_reasons, split_oversized
 from agent.scan import ScanResult, scan
+from agent.scope_content import MAX_FILE_BYTES
 from agent.selection import group_findings, rank_findings, select_files
 from agent.testgen import coverage_targets
 from agent.testplan import plan_tests, resolve_python
 from agent.tokens import count_tokens
 from agent.touched import Symbol, split_touched, touched_by_patch
+from agent.worktree_env import copy_generated
 
-__all__ = ["OUTPUT_TOKENS_ESTIMATE", "Plan", "PlanAction", "PlanRow", "make_plan"]
+__all__ = ["OUTPUT_TOKENS_ESTIMATE", "TOO_LARGE", "Plan", "PlanAction", "PlanRow", "make_plan"]
 
 OUTPUT_TOKENS_ESTIMATE = 800  # a typical search/replace patch with its rationale
+TOO_LARGE = f"skipped: file over the {MAX_FILE_BYTES // 1000} KB patch limit"
 
 
 class PlanAction(StrEnum):
@@ -99,6 +102,7 @@ def make_plan(settings: Settings) -> Plan:
     with tempfile.TemporaryDirectory(prefix="harden-plan-") as tmp:
         snapshot = Path(tmp)
         _export(repo.root, repo.base_commit, snapshot)
+        copy_generated(repo.root, snapshot, repo.tracked_files())  # as in a run's worktree
         files = select_files(repo.files_in_scope(), snapshot, settings.exclude)
         if not files:
             raise NoPythonFilesError(f"no Python files to scan in {repo.root}")
@@ -117,8 +121,9 @@ def make_plan(settings: Settings) -> Plan:
                 rows += _priority_rows(mine, set(), settings.max_findings, estimate)[0]
                 continue
             mine = rank_findings(f for f in result.findings if f.priority is priority)
+            mine, too_large = _without_oversized(mine, snapshot, notes)
             more, touched = _priority_rows(mine, taken, settings.max_findings, estimate)
-            rows += more
+            rows += more + too_large
             taken |= touched
     return Plan(
         model=model,
@@ -127,6 +132,21 @@ def make_plan(settings: Settings) -> Plan:
         skipped=result.skipped,
         notes=tuple(notes),
     )
+
+
+def _without_oversized(
+    found: list[Finding], root: Path, notes: list[str]
+) -> tuple[list[Finding], list[PlanRow]]:
+    """As a run does: findings in a file too large to patch are skipped before any work."""
+    kept, why = split_oversized(found, root)
+    notes += why
+    ids = {f.id for f in kept}
+    skipped = PlanAction.SKIPPED
+    reason = TOO_LARGE.removeprefix("skipped: ")
+    too_large = [f for f in found if f.id not in ids]
+    return kept, [
+        PlanRow(finding=f, fixer=TOO_LARGE, action=skipped, reason=reason) for f in too_large
+    ]
 
 
 def _untested(

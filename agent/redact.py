@@ -30,6 +30,7 @@ __all__ = [
     "REDACTED",
     "Redactor",
     "find_secrets",
+    "is_distinctive",
     "redact_fixed",
     "shannon_entropy",
 ]
@@ -89,6 +90,8 @@ _NOT_SECRET_VALUE = re.compile(
 _HIGH_ENTROPY_VALUE = re.compile(r"^[A-Za-z0-9+/=_-]{20,}$")
 MIN_ENTROPY = 3.5
 MIN_SECRET_LENGTH = 4
+_DISTINCTIVE_LENGTH = 10
+_DISTINCTIVE_MIXED_LENGTH = 6
 
 
 class Redactor:
@@ -129,13 +132,34 @@ def find_secrets(text: str) -> list[str]:
 
 
 def redact_fixed(text: str, known: Iterable[str] = ()) -> str:
-    """``text`` with the secrets it shows, and the values in ``known``, replaced by REDACTED."""
-    text = _replace_known(text, dict.fromkeys(known, REDACTED))
+    """``text`` with the secrets it shows, and the values in ``known``, replaced by REDACTED.
+
+    A known value is replaced only where it stands as a whole token, and only if it is
+    distinctive enough to be a secret wherever it appears: a weak password such as
+    ``pass`` is redacted where its context shows it, never inside ``passed``.
+    """
+    text = _replace_tokens(text, [s for s in known if is_distinctive(s)])
     out, last = [], 0
     for start, end in _spans(text):
         out += [text[last:start], REDACTED]
         last = end
     return "".join([*out, text[last:]])
+
+
+def is_distinctive(value: str) -> bool:
+    """Long or mixed enough that, found anywhere, it is the secret and not a word."""
+    return len(value) >= _DISTINCTIVE_LENGTH or (
+        len(value) >= _DISTINCTIVE_MIXED_LENGTH and not value.isalpha()
+    )
+
+
+def _replace_tokens(text: str, known: Iterable[str]) -> str:
+    """Each known value (longest first) replaced where no word character touches it."""
+    for secret in sorted(known, key=len, reverse=True):
+        if _replaceable(secret) and secret in text:
+            token = re.compile(rf"(?<!\w){re.escape(secret)}(?!\w)")
+            text = token.sub(REDACTED, text)
+    return text
 
 
 def _replace_known(text: str, replacements: dict[str, str]) -> str:

@@ -4,7 +4,9 @@ Reports hold code: a finding's line, the whole files a patch changed (``FileEdit
 and ``after``) and test output, which can echo a secret without the ``password = "..."``
 context that gives it away. So the secrets found in those files are collected first and
 replaced wherever they appear, along with every secret the detectors see, by the fixed
-``<redacted>``. The report's structure, ids and counts are unchanged.
+``<redacted>``. Only free text is redacted: the fields harden itself fills with ids,
+hashes and outcomes (``_STRUCTURAL``) are kept as they are, so the report's structure,
+ids, statuses and counts are unchanged and it always validates again.
 """
 
 from __future__ import annotations
@@ -16,6 +18,32 @@ from agent.models import Patch, RunReport
 from agent.redact import find_secrets, redact_fixed
 
 __all__ = ["known_secrets", "redact_report"]
+
+# Values harden writes itself (enums, ids, hashes, counts): never secrets, never redacted.
+_STRUCTURAL = frozenset(
+    {
+        "run_id",
+        "base_commit",
+        "priority",
+        "started_at",
+        "id",
+        "rule",
+        "aliases",
+        "tools",
+        "severity",
+        "confidence",
+        "stage",
+        "status",
+        "sha",
+        "finding_ids",
+        "fixed_ids",
+        "needs_model_ids",
+        "kind",
+        "fate",
+        "fixer",
+        "model",
+    }
+)
 
 
 def redact_report(report: RunReport) -> RunReport:
@@ -36,5 +64,8 @@ def _redact_value(value: Any, known: list[str]) -> Any:
     if isinstance(value, list):
         return [_redact_value(item, known) for item in value]
     if isinstance(value, dict):
-        return {key: _redact_value(item, known) for key, item in value.items()}
+        return {
+            key: item if key in _STRUCTURAL else _redact_value(item, known)
+            for key, item in value.items()
+        }
     return value

@@ -15,12 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.models import Finding, Priority
+from agent.scope_content import oversized_file
 from agent.selection import rank_findings
 from agent.testgen import coverage_targets
 from agent.testplan import TestPlan
 from agent.touched import Symbol, split_touched
 
-__all__ = ["Where", "Worklist", "skipped_reasons", "worklist"]
+__all__ = ["Where", "Worklist", "skipped_reasons", "split_oversized", "worklist"]
+
+
+_TOO_LARGE = "the file is over the size limit of a patched file"
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class Worklist:
     found: tuple[Finding, ...]  # the priority's findings, as the report counts them
     ranked: tuple[Finding, ...]  # those to work on, most important first
     notes: tuple[str, ...] = ()
+    left_out: tuple[tuple[str, str], ...] = ()  # (finding id, why) of found ones not ranked
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,22 @@ def worklist(
     found = [f for f in scanned if f.priority is priority]
     free, skipped = split_touched(found, set(taken))
     notes = [_skipped_note(skipped)] if skipped else []
-    return Worklist(tuple(found), tuple(rank_findings(free)), tuple(notes))
+    workable, too_large = split_oversized(free, where.root)
+    notes += too_large
+    kept = {f.id for f in workable}
+    left_out = tuple((f.id, _TOO_LARGE) for f in free if f.id not in kept)
+    return Worklist(tuple(found), tuple(rank_findings(workable)), tuple(notes), left_out)
+
+
+def split_oversized(findings: Sequence[Finding], root: Path) -> tuple[list[Finding], list[str]]:
+    """The findings whose file a patch may change, and a note per file too large for one."""
+    reasons = {p: oversized_file(root / p) for p in {f.path for f in findings}}
+    notes = [
+        f"not attempted: {sum(f.path == path for f in findings)} finding(s) in {path}: {why}"
+        for path, why in sorted(reasons.items())
+        if why
+    ]
+    return [f for f in findings if not reasons[f.path]], notes
 
 
 def skipped_reasons(
@@ -60,7 +80,8 @@ def skipped_reasons(
     touched = "in code an earlier priority's branch changed (fix it after merging that)"
     ranked_ids, kept_ids = {f.id for f in work.ranked}, {f.id for f in kept}
     reasons = {f.id: limit for f in work.ranked if f.id not in kept_ids}
-    return reasons | {f.id: touched for f in work.found if f.id not in ranked_ids}
+    reasons |= {f.id: touched for f in work.found if f.id not in ranked_ids}
+    return reasons | dict(work.left_out)
 
 
 def _untested(scanned: Sequence[Finding], where: Where) -> Worklist:

@@ -38,6 +38,7 @@ from agent.isolation import (
 )
 from agent.jail import view_for
 from agent.outcomes import BAD, PLUGIN_DIR, OutcomeChannel, Outcomes
+from agent.worktree_env import source_roots
 
 __all__ = [
     "TestRun",
@@ -120,7 +121,7 @@ def run_command(
         run_cgroup() as cgroup,
         _channel(outcomes) as channel,
     ):
-        env = _child_env(Path(home), path_prefix, network) | (channel.env() if channel else {})
+        env = _with_channel(_child_env(Path(home), path_prefix, network, cwd), channel)
         exe = _executable(argv[0], cwd, env.get("PATH", os.defpath))
         readable = [*_programs(exe, env), *([PLUGIN_DIR / "harden_outcomes.py"] if channel else [])]
         view = view_for(cwd, Path(home), readable, network, tuple(writable))
@@ -141,6 +142,15 @@ def run_command(
         mechanism=confined.mechanism,
         outcomes=stream,
     )
+
+
+def _with_channel(env: dict[str, str], channel: OutcomeChannel | None) -> dict[str, str]:
+    """``env`` plus the outcome channel's variables; its plugin dir goes last on the path."""
+    if channel is None:
+        return env
+    extra = channel.env()
+    paths = [p for p in (env.get("PYTHONPATH"), extra.get("PYTHONPATH")) if p]
+    return env | extra | ({"PYTHONPATH": os.pathsep.join(paths)} if paths else {})
 
 
 def _channel(outcomes: bool) -> contextlib.AbstractContextManager[OutcomeChannel | None]:
@@ -168,8 +178,10 @@ def unconfined_refusal() -> str | None:
     )
 
 
-def _child_env(home: Path, path_prefix: Path | None, install: bool) -> dict[str, str]:
+def _child_env(home: Path, path_prefix: Path | None, install: bool, cwd: Path) -> dict[str, str]:
     env = child_env(os.environ, home, install)
+    if not install:  # the code in cwd first: the patched code, not an editable install
+        env["PYTHONPATH"] = os.pathsep.join(str(p) for p in source_roots(cwd))
     if path_prefix is not None:
         env["PATH"] = f"{path_prefix}{os.pathsep}{env.get('PATH', '')}"
     return env

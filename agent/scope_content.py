@@ -18,7 +18,7 @@ import ast
 import difflib
 import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from agent.models import FileEdit
 from agent.testplan import is_test_file
@@ -26,6 +26,7 @@ from agent.testplan import is_test_file
 __all__ = [
     "MAX_FILE_BYTES",
     "content_refusal",
+    "oversized_file",
     "size_of",
     "suppression_refusal",
     "under_tests",
@@ -71,6 +72,16 @@ def under_tests(path: str) -> bool:
 
 def size_of(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
+
+
+def oversized_file(path: Path) -> str | None:
+    """Why no patch of the file at ``path`` can pass the size limit, or None: checked
+    before any work on its findings."""
+    size = path.stat().st_size if path.is_file() else 0
+    if size <= MAX_FILE_BYTES:
+        return None
+    limit = MAX_FILE_BYTES // 1000
+    return f"the file is {size:,} bytes, over the {limit} KB limit per patched file"
 
 
 def content_refusal(edit: FileEdit) -> str | None:

@@ -22,7 +22,9 @@ from agent.sandbox import TestRun
 from agent.verdict import EXIT_CODE_ONLY, judge_outcomes, stream_problem
 
 __all__ = [
+    "NO_TESTS_COLLECTED",
     "TestPlan",
+    "collected_nothing",
     "is_test_file",
     "judge",
     "plan_tests",
@@ -30,6 +32,8 @@ __all__ = [
     "summary_line",
 ]
 
+NO_TESTS_COLLECTED = "pytest collected no tests at the base commit"
+_PYTEST_NO_TESTS = 5  # pytest's exit code when it collected nothing
 _SUMMARY = re.compile(r"\b\d+ (?:passed|failed|errors?|skipped|xfailed|xpassed)\b.*? in [\d.]+s")
 
 
@@ -87,6 +91,11 @@ def plan_tests(command: str | None, python: str, files: Iterable[str]) -> TestPl
         return TestPlan(None, "no tests found in the repo", is_pytest=False)
     argv = (python, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider")
     return TestPlan(argv, "pytest (the repo has tests)", is_pytest=True)
+
+
+def collected_nothing(plan: TestPlan, run: TestRun) -> bool:
+    """pytest found no test to run: nothing can fail, and nothing is checked."""
+    return plan.is_pytest and run.exit_code == _PYTEST_NO_TESTS
 
 
 def summary_line(run: TestRun) -> str:

@@ -31,8 +31,9 @@ from agent.sandbox import TestRun, unconfined_refusal
 from agent.scan import scan
 from agent.scan.ruff import ruff_argv
 from agent.scope import scope_violations
+from agent.source_io import SourceEncodingError, read_source, write_source
 from agent.testgen.checks import TestRunner, check_generated_test, fate_detail, new_test_file
-from agent.testplan import TestPlan, is_test_file, judge
+from agent.testplan import NO_TESTS_COLLECTED, TestPlan, collected_nothing, is_test_file, judge
 
 __all__ = ["FunnelContext", "FunnelResult", "run_funnel", "validate"]
 
@@ -101,7 +102,7 @@ def _skip(stage: Stage, detail: str) -> StageResult:
 def _applies(state: _State, ctx: FunnelContext) -> StageResult:
     for edit in state.patch.edits:
         target = ctx.root / edit.path
-        current = target.read_text(encoding="utf-8") if target.is_file() else None
+        current = _read(target) if target.is_file() else None
         if current != edit.before:
             what = "already exists" if edit.before is None else "does not match the patch's base"
             return _fail(Stage.APPLIES, f"{edit.path}: the file {what}")
@@ -114,9 +115,24 @@ def _scope(state: _State, ctx: FunnelContext) -> StageResult:
     if refused:
         return _fail(Stage.SCOPE, "; ".join(refused))
     for edit in state.patch.edits:
-        (ctx.root / edit.path).parent.mkdir(parents=True, exist_ok=True)
-        (ctx.root / edit.path).write_text(edit.after, encoding="utf-8")
+        try:
+            _write(ctx.root / edit.path, edit.after)
+        except SourceEncodingError as exc:
+            return _fail(Stage.SCOPE, f"{edit.path}: {exc}")
     return _ok(Stage.SCOPE, ", ".join(e.path for e in state.patch.edits))
+
+
+def _read(path: Path) -> str:
+    return read_source(path) if path.suffix == ".py" else path.read_text(encoding="utf-8")
+
+
+def _write(path: Path, text: str) -> None:
+    """A Python file in the encoding Python reads it with (its coding line); else UTF-8."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".py":
+        write_source(path, text)
+    else:
+        path.write_text(text, encoding="utf-8")
 
 
 def _python_edits(patch: Patch) -> list[str]:
@@ -233,6 +249,8 @@ def _tests(state: _State, ctx: FunnelContext) -> StageResult:
         return _skip(Stage.TESTS, f"skipped: {ctx.plan.source}")
     if ctx.baseline.timed_out:
         return _fail(Stage.TESTS, "cannot verify: the test suite hangs at the base commit")
+    if collected_nothing(ctx.plan, ctx.baseline):
+        return _skip(Stage.TESTS, f"skipped: {NO_TESTS_COLLECTED}")
     layered = state.python != ctx.python
     python = (ctx.python, state.python) if layered else None
     prefix = Path(state.python).parent if layered else None

@@ -2,7 +2,8 @@
 
 The user's working tree, index and HEAD are never touched: the branch is created at
 the base commit by ``git worktree add -b``, commits are made inside the worktree, and the
-worktree is removed when the run ends, fails or is interrupted.
+worktree is removed when the run ends, fails or is interrupted. The git-ignored sources
+the tests need (a generated ``_version.py``) are copied in (see ``agent.worktree_env``).
 """
 
 from __future__ import annotations
@@ -13,10 +14,34 @@ from pathlib import Path
 
 from agent.models import CommitRecord
 from agent.repo import Repo, git
+from agent.worktree_env import copy_generated
 
-__all__ = ["WORKTREE_PREFIX", "Worktree", "harden_commits", "remove_stale_worktrees"]
+__all__ = [
+    "WORKTREE_PREFIX",
+    "Worktree",
+    "harden_commits",
+    "remove_stale_worktrees",
+    "run_branch",
+]
 
 WORKTREE_PREFIX = "harden-wt-"
+
+
+def run_branch(repo: Repo, priority: str, run_id: str) -> tuple[str, str | None]:
+    """``harden/<priority>/<run-id>``, and no note; or, when a branch of the user's such as
+    ``harden/security`` blocks that name (git keeps refs as files), the flat
+    ``harden-<priority>-<run-id>`` and a note saying why."""
+    wanted = f"harden/{priority}/{run_id}"
+    parts = wanted.split("/")
+    prefixes = ("/".join(parts[:n]) for n in range(1, len(parts)))
+    blocker = next((p for p in prefixes if repo.branch_exists(p)), None)
+    if blocker is None:
+        return wanted, None
+    flat = f"harden-{priority}-{run_id}"
+    return flat, (
+        f"the branch {blocker} exists, so the fixes are on {flat} "
+        f"(git cannot hold both {blocker} and {wanted})"
+    )
 
 
 class Worktree:
@@ -24,6 +49,7 @@ class Worktree:
         self.repo = repo
         self.path = path
         self.branch = branch
+        self.generated = copy_generated(repo.root, path, repo.tracked_files())
 
     @classmethod
     def create(cls, repo: Repo, branch: str) -> Worktree:

@@ -66,7 +66,7 @@ def test_child_env_has_no_secrets_and_its_own_home(
 ) -> None:
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "users-own"))
     monkeypatch.setenv("HARDEN_KEEP_ME", "visible")
     monkeypatch.setenv("HARDEN_PASSED", "passed")
     monkeypatch.setenv("LC_TIME", "C")
@@ -77,7 +77,7 @@ def test_child_env_has_no_secrets_and_its_own_home(
     env = json.loads(run.output)
     assert not set(SECRETS) & set(env)
     assert not set(SECRETS.values()) & set(env.values())
-    assert "PYTHONPATH" not in env
+    assert env["PYTHONPATH"] == str(tmp_path)  # the code under test first, not the user's
     assert "HARDEN_KEEP_ME" not in env  # an allow-list: what is not asked for stays out
     assert env["HARDEN_PASSED"] == "passed"  # ... unless the user passes it
     assert env["LC_TIME"] == "C"

@@ -20,6 +20,7 @@ from agent.fix.codemods import codemods_for
 from agent.fix.codemods._imports import tidy_imports
 from agent.fix.codemods.base import CodemodSpec
 from agent.models import FileEdit, Finding, Patch
+from agent.source_io import read_source
 
 __all__ = ["CodemodAttempt", "attempt_codemods", "fix_with_codemods", "has_codemod"]
 
@@ -45,7 +46,7 @@ def fix_with_codemods(root: Path, path: str, findings: Sequence[Finding]) -> Pat
 
 def attempt_codemods(root: Path, path: str, findings: Sequence[Finding]) -> CodemodAttempt:
     """The codemods' patch for ``findings`` in ``path`` under ``root``, and their refusals."""
-    before = (root / path).read_text(encoding="utf-8")
+    before = read_source(root / path)
     module = cst.parse_module(before)
     fixed: set[str] = set()
     refused: dict[str, str] = {}

@@ -20,6 +20,7 @@ from agent.llm.client import LLMClient
 from agent.models import FileEdit, Finding, Patch
 from agent.prompts import PromptVersion
 from agent.redact import Redactor
+from agent.source_io import read_source
 
 __all__ = ["ModelFixer", "Proposal", "prompt_variables"]
 
@@ -74,7 +75,9 @@ class Proposal:
 
 def _read(root: Path, path: str) -> str | None:
     target = root / path
-    return target.read_text(encoding="utf-8") if target.is_file() else None
+    if not target.is_file():
+        return None
+    return read_source(target) if path.endswith(".py") else target.read_text(encoding="utf-8")
 
 
 class ModelFixer:

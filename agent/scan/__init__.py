@@ -19,10 +19,11 @@ from agent.scan.merge import SourceFile, merge_findings
 from agent.scan.module_kind import command_line_reason, generated_reason
 from agent.scan.raw import RawFinding
 from agent.scan.repo_facts import RepoFacts
-from agent.scan.ruff import ruff_findings
+from agent.scan.ruff import ruff_findings, ruff_text_findings
 from agent.scan.rules import RUFF_SELECT, rule_number
 from agent.scan.statements import StatementIndex
 from agent.scan.symbols import SymbolIndex
+from agent.source_io import SourceDecodeError, is_utf8_source, read_source
 
 __all__ = ["ScanResult", "scan"]
 
@@ -42,6 +43,7 @@ def scan(
     findings of those rules; ``ignore`` drops rules (exact codes).
     """
     sources: dict[str, SourceFile] = {}
+    texts: dict[str, str] = {}
     trees: dict[str, ast.Module] = {}
     skipped: list[SkippedFile] = []
     raw: list[RawFinding] = []
@@ -52,14 +54,15 @@ def scan(
         if isinstance(loaded, SkippedFile):
             skipped.append(loaded)
             continue
-        trees[path], text = loaded
+        trees[path], texts[path] = loaded
         tree = trees[path]
-        sources[path] = SourceFile(text.splitlines(), SymbolIndex(tree), StatementIndex(tree))
+        lines = texts[path].splitlines()
+        sources[path] = SourceFile(lines, SymbolIndex(tree), StatementIndex(tree))
         raw.extend(ast_findings(path, trees[path]))
-        if command_line_reason(root, path, text, trees[path], facts):
+        if command_line_reason(root, path, texts[path], tree, facts):
             programs.add(path)
     good = sorted(sources)
-    tools = [*ruff_findings(root, good, RUFF_SELECT), *bandit_findings(root, good)]
+    tools = [*_ruff(root, good, texts), *bandit_findings(root, good)]
     raw.extend(r for r in tools if not _dropped(r, trees, programs))
     ignored, selected = _with_aliases(ignore), _with_aliases(select)
     kept = [r for r in raw if r.rule not in ignored and _selected(r.rule, selected)]
@@ -83,6 +86,15 @@ def _dropped(raw: RawFinding, trees: dict[str, ast.Module], programs: set[str]) 
     return dropped(raw.path, trees[raw.path], raw)
 
 
+def _ruff(root: Path, paths: list[str], texts: dict[str, str]) -> list[RawFinding]:
+    """ruff reads UTF-8 files itself; the others (a PEP 263 coding line) as decoded text."""
+    utf8 = [p for p in paths if is_utf8_source(root / p)]
+    found = ruff_findings(root, utf8, RUFF_SELECT)
+    for path in sorted(set(paths) - set(utf8)):
+        found += ruff_text_findings(root, path, texts[path], RUFF_SELECT)
+    return found
+
+
 def _with_aliases(ignore: Collection[str]) -> set[str]:
     """Ignoring S506 also ignores bandit's B506 (and back): they are one rule."""
     numbers = {n for n in map(rule_number, ignore) if n}
@@ -99,9 +111,9 @@ def _load(root: Path, path: str, facts: RepoFacts) -> tuple[ast.Module, str] | S
 
 def _parse(root: Path, path: str) -> tuple[ast.Module, str] | SkippedFile:
     try:
-        text = (root / path).read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        return SkippedFile(path=path, reason="not UTF-8")
+        text = read_source(root / path)
+    except SourceDecodeError as exc:
+        return SkippedFile(path=path, reason=str(exc))
     except OSError as exc:
         return SkippedFile(path=path, reason=f"unreadable: {exc.strerror}")
     try:

@@ -14,11 +14,19 @@ __all__ = ["run_json_tool"]
 _TIMEOUT_S = 300
 
 
-def run_json_tool(argv: list[str], cwd: Path, ok_codes: tuple[int, ...]) -> Any:
-    """Run ``argv`` in ``cwd`` and parse its stdout as JSON."""
+def run_json_tool(
+    argv: list[str], cwd: Path, ok_codes: tuple[int, ...], stdin: str | None = None
+) -> Any:
+    """Run ``argv`` in ``cwd`` (``stdin`` as its input) and parse its stdout as JSON."""
     try:
         done = subprocess.run(
-            argv, cwd=cwd, capture_output=True, text=True, timeout=_TIMEOUT_S, check=False
+            argv,
+            cwd=cwd,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=_TIMEOUT_S,
+            check=False,
         )
     except FileNotFoundError as exc:
         raise ToolError(f"cannot run {argv[0]}: {exc.strerror}") from exc

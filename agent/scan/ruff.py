@@ -9,7 +9,7 @@ from typing import Any
 from agent.scan.process import run_json_tool
 from agent.scan.raw import RawFinding
 
-__all__ = ["ruff_argv", "ruff_findings"]
+__all__ = ["ruff_argv", "ruff_findings", "ruff_text_findings"]
 
 
 def ruff_argv(select: str, paths: list[str], stdin_filename: str | None = None) -> list[str]:
@@ -28,6 +28,13 @@ def ruff_findings(root: Path, paths: list[str], select: str = "S") -> list[RawFi
     if not paths:
         return []
     report = run_json_tool(ruff_argv(select, paths), cwd=root, ok_codes=(0,))
+    return [_to_raw(item, root) for item in report or [] if item.get("code")]
+
+
+def ruff_text_findings(root: Path, path: str, text: str, select: str = "S") -> list[RawFinding]:
+    """ruff on decoded ``text`` of ``path``: ruff reads files only as UTF-8 (PEP 263 aside)."""
+    argv = ruff_argv(select, [], stdin_filename=path)
+    report = run_json_tool(argv, cwd=root, ok_codes=(0,), stdin=text)
     return [_to_raw(item, root) for item in report or [] if item.get("code")]
 
 

@@ -29,6 +29,7 @@ from agent.models import FileEdit, Finding, Patch, Stage, StageResult, StageStat
 from agent.outcomes import PLUGIN_ARGS
 from agent.sandbox import TestRun, run_command
 from agent.scope_content import under_tests
+from agent.source_io import read_source
 from agent.testgen.coverage_run import LineCoverage, measure
 from agent.testgen.coverage_targets import TARGET_RULE
 from agent.testgen.functions import find_function
@@ -147,7 +148,7 @@ def _stable(runner: TestRunner, path: str) -> StageResult | None:
 
 def _body(root: Path, target: Finding) -> range | None:
     try:
-        tree = ast.parse((root / target.path).read_text(encoding="utf-8"))
+        tree = ast.parse(read_source(root / target.path))
     except (OSError, SyntaxError, ValueError):
         return None
     found = find_function(tree, target.symbol)

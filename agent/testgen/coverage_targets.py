@@ -21,6 +21,7 @@ from agent.models import Confidence, Finding, Priority, Severity, stable_finding
 from agent.redact import redact_fixed
 from agent.sandbox import TestRun
 from agent.scan.symbols import SymbolIndex
+from agent.source_io import read_source
 from agent.testgen.coverage_run import LineCoverage, measure, pytest_args
 from agent.testgen.functions import PublicFunction, public_functions
 from agent.testplan import TestPlan, is_test_file
@@ -88,7 +89,7 @@ def _targets(
 
 def _parse(path: Path) -> tuple[ast.Module | None, list[str]]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_source(path)
         return ast.parse(text, filename=str(path)), text.splitlines()
     except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
         return None, []  # the scan reports unreadable and unparsable files
