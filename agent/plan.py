@@ -127,8 +127,8 @@ def _row(
         return PlanRow(finding=finding, fixer=specs[0].id)
     if model is None or prompt is None:
         return PlanRow(finding=finding, fixer="needs a model")
-    redactor = Redactor()
     chunk = build_chunk(root, finding)
+    redactor = Redactor(chunk.text, "")
     rendered = prompt.render(prompt_variables([finding], redactor.redact(chunk.text), ""))
     tokens = count_tokens(rendered.messages.system) + count_tokens(rendered.messages.user)
     usd = estimate_cost(model, tokens, OUTPUT_TOKENS_ESTIMATE, pricing)

@@ -20,6 +20,7 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -27,7 +28,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
-__all__ = ["Delay", "FakeLLM", "Fault", "Raw", "Recorded", "Reply", "Reset", "Step", "WireUsage"]
+__all__ = [
+    "Computed",
+    "Delay",
+    "FakeLLM",
+    "Fault",
+    "Raw",
+    "Recorded",
+    "Reply",
+    "Reset",
+    "Step",
+    "WireUsage",
+]
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,13 @@ class Fault:
 
 
 @dataclass(frozen=True)
+class Computed:
+    """A reply made from the request's JSON body when it arrives (to echo what was sent)."""
+
+    make: Callable[[Any], Reply]
+
+
+@dataclass(frozen=True)
 class Delay:
     """Wait this long, then answer with the next step (to trip client timeouts)."""
 
@@ -89,7 +108,7 @@ class Raw:
     status: int = 200
 
 
-Step = Reply | Fault | Delay | Reset | Raw
+Step = Reply | Fault | Delay | Reset | Raw | Computed
 
 
 @dataclass(frozen=True)
@@ -184,6 +203,8 @@ class _Handler(BaseHTTPRequestHandler):
         while isinstance(step, Delay):
             time.sleep(step.seconds)
             step = self.server_fake.next_step()
+        if isinstance(step, Computed):
+            step = step.make(body)
         with contextlib.suppress(OSError):  # the client gave up (timeout) and hung up
             self._answer(step)
 

@@ -137,18 +137,21 @@ def test_same_secret_same_placeholder_across_texts() -> None:
     redactor = Redactor()
     first = redactor.redact(f'token = "{S["github"]}"\n')
     second = redactor.redact(f'GITHUB = "{S["github"]}"\nother = "{S["slack"]}"\n')
-    assert first == 'token = "HARDEN_REDACTED_1"\n'
-    assert second == 'GITHUB = "HARDEN_REDACTED_1"\nother = "HARDEN_REDACTED_2"\n'
+    ph = f"HARDEN_REDACTED_{redactor.token}"
+    assert first == f'token = "{ph}_1"\n'
+    assert second == f'GITHUB = "{ph}_1"\nother = "{ph}_2"\n'
     assert redactor.found == 2
 
 
 def test_model_edits_are_restored() -> None:
     redactor = Redactor()
     redactor.redact(f'password = "{S["password"]}"\n')
-    edit = 'password = os.environ.get("APP_PASSWORD", "HARDEN_REDACTED_1")\n'
+    ph = f"HARDEN_REDACTED_{redactor.token}"
+    edit = f'password = os.environ.get("APP_PASSWORD", "{ph}_1")\n'
     restored = f'password = os.environ.get("APP_PASSWORD", "{S["password"]}")\n'
     assert redactor.restore(edit) == restored
-    assert redactor.restore("HARDEN_REDACTED_12") == "HARDEN_REDACTED_12"
+    assert redactor.restore(f"{ph}_12") == f"{ph}_12"
+    assert redactor.restore("HARDEN_REDACTED_1") == "HARDEN_REDACTED_1"  # not its format
 
 
 def test_non_secrets_are_left_alone() -> None:
