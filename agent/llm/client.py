@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from agent.ledger import CallRecord, Ledger
 from agent.llm.base import (
+    FatalError,
     Provider,
     ProviderError,
     ProviderReply,
@@ -30,7 +31,8 @@ from agent.llm.base import (
 from agent.llm.budget import Budget, BudgetExceeded
 from agent.llm.cache import ResponseCache, cache_key
 from agent.llm.pricing import Pricing
-from agent.llm.retry import RetryPolicy, attempts_of
+from agent.llm.retry import RetryPolicy
+from agent.llm.settle import settlement
 from agent.llm.throttle import Throttle
 
 __all__ = ["CallResult", "LLMClient", "estimate_cost", "estimate_tokens"]
@@ -50,6 +52,7 @@ class CallResult(BaseModel, Generic[M]):
     parsed: M | None = None
     error: str | None = None
     usage: Usage = Usage()
+    usage_note: str = ""  # why the usage was not trusted (agent.llm.settle); "" when it was
     cost_usd: float | None = None
     cache_hit: bool = False
     attempts: int = 0
@@ -73,10 +76,15 @@ class _Call(Generic[M]):
 
 
 class _Meter:
-    """Usage billed by failed attempts, which the retry policy does not return."""
+    """Usage billed by failed attempts (the retry policy does not return it), and requests."""
 
     def __init__(self) -> None:
         self.usage = Usage()
+        self.sent = 0
+
+
+class _OverBudget(FatalError):
+    """No further attempt: the budget was reached while this call was retrying."""
 
 
 def estimate_tokens(prompt: RenderedPrompt) -> int:
@@ -90,6 +98,12 @@ def estimate_cost(
     """Dollars for a call of this size on ``provider/model``; None when the price is unknown."""
     usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens)
     return (pricing or Pricing.load()).price(model_spec, usage)
+
+
+def _outcome(exc: ProviderError) -> str:
+    if isinstance(exc, _OverBudget):
+        return "refused-budget"
+    return "unparsable" if isinstance(exc, UnparsableError) else f"error: {type(exc).__name__}"
 
 
 def _validation_outcome(exc: ValidationError) -> tuple[str, str]:
@@ -153,8 +167,9 @@ class LLMClient:
         self, call: _Call[M], input_tokens: int, max_tokens: int
     ) -> tuple[CallResult[M], ProviderReply | None]:
         """Reserve the estimate, make the call, settle what it cost."""
+        estimate = self.estimate(input_tokens, max_tokens)
         try:
-            reservation = self._budget.reserve(self.estimate(input_tokens, max_tokens))
+            reservation = self._budget.reserve(estimate)
         except BudgetExceeded as exc:
             return self._refused(str(exc)), None
         try:
@@ -162,8 +177,21 @@ class LLMClient:
         except BaseException:
             self._budget.cancel(reservation)
             raise
+        result = self._settled(result, estimate, max_tokens)
         self._budget.settle(reservation, result.cost_usd)
         return result, reply
+
+    def _settled(self, result: CallResult[M], estimate: float | None, limit: int) -> CallResult[M]:
+        """The result at the cost to settle (agent.llm.settle), noted when usage was odd."""
+        cost, note = settlement(result.usage, result.cost_usd, estimate, limit, result.attempts)
+        if not note:
+            return result
+        _log.warning("%s: %s", self.model_spec, note)
+        return result.model_copy(update={"cost_usd": cost, "usage_note": note})
+
+    @property
+    def budget(self) -> Budget:
+        return self._budget
 
     def estimate(self, input_tokens: int, output_tokens: int) -> float | None:
         return estimate_cost(self.model_spec, input_tokens, output_tokens, self._pricing)
@@ -187,22 +215,29 @@ class LLMClient:
     def _call(self, call: _Call[M], max_tokens: int) -> tuple[CallResult[M], ProviderReply | None]:
         meter, start = _Meter(), time.monotonic()
         try:
-            reply, attempts = self._retry.call(lambda: self._send(call, max_tokens, meter))
+            reply, _ = self._retry.call(lambda: self._send(call, max_tokens, meter))
         except ProviderError as exc:
             _log.warning("%s: %s: %s", self.model_spec, type(exc).__name__, exc.message)
-            unparsable = isinstance(exc, UnparsableError)
-            outcome = "unparsable" if unparsable else f"error: {type(exc).__name__}"
             return self._result(
-                outcome, None, exc.message, meter.usage, attempts_of(exc), start
+                _outcome(exc), None, exc.message, meter.usage, meter.sent, start
             ), None
         parsed, outcome, error = self._validate(call.schema, reply.text)
         return self._result(
-            outcome, parsed, error, meter.usage + reply.usage, attempts, start
+            outcome, parsed, error, meter.usage + reply.usage, meter.sent, start
         ), reply
 
     def _send(self, call: _Call[M], max_tokens: int, meter: _Meter) -> ProviderReply:
-        """One request; a failed one still adds what it was billed to ``meter``."""
+        """One request; a failed one still adds what it was billed to ``meter``.
+
+        Nothing is sent once the budget is reached (what other calls settled meanwhile, what
+        is held, and what this call's attempts were billed so far).
+        """
+        try:
+            self._budget.check_send(self._pricing.price(self.model_spec, meter.usage))
+        except BudgetExceeded as exc:
+            raise _OverBudget(f"budget: {exc}", usage=Usage()) from exc
         self.throttle.wait()
+        meter.sent += 1
         try:
             return self.provider.complete(
                 call.prompt.messages, call.schema, call.prompt.temperature, max_tokens
@@ -276,5 +311,6 @@ class LLMClient:
                 outcome=result.outcome,
                 sample=call.sample,
                 saved_usd=saved_usd,
+                usage_note=result.usage_note,
             )
         )
