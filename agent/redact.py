@@ -15,15 +15,17 @@ those a patch would add anywhere else (a scope failure).
 secret becomes the fixed ``<redacted>``, so nothing can be mapped back.
 
 Detected: provider credentials by their shape (AWS key ids, GitHub, OpenAI, Anthropic,
-Slack, Google, Stripe, JWTs, PEM private key blocks), the password of a connection URL,
-``Bearer`` tokens and ``Authorization`` header values of any scheme, passwords on shell and
-tool command lines (``PGPASSWORD=x``, ``--password=x``, ``curl -u u:x``, ``mysql -px``),
-the password of a (user, password) pair (``auth=("u", "x")``, ``HTTPBasicAuth("u", "x")``,
-``smtp.login("u", "x")``), and string literals assigned, passed or mapped to secret-like names
-(``password = "..."``, ``"api_key": "..."``, ``token="..."``). Names that merely mention a
-secret (``TOKEN_URL``, ``password_field``) and values that are URLs, env-var names or
-placeholders are left alone; names that only suggest a key (``key``, ``salt``) need a
-high-entropy value.
+Slack, Google, Stripe, npm, GitLab, PyPI, JWTs, PEM private key blocks), the password of a
+connection URL, ``Bearer`` tokens and ``Authorization`` header values of any scheme,
+passwords on shell and tool command lines (``PGPASSWORD=x``, ``--password=x``, ``curl -u
+u:x``, ``mysql -px``), the password of a (user, password) pair (``auth=("u", "x")``,
+``HTTPBasicAuth("u", "x")``, ``smtp.login("u", "x")``), and string literals assigned,
+passed or mapped to secret-like names (``password = "..."``, ``"api_key": "..."``,
+``token="..."``). Names that merely mention a secret (``TOKEN_URL``, ``password_field``)
+and values that are URLs, env-var names or placeholders are left alone; names that only
+suggest a key (``key``, ``salt``) need a high-entropy value. On top, the credential shapes
+of detect-secrets' provider plugins (agent.redact_library: Slack webhooks, SendGrid,
+Twilio, npm, PyPI, Discord...).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
+
+from agent.redact_library import library_spans
 
 __all__ = [
     "PLACEHOLDER_PREFIX",
@@ -62,6 +66,7 @@ _SHAPES = [
         r"\b(?P<secret>xox[baprs]-[A-Za-z0-9-]{10,})",
         r"\b(?P<secret>AIza[0-9A-Za-z_-]{35})",
         r"\b(?P<secret>(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{16,})",
+        r"\b(?P<secret>npm_[A-Za-z0-9]{36}|glpat-[A-Za-z0-9_-]{20}|pypi-AgE[A-Za-z0-9_-]{50,})",
         r"\b(?P<secret>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)",
         r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"]*:(?P<secret>[^\s@/'\"]+)@",
         r"\bBearer\s+(?P<secret>[A-Za-z0-9._~+/=-]{16,})",
@@ -72,10 +77,10 @@ _SHAPES = [
         r"\b[A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|PASS|PWD|SECRET|TOKEN|API_KEY|APIKEY)="
         r"(?P<secret>[^\s'\"`$&;|(){}\[\],]{4,})(?=[\s'\"`;&|]|$)",
         r"--(?:password|passwd|pass|token|api-key|apikey|secret|client-secret)(?:=|\s+|['\"],\s*['\"])"
-        r"(?P<secret>[^\s'\"$%{]{4,})",
-        r"\b(?:curl|wget|http)\b[^\n'\"]*?\s(?:-u|--user)\s*['\"]?[^\s:'\"]+:(?P<secret>[^\s'\"@]{4,})",
-        r"\bmysql(?:dump|admin)?\b[^\n'\"]*?\s-p(?P<secret>[^\s'\"$]{4,})",
-        r"\bsshpass\s+-p\s*['\"]?(?P<secret>[^\s'\"$]{4,})",
+        r"(?P<secret>[^\s'\"$%{`]{4,})",
+        r"\b(?:curl|wget|http)\b[^\n'\"]*?\s(?:-u|--user)\s*['\"]?[^\s:'\"]+:(?P<secret>[^\s'\"`@]{4,})",
+        r"\bmysql(?:dump|admin)?\b[^\n'\"]*?\s-p(?P<secret>[^\s'\"`$]{4,})",
+        r"\bsshpass\s+-p\s*['\"]?(?P<secret>[^\s'\"`$]{4,})",
     )
 ]
 _STRING = r"[rRbBuU]{0,2}(?P<q>['\"])(?P<secret>[^'\"\\\r\n]+)(?P=q)"
@@ -179,9 +184,13 @@ def stray_placeholders(before: str | None, after: str) -> list[str]:
     return sorted(added)
 
 
-def find_secrets(text: str) -> list[str]:
-    """The distinct secret values in ``text``, in order of appearance."""
-    return list(dict.fromkeys(text[start:end] for start, end in _spans(text)))
+def find_secrets(text: str, library: bool = True) -> list[str]:
+    """The distinct secret values in ``text``, in order of appearance.
+
+    ``library=False`` leaves out detect-secrets' shapes (to compare detectors).
+    """
+    spans = _spans(text, library)
+    return list(dict.fromkeys(text[start:end] for start, end in spans))
 
 
 def redact_fixed(text: str, known: Iterable[str] = ()) -> str:
@@ -213,11 +222,17 @@ def shannon_entropy(value: str) -> float:
     return -sum(n / total * math.log2(n / total) for n in counts.values()) if total else 0.0
 
 
-def _spans(text: str) -> list[tuple[int, int]]:
+def _spans(text: str, library: bool = True) -> list[tuple[int, int]]:
     """Non-overlapping secret spans, earliest first; the longer wins where two overlap."""
-    found = sorted(set(_candidates(text)), key=lambda span: (span[0], -span[1]))
+    found = set(_candidates(text))
+    if library:
+        found |= {
+            (start, end)
+            for start, end in library_spans(text)
+            if not _PLACEHOLDER.fullmatch(text[start:end]) and text[start] not in "{$%*"
+        }
     kept: list[tuple[int, int]] = []
-    for start, end in found:
+    for start, end in sorted(found, key=lambda span: (span[0], -span[1])):
         if not kept or start >= kept[-1][1]:
             kept.append((start, end))
     return kept

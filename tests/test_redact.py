@@ -9,10 +9,13 @@ from __future__ import annotations
 import ast
 import random
 import string
+from collections.abc import Callable
 
 import pytest
 
-from agent.redact import PLACEHOLDER_PREFIX, Redactor, shannon_entropy
+from agent.fix.model_patch import SearchReplace
+from agent.fix.restore import restore_edit
+from agent.redact import PLACEHOLDER_PREFIX, Redactor, shannon_entropy, stray_placeholders
 
 _rng = random.Random(20261127)
 
@@ -184,3 +187,48 @@ def test_shannon_entropy() -> None:
 def test_large_blob_is_fast() -> None:
     blob = 'data = "' + rand(200_000, string.ascii_letters + string.digits + "+/") + '"\n'
     assert Redactor().redact(blob) == blob
+
+
+RESTORE_CODE = (
+    "def f():\n"
+    f'    password = "{S["password"]}"\n'
+    f'    key = "{S["aws_key_id"]}"\n'
+    "    return pickle.loads(b)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("change", "restored"),
+    [
+        (lambda c, p: c.replace("pickle", "json"), True),  # secret lines kept as they were
+        (lambda c, p: c.replace(f'"{p[1]}"', f'"{p[1]}"  # noqa: S105'), True),  # same line
+        (lambda c, p: c.replace("    return", "    x = 1\n    return"), True),
+        (lambda c, p: c.replace("    return", f'    print("{p[0]} {p[1]}")\n    return'), False),
+        (lambda c, p: c.replace("    return", f'    backup = "{p[0]}"\n    return'), False),
+        (lambda c, p: c.replace(f'"{p[0]}"', f'os.environ.get("PW", "{p[0]}")'), False),
+        (lambda c, p: c.replace("password =", "other ="), False),  # bound to another name
+    ],
+)
+def test_a_placeholder_is_restored_only_where_it_stood(
+    change: Callable[[str, list[str]], str], restored: bool
+) -> None:
+    redactor = Redactor(RESTORE_CODE)
+    sent = redactor.redact(RESTORE_CODE)
+    placeholders = redactor.pattern.findall(sent)
+    replace = change(sent, placeholders)
+    edit = restore_edit(SearchReplace(path="a.py", search=sent, replace=replace), redactor)
+    assert edit.search == RESTORE_CODE
+    stray = stray_placeholders(RESTORE_CODE, edit.replace)
+    assert (stray == []) is restored
+    assert edit.replace.count(S["password"]) <= 1
+    assert edit.replace.count(S["aws_key_id"]) <= 1
+
+
+def test_placeholders_never_collide_with_the_code() -> None:
+    code = 'a = "HARDEN_REDACTED_1"\nb = "HARDEN_REDACTED_0badc0de_1"\n'
+    code += f'token = "{S["github"]}"\n'
+    redactor = Redactor(code)
+    sent = redactor.redact(code)
+    assert f"HARDEN_REDACTED_{redactor.token}_1" in sent
+    assert redactor.restore(sent) == code
+    assert Redactor(code).token == redactor.token  # same code, same token: the cache hits
