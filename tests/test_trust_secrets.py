@@ -11,7 +11,8 @@ code did not have it, and no secret may be sent.
 - colliding placeholders: the repo's own code holds placeholder-like text
   (``HARDEN_REDACTED_1``...); it must stay as it is, and the real secrets stay in place.
 - detection: credentials the hand-written detector used to miss (basic-auth tuples,
-  ``Authorization: Token``, shell and CLI passwords...) are not sent in clear.
+  ``Authorization: Token``, shell and CLI passwords, and provider shapes that
+  detect-secrets knows: Slack webhooks, SendGrid, Twilio...) are not sent in clear.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 import pytest
 
 from tests.fakellm import Computed, FakeLLM, Reply
-from tests.secret_corpus import ABSTAIN, leaked
+from tests.secret_corpus import ABSTAIN, leaked, more_kinds
 from tests.trust_harness import HardenRun, git, init_repo, run_harden
 
 PLACEHOLDER = re.compile(r"HARDEN_REDACTED_[0-9a-f]{8}_[0-9]+")
@@ -230,10 +231,21 @@ MISSED_VALUES = {
 }
 
 
-@pytest.mark.parametrize("variant", list(MISSED))
+# Provider shapes that detect-secrets' plugins know (generated at test time, never committed).
+LIBRARY_KINDS = ("slack_webhook", "sendgrid", "twilio", "telegram", "mailchimp")
+
+
+def _missed(variant: str) -> tuple[str, str]:
+    """(the line planted in the function, its secret)."""
+    if variant in LIBRARY_KINDS:
+        return more_kinds()[variant]
+    return MISSED[variant].format(s=MISSED_VALUES[variant]), MISSED_VALUES[variant]
+
+
+@pytest.mark.parametrize("variant", [*MISSED, *LIBRARY_KINDS])
 def test_credentials_the_detector_used_to_miss_are_not_sent(variant: str, tmp_path: Path) -> None:
-    value = MISSED_VALUES[variant]
-    line = "\n    " + MISSED[variant].format(s=value)
+    code, value = _missed(variant)
+    line = "\n    " + code
     repo, done, sent = _run(tmp_path, _app(line), Reply(ABSTAIN))
     assert "def load_account" in sent.decode()
     assert leaked({variant: value, **SECRETS}, sent) == []
