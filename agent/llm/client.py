@@ -13,23 +13,28 @@ import logging
 import math
 import threading
 import time
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from agent.ledger import CallRecord, Ledger
 from agent.llm.base import (
-    FatalError,
     Provider,
     ProviderError,
     ProviderReply,
     RenderedPrompt,
-    UnparsableError,
     Usage,
 )
 from agent.llm.budget import Budget, BudgetExceeded
 from agent.llm.cache import ResponseCache, cache_key
+from agent.llm.call import (
+    Call,
+    CallResult,
+    Meter,
+    OverBudget,
+    outcome_of,
+    validation_outcome,
+)
 from agent.llm.pricing import Pricing
 from agent.llm.retry import RetryPolicy
 from agent.llm.settle import settlement
@@ -43,50 +48,6 @@ _log = logging.getLogger("harden.llm")
 _RATE_LIMITED = 429
 
 
-class CallResult(BaseModel, Generic[M]):
-    """What one ``complete`` call produced. ``error`` is the text to show or feed back."""
-
-    model_config = ConfigDict(frozen=True)
-
-    outcome: str
-    parsed: M | None = None
-    error: str | None = None
-    usage: Usage = Usage()
-    usage_note: str = ""  # why the usage was not trusted (agent.llm.settle); "" when it was
-    cost_usd: float | None = None
-    cache_hit: bool = False
-    attempts: int = 0
-    latency_s: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome == "ok"
-
-    @property
-    def over_budget(self) -> bool:
-        return self.outcome == "refused-budget"
-
-
-@dataclass(frozen=True)
-class _Call(Generic[M]):
-    prompt: RenderedPrompt
-    schema: type[M]
-    finding_id: str
-    sample: int
-
-
-class _Meter:
-    """Usage billed by failed attempts (the retry policy does not return it), and requests."""
-
-    def __init__(self) -> None:
-        self.usage = Usage()
-        self.sent = 0
-
-
-class _OverBudget(FatalError):
-    """No further attempt: the budget was reached while this call was retrying."""
-
-
 def estimate_tokens(prompt: RenderedPrompt) -> int:
     """A rough count of prompt tokens: four characters a token."""
     return math.ceil((len(prompt.messages.system) + len(prompt.messages.user)) / 4)
@@ -98,19 +59,6 @@ def estimate_cost(
     """Dollars for a call of this size on ``provider/model``; None when the price is unknown."""
     usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens)
     return (pricing or Pricing.load()).price(model_spec, usage)
-
-
-def _outcome(exc: ProviderError) -> str:
-    if isinstance(exc, _OverBudget):
-        return "refused-budget"
-    return "unparsable" if isinstance(exc, UnparsableError) else f"error: {type(exc).__name__}"
-
-
-def _validation_outcome(exc: ValidationError) -> tuple[str, str]:
-    errors = exc.errors(include_url=False)
-    outcome = "unparsable" if any(e["type"] == "json_invalid" for e in errors) else "schema-invalid"
-    lines = [f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']}" for e in errors]
-    return outcome, "the reply did not match the schema: " + "; ".join(lines)
 
 
 class LLMClient:
@@ -149,7 +97,7 @@ class LLMClient:
         max_tokens: int = 4096,
         estimate_input_tokens: int | None = None,
     ) -> CallResult[M]:
-        call = _Call(prompt, schema, finding_id, sample)
+        call = Call(prompt, schema, finding_id, sample)
         key = cache_key(
             self.provider.name, self.provider.model, prompt, schema, prompt.temperature, sample
         )
@@ -164,7 +112,7 @@ class LLMClient:
         return result
 
     def _metered(
-        self, call: _Call[M], input_tokens: int, max_tokens: int
+        self, call: Call[M], input_tokens: int, max_tokens: int
     ) -> tuple[CallResult[M], ProviderReply | None]:
         """Reserve the estimate, make the call, settle what it cost."""
         estimate = self.estimate(input_tokens, max_tokens)
@@ -196,7 +144,7 @@ class LLMClient:
     def estimate(self, input_tokens: int, output_tokens: int) -> float | None:
         return estimate_cost(self.model_spec, input_tokens, output_tokens, self._pricing)
 
-    def _from_cache(self, call: _Call[M], key: str) -> CallResult[M] | None:
+    def _from_cache(self, call: Call[M], key: str) -> CallResult[M] | None:
         cached = self._cache.get(key) if self._cache is not None else None
         if cached is None:
             return None
@@ -212,21 +160,21 @@ class LLMClient:
         _log.info("%s: call refused: %s", self.model_spec, message)
         return CallResult[M](outcome="refused-budget", error=f"budget: {message}", cost_usd=0.0)
 
-    def _call(self, call: _Call[M], max_tokens: int) -> tuple[CallResult[M], ProviderReply | None]:
-        meter, start = _Meter(), time.monotonic()
+    def _call(self, call: Call[M], max_tokens: int) -> tuple[CallResult[M], ProviderReply | None]:
+        meter, start = Meter(), time.monotonic()
         try:
             reply, _ = self._retry.call(lambda: self._send(call, max_tokens, meter))
         except ProviderError as exc:
             _log.warning("%s: %s: %s", self.model_spec, type(exc).__name__, exc.message)
             return self._result(
-                _outcome(exc), None, exc.message, meter.usage, meter.sent, start
+                outcome_of(exc), None, exc.message, meter.usage, meter.sent, start
             ), None
         parsed, outcome, error = self._validate(call.schema, reply.text)
         return self._result(
             outcome, parsed, error, meter.usage + reply.usage, meter.sent, start
         ), reply
 
-    def _send(self, call: _Call[M], max_tokens: int, meter: _Meter) -> ProviderReply:
+    def _send(self, call: Call[M], max_tokens: int, meter: Meter) -> ProviderReply:
         """One request; a failed one still adds what it was billed to ``meter``.
 
         Nothing is sent once the budget is reached (what other calls settled meanwhile, what
@@ -235,7 +183,7 @@ class LLMClient:
         try:
             self._budget.check_send(self._pricing.price(self.model_spec, meter.usage))
         except BudgetExceeded as exc:
-            raise _OverBudget(f"budget: {exc}", usage=Usage()) from exc
+            raise OverBudget(f"budget: {exc}", usage=Usage()) from exc
         self.throttle.wait()
         meter.sent += 1
         try:
@@ -253,7 +201,7 @@ class LLMClient:
         try:
             return schema.model_validate_json(text), "ok", None
         except ValidationError as exc:
-            outcome, error = _validation_outcome(exc)
+            outcome, error = validation_outcome(exc)
             return None, outcome, error
 
     def _result(
@@ -290,7 +238,7 @@ class LLMClient:
                 )
         return cost
 
-    def _record(self, call: _Call[M], result: CallResult[M], saved_usd: float = 0.0) -> None:
+    def _record(self, call: Call[M], result: CallResult[M], saved_usd: float = 0.0) -> None:
         usage = result.usage
         self._ledger.record(
             CallRecord(
