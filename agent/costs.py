@@ -31,6 +31,8 @@ def _dollars(row: SpendRow) -> str:
     if row.unpriced_calls and not row.cost_usd:
         return "unknown"
     note = f" + {row.unpriced_calls} unpriced" if row.unpriced_calls else ""
+    if row.odd_usage_calls:
+        note += f" ({row.odd_usage_calls} with missing or impossible usage)"
     return f"${row.cost_usd:.4f}{note}"
 
 
@@ -67,6 +69,7 @@ def _total(rows: Sequence[SpendRow]) -> SpendRow:
         cost_usd=sum(row.cost_usd for row in rows),
         unpriced_calls=total("unpriced_calls"),
         saved_usd=sum(row.saved_usd for row in rows),
+        odd_usage_calls=total("odd_usage_calls"),
     )
 
 

@@ -46,18 +46,22 @@ MIGRATIONS: tuple[str, ...] = (
     )
     """,
     "CREATE INDEX calls_run ON calls (run_id, provider, model, prompt)",
+    # Why a call's reported usage was not trusted, e.g. "usage missing; settled at the
+    # estimate" (agent.llm.settle); empty when it was.
+    "ALTER TABLE calls ADD COLUMN usage_note TEXT NOT NULL DEFAULT ''",
 )
 
 _COLUMNS = (
     "time, run_id, finding_id, provider, model, prompt, prompt_hash, input_tokens, "
     "cached_tokens, cache_write_tokens, output_tokens, cost_usd, latency_s, attempts, "
-    "cache_hit, outcome, sample, saved_usd"
+    "cache_hit, outcome, sample, saved_usd, usage_note"
 )
 
 _SUMMARY = """
 SELECT run_id, provider, model, prompt, COUNT(*), SUM(cache_hit), SUM(input_tokens),
        SUM(cached_tokens), SUM(cache_write_tokens), SUM(output_tokens), SUM(cost_usd),
-       SUM(cost_usd IS NULL AND cache_hit = 0 AND outcome != 'refused-budget'), SUM(saved_usd)
+       SUM(cost_usd IS NULL AND cache_hit = 0 AND outcome != 'refused-budget'), SUM(saved_usd),
+       SUM(usage_note != '')
 FROM calls GROUP BY run_id, provider, model, prompt ORDER BY MIN(id)
 """
 
@@ -99,6 +103,7 @@ class CallRecord(BaseModel):
     outcome: str
     sample: int = 0
     saved_usd: float = 0.0
+    usage_note: str = ""  # why the reported usage was not trusted; "" when it was
 
 
 class SpendRow(BaseModel):
@@ -119,6 +124,7 @@ class SpendRow(BaseModel):
     cost_usd: float
     unpriced_calls: int
     saved_usd: float
+    odd_usage_calls: int = 0  # calls whose reported usage was missing or impossible
 
 
 class Ledger:

@@ -21,6 +21,7 @@ from typing import Protocol
 from agent.config import Settings
 from agent.fix.apply import ApplyError
 from agent.fix.llm_fixer import ModelFixer, Proposal
+from agent.llm.budget import Budget
 from agent.log import finding_context
 from agent.models import Finding, ModelOutcome, Patch, StageResult, Verdict
 from agent.validate import FunnelContext
@@ -55,6 +56,7 @@ class RunState(Protocol):
     needs_model: list[str]
     model_outcomes: list[ModelOutcome]
     cost: float
+    notes: list[str]
 
     def live(self, group: Sequence[Finding]) -> list[Finding]: ...
 
@@ -79,6 +81,18 @@ class ModelPhase:
         for proposal in propose_all(run.fixer, self.wt.path, live, run.settings.jobs):
             with finding_context(proposal.findings[0].id):
                 self._settle(proposal)
+        self._budget_note(run.fixer.client.budget)
+
+    def _budget_note(self, budget: Budget) -> None:
+        """One line for the end of the run when the budget left groups unsent."""
+        left = sum(1 for o in self.run.model_outcomes if o.kind == "budget")
+        if not left or budget.limit_usd is None:
+            return
+        note = (
+            f"budget: ${budget.spent:.4f} spent of ${budget.limit_usd:.2f}; {left} group(s) "
+            "of findings were not sent to the model (raise --budget to go on)"
+        )
+        self.run.notes[:] = [n for n in self.run.notes if not n.startswith("budget: ")] + [note]
 
     def _settle(self, proposal: Proposal) -> None:
         """Validate a proposal; on failure ask once more with the failure, then give up."""

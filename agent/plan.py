@@ -189,8 +189,8 @@ class _Estimator:
         return [first.model_copy(update={**costs, "est_usd": usd}), *rest]
 
     def _tokens(self, prompt: PromptVersion, group: Sequence[Finding]) -> int:
-        redactor = Redactor()
         chunk = build_chunk(self.root, group[0])
+        redactor = Redactor(chunk.text, "")
         variables = prompt_variables(group, redactor.redact(chunk.text), "")
         rendered = prompt.render(variables)
         return count_tokens(rendered.messages.system) + count_tokens(rendered.messages.user)

@@ -1,29 +1,43 @@
 """Replace secrets in code by placeholders before any text leaves the machine, and back.
 
-``Redactor.redact`` swaps each secret VALUE for ``HARDEN_REDACTED_<n>`` (the same secret
-always gets the same placeholder within one Redactor); quotes, names and structure stay,
-so the code remains valid Python. A value once found is also replaced where it appears
+``Redactor.redact`` swaps each secret VALUE for ``HARDEN_REDACTED_<token>_<n>`` (the same
+secret always gets the same placeholder within one Redactor); quotes, names and structure
+stay, so the code remains valid Python. The token is drawn from the texts the Redactor is
+made for so that it occurs in none of them: code that itself contains placeholder-like
+text cannot collide with the real placeholders, and the same code gets the same token
+(so the response cache still hits). A value once found is also replaced where it appears
 again without the context that gave it away (a password echoed in test output).
-``Redactor.restore`` maps the placeholders in the model's edits back to the real values.
+``Redactor.restore`` maps placeholders back to the real values; the fixer restores only
+those that stay where they stood (agent.fix.restore), and ``stray_placeholders`` finds
+those a patch would add anywhere else (a scope failure).
 
 ``redact_fixed`` is for what harden writes (reports, SARIF, logs, commit messages): every
 secret becomes the fixed ``<redacted>``, so nothing can be mapped back.
 
 Detected: provider credentials by their shape (AWS key ids, GitHub, OpenAI, Anthropic,
-Slack, Google, Stripe, JWTs, PEM private key blocks), the password of a connection URL,
-``Bearer`` tokens, and string literals assigned, passed or mapped to secret-like names
-(``password = "..."``, ``"api_key": "..."``, ``token="..."``). Names that merely mention a
-secret (``TOKEN_URL``, ``password_field``) and values that are URLs, env-var names or
-placeholders are left alone; names that only suggest a key (``key``, ``salt``) need a
-high-entropy value.
+Slack, Google, Stripe, npm, GitLab, PyPI, JWTs, PEM private key blocks), the password of a
+connection URL, ``Bearer`` tokens and ``Authorization`` header values of any scheme,
+passwords on shell and tool command lines (``PGPASSWORD=x``, ``--password=x``, ``curl -u
+u:x``, ``mysql -px``), the password of a (user, password) pair (``auth=("u", "x")``,
+``HTTPBasicAuth("u", "x")``, ``smtp.login("u", "x")``), and string literals assigned,
+passed or mapped to secret-like names (``password = "..."``, ``"api_key": "..."``,
+``token="..."``). Names that merely mention a secret (``TOKEN_URL``, ``password_field``)
+and values that are URLs, env-var names or placeholders are left alone; names that only
+suggest a key (``key``, ``salt``) need a high-entropy value. On top, the credential shapes
+of detect-secrets' provider plugins (agent.redact_library: Slack webhooks, SendGrid,
+Twilio, npm, PyPI, Discord...).
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
+
+from agent.redact_library import library_spans
 
 __all__ = [
     "PLACEHOLDER_PREFIX",
@@ -33,11 +47,12 @@ __all__ = [
     "is_distinctive",
     "redact_fixed",
     "shannon_entropy",
+    "stray_placeholders",
 ]
 
 PLACEHOLDER_PREFIX = "HARDEN_REDACTED_"
 REDACTED = "<redacted>"
-_PLACEHOLDER = re.compile(rf"\b{PLACEHOLDER_PREFIX}([0-9]+)\b")
+_PLACEHOLDER = re.compile(rf"\b{PLACEHOLDER_PREFIX}[0-9a-f]{{8}}_[0-9]+\b")
 
 # Credentials recognised by their shape alone; the group "secret" is what is replaced.
 _SHAPES = [
@@ -52,14 +67,35 @@ _SHAPES = [
         r"\b(?P<secret>xox[baprs]-[A-Za-z0-9-]{10,})",
         r"\b(?P<secret>AIza[0-9A-Za-z_-]{35})",
         r"\b(?P<secret>(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{16,})",
+        r"\b(?P<secret>npm_[A-Za-z0-9]{36}|glpat-[A-Za-z0-9_-]{20}|pypi-AgE[A-Za-z0-9_-]{50,})",
         r"\b(?P<secret>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)",
         r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"]*:(?P<secret>[^\s@/'\"]+)@",
         r"\bBearer\s+(?P<secret>[A-Za-z0-9._~+/=-]{16,})",
+        # Authorization headers of any scheme: "Authorization: Token x", "Basic x"...
+        r"(?i:authorization)['\"]?\s*[:=]\s*['\"]?(?i:token|basic|digest|apikey|api-key|key|jwt|"
+        r"oauth|sso-key|ssws)\s+(?P<secret>[A-Za-z0-9._~+/=:-]{8,})",
+        # Passwords on shell and tool command lines.
+        r"\b[A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|PASS|PWD|SECRET|TOKEN|API_KEY|APIKEY)="
+        r"(?P<secret>[^\s'\"`$&;|(){}\[\],]{4,})(?=[\s'\"`;&|]|$)",
+        r"--(?:password|passwd|pass|token|api-key|apikey|secret|client-secret)(?:=|\s+|['\"],\s*['\"])"
+        r"(?P<secret>[^\s'\"$%{`]{4,})",
+        r"\b(?:curl|wget|http)\b[^\n'\"]*?\s(?:-u|--user)\s*['\"]?[^\s:'\"]+:(?P<secret>[^\s'\"`@]{4,})",
+        r"\bmysql(?:dump|admin)?\b[^\n'\"]*?\s-p(?P<secret>[^\s'\"`$]{4,})",
+        r"\bsshpass\s+-p\s*['\"]?(?P<secret>[^\s'\"`$]{4,})",
     )
 ]
 _STRING = r"[rRbBuU]{0,2}(?P<q>['\"])(?P<secret>[^'\"\\\r\n]+)(?P=q)"
 # name = "v", name: str = "v", name == "v", name="v" (keyword), "name": "v" (dict), and
 # os.getenv("NAME", "v") / os.environ.get("NAME", "v") defaults.
+# The second string of a (user, password) pair: auth=("u", "p"), HTTPBasicAuth("u", "p"),
+# smtp.login("u", "p").
+_USER = r"[rRbBuU]{0,2}(?P<uq>['\"])[^'\"\\\r\n]*(?P=uq)"
+_PAIRS = [
+    re.compile(
+        r"(?:\bauth\s*=\s*[(\[]|\b\w*(?:Basic|Digest|Proxy)Auth\(|\.login\(|\bauthenticate\()"
+        r"\s*" + _USER + r"\s*,\s*" + _STRING
+    ),
+]
 _ASSIGNED = [
     re.compile(
         r"(?<![\w.-])(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)['\"]?"
@@ -95,9 +131,14 @@ _DISTINCTIVE_MIXED_LENGTH = 6
 
 
 class Redactor:
-    """Redacts the secrets of several texts with one stable placeholder per secret."""
+    """Redacts the secrets of several texts with one stable placeholder per secret.
 
-    def __init__(self) -> None:
+    ``texts`` are those the Redactor will redact: its placeholder token occurs in none.
+    """
+
+    def __init__(self, *texts: str) -> None:
+        self.token = _token(texts)
+        self.pattern = re.compile(rf"\b{PLACEHOLDER_PREFIX}{self.token}_[0-9]+\b")
         self._by_secret: dict[str, str] = {}
         self._by_placeholder: dict[str, str] = {}
 
@@ -116,19 +157,43 @@ class Redactor:
 
     def restore(self, text: str) -> str:
         """``text`` with this Redactor's placeholders replaced by the original secrets."""
-        return _PLACEHOLDER.sub(lambda m: self._by_placeholder.get(m.group(0), m.group(0)), text)
+        return self.pattern.sub(lambda m: self.secret_of(m.group(0)) or m.group(0), text)
+
+    def secret_of(self, placeholder: str) -> str | None:
+        """The secret behind one of this Redactor's placeholders, else None."""
+        return self._by_placeholder.get(placeholder)
 
     def _placeholder(self, secret: str) -> str:
         if secret not in self._by_secret:
-            placeholder = f"{PLACEHOLDER_PREFIX}{len(self._by_secret) + 1}"
+            placeholder = f"{PLACEHOLDER_PREFIX}{self.token}_{len(self._by_secret) + 1}"
             self._by_secret[secret] = placeholder
             self._by_placeholder[placeholder] = secret
         return self._by_secret[secret]
 
 
-def find_secrets(text: str) -> list[str]:
-    """The distinct secret values in ``text``, in order of appearance."""
-    return list(dict.fromkeys(text[start:end] for start, end in _spans(text)))
+def _token(texts: tuple[str, ...]) -> str:
+    """Eight hex digits from ``texts`` such that no text contains a placeholder with them."""
+    seed = "\0".join(texts)
+    for n in itertools.count():
+        token = hashlib.sha256(f"{n}\0{seed}".encode()).hexdigest()[:8]
+        if f"{PLACEHOLDER_PREFIX}{token}" not in seed:
+            return token
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def stray_placeholders(before: str | None, after: str) -> list[str]:
+    """Placeholders that ``after`` holds more often than ``before``: added, never restored."""
+    added = Counter(_PLACEHOLDER.findall(after)) - Counter(_PLACEHOLDER.findall(before or ""))
+    return sorted(added)
+
+
+def find_secrets(text: str, library: bool = True) -> list[str]:
+    """The distinct secret values in ``text``, in order of appearance.
+
+    ``library=False`` leaves out detect-secrets' shapes (to compare detectors).
+    """
+    spans = _spans(text, library)
+    return list(dict.fromkeys(text[start:end] for start, end in spans))
 
 
 def redact_fixed(text: str, known: Iterable[str] = ()) -> str:
@@ -181,11 +246,17 @@ def shannon_entropy(value: str) -> float:
     return -sum(n / total * math.log2(n / total) for n in counts.values()) if total else 0.0
 
 
-def _spans(text: str) -> list[tuple[int, int]]:
+def _spans(text: str, library: bool = True) -> list[tuple[int, int]]:
     """Non-overlapping secret spans, earliest first; the longer wins where two overlap."""
-    found = sorted(set(_candidates(text)), key=lambda span: (span[0], -span[1]))
+    found = set(_candidates(text))
+    if library:
+        found |= {
+            (start, end)
+            for start, end in library_spans(text)
+            if not _PLACEHOLDER.fullmatch(text[start:end]) and text[start] not in "{$%*"
+        }
     kept: list[tuple[int, int]] = []
-    for start, end in found:
+    for start, end in sorted(found, key=lambda span: (span[0], -span[1])):
         if not kept or start >= kept[-1][1]:
             kept.append((start, end))
     return kept
@@ -195,6 +266,10 @@ def _candidates(text: str) -> Iterator[tuple[int, int]]:
     for pattern in _SHAPES:
         for match in pattern.finditer(text):
             if not _PLACEHOLDER.fullmatch(match["secret"]) and match["secret"][0] not in "{$%*":
+                yield match.span("secret")
+    for pattern in _PAIRS:
+        for match in pattern.finditer(text):
+            if _looks_like_value("password", match["secret"]):
                 yield match.span("secret")
     for pattern in _ASSIGNED:
         for match in _overlapping(pattern, text):

@@ -8,6 +8,7 @@ add entries to .env.example. Everything else is refused with a reason naming the
 - protected files: CI, lint/type/test configuration (conftest.py included), and the
   ``[tool.*]`` tables of pyproject.toml;
 - content: binary, oversized, grown tenfold, deleted, new scripts (agent.scope_content);
+- secrets: a redacted secret's placeholder added anywhere (agent.redact);
 - weakening an edited file: assertions removed or made true, new skips, xfails or
   suppression comments (agent.scope_content);
 - imports: production code newly importing test code (agent.scope_imports);
@@ -25,6 +26,7 @@ from collections.abc import Collection
 from pathlib import Path, PurePosixPath
 
 from agent.models import FileEdit, Patch
+from agent.redact import stray_placeholders
 from agent.scope_content import (
     content_refusal,
     size_of,
@@ -102,8 +104,20 @@ def _refusal(
         or _protected(edit)
         or content_refusal(edit)
         or importing_tests_refusal(edit)
+        or _placeholder_refusal(edit)
         or _placement(edit, patch, finding_paths)
         or tamper_refusal(edit)
+    )
+
+
+def _placeholder_refusal(edit: FileEdit) -> str | None:
+    """A redacted secret's placeholder written where the original code did not have it."""
+    stray = stray_placeholders(edit.before, edit.after)
+    if not stray:
+        return None
+    return (
+        f"{', '.join(stray)}: a redacted secret may only stay where it stood; "
+        "this patch writes its placeholder somewhere new"
     )
 
 

@@ -7,7 +7,11 @@ rejected (a built-in set, tests/adversarial_patches.py, plus tests/test_adversar
 when it exists), planted secrets / leaked (tests/secret_corpus.py), and kill points /
 clean (SIGINT and SIGKILL to the run's process group at a few delays; clean = the
 user's checkout is byte-identical and no worktree is left, for SIGKILL once the next run
-has cleaned up). Exits 1 if anything leaked or failed.
+has cleaned up). Then one row per class of attack of issue 11 (sandbox, verdict, finding,
+secrets, budget): each test function of tests/test_trust_*.py is a class, its
+parametrized cases are the variants tried, and the passed ones held; a class needs at
+least 3 variants, and a missing file is a row with none tried. Exits 1 if anything
+leaked or failed.
 Nothing leaves 127.0.0.1; every run works in a temporary directory.
 """
 
@@ -48,6 +52,14 @@ from tests.userstate import user_state, worktrees  # noqa: E402
 
 KILL_DELAYS_S = (0.5, 2.0, 4.0, 6.0, 9.0)
 EXTERNAL_ADVERSARIAL = ROOT / "tests" / "test_adversarial.py"
+TRUST_FILES = (  # issue 11: one file per part, one test function per class of attack
+    "test_trust_sandbox.py",
+    "test_trust_verdict.py",
+    "test_trust_finding.py",
+    "test_trust_secrets.py",
+    "test_trust_budget.py",
+)
+MIN_VARIANTS = 3
 
 
 @dataclass(frozen=True)
@@ -59,10 +71,11 @@ class Row:
     good: int
     good_label: str
     detail: str = ""
+    min_tried: int = 1
 
     @property
     def ok(self) -> bool:
-        return self.tried > 0 and self.good == self.tried
+        return self.tried >= self.min_tried and self.good == self.tried
 
 
 def fault_row(tmp: Path) -> Row:
@@ -142,6 +155,49 @@ def external_adversarial_row() -> Row | None:
     return Row(
         "adversarial scenarios (tests)", tried, passed, "rejected", "tests/test_adversarial.py"
     )
+
+
+def trust_class_rows() -> list[Row]:
+    """One row per test function (class of attack) of each issue-11 test file."""
+    rows: list[Row] = []
+    for name in TRUST_FILES:
+        path = ROOT / "tests" / name
+        if not path.is_file():
+            rows.append(Row(f"{name}: missing", 0, 0, "held", "not on this branch", MIN_VARIANTS))
+            continue
+        rows += _class_rows(name, _pytest_outcomes(path))
+    return rows
+
+
+def _pytest_outcomes(path: Path) -> list[tuple[str, str]]:
+    """(test id, PASSED/FAILED/ERROR) of each case pytest ran in ``path``."""
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rA", str(path)]
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
+    outcomes = []
+    for line in done.stdout.splitlines():
+        word, _, rest = line.partition(" ")
+        if word in {"PASSED", "FAILED", "ERROR"} and rest:
+            outcomes.append((rest.split(" - ")[0].strip(), word))
+    return outcomes or [(path.name, "ERROR")]
+
+
+def _class_rows(name: str, outcomes: list[tuple[str, str]]) -> list[Row]:
+    classes: dict[str, list[str]] = {}
+    for test_id, word in outcomes:
+        function = test_id.partition("::")[2].partition("[")[0] or "collection"
+        classes.setdefault(function, []).append(word)
+    stem = name.removeprefix("test_").removesuffix(".py")
+    return [
+        Row(
+            f"{stem}: {function.removeprefix('test_')}",
+            len(words),
+            words.count("PASSED"),
+            "held",
+            f"tests/{name}",
+            MIN_VARIANTS,
+        )
+        for function, words in classes.items()
+    ]
 
 
 def secrets_row(tmp: Path) -> Row:
@@ -256,6 +312,7 @@ def main() -> int:
         rows = [check(Path(tmp) / name) for name, check in checks]
     external = external_adversarial_row()
     rows += [external] if external else []
+    rows += trust_class_rows()
     sys.stdout.write(render_table(rows) + f"({time.monotonic() - started:.0f} s)\n")
     return 0 if all(row.ok for row in rows) else 1
 

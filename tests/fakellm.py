@@ -20,6 +20,7 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -27,7 +28,21 @@ from typing import Any
 
 from pydantic import BaseModel
 
-__all__ = ["Delay", "FakeLLM", "Fault", "Raw", "Recorded", "Reply", "Reset", "Step", "WireUsage"]
+__all__ = [
+    "Computed",
+    "Delay",
+    "FakeLLM",
+    "Fault",
+    "Raw",
+    "Recorded",
+    "Reply",
+    "Reset",
+    "Step",
+    "WireUsage",
+]
+
+
+Count = int | float | str | None  # what a (broken or hostile) provider may put on the wire
 
 
 @dataclass(frozen=True)
@@ -38,10 +53,10 @@ class WireUsage:
     excludes ``cached_tokens`` (cache reads) and ``cache_write_tokens`` (cache creation).
     """
 
-    input_tokens: int = 100
-    cached_tokens: int = 0
-    cache_write_tokens: int = 0
-    output_tokens: int = 20
+    input_tokens: Count = 100
+    cached_tokens: Count = 0
+    cache_write_tokens: Count = 0
+    output_tokens: Count = 20
 
 
 @dataclass(frozen=True)
@@ -49,7 +64,7 @@ class Reply:
     """A successful answer whose text is ``payload`` (a dict or model as JSON, a str as is)."""
 
     payload: dict[str, Any] | BaseModel | str
-    usage: WireUsage = field(default_factory=WireUsage)
+    usage: WireUsage | None = field(default_factory=WireUsage)  # None: no "usage" at all
     truncated: bool = False  # finish_reason "length" / status "incomplete" / "max_tokens"
     refusal: str | None = None
     model: str = "fake-model"
@@ -67,6 +82,13 @@ class Fault:
     status: int
     body: dict[str, Any] | str | None = None
     headers: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A reply made from the request's JSON body when it arrives (to echo what was sent)."""
+
+    make: Callable[[Any], Reply | Raw]
 
 
 @dataclass(frozen=True)
@@ -89,7 +111,7 @@ class Raw:
     status: int = 200
 
 
-Step = Reply | Fault | Delay | Reset | Raw
+Step = Reply | Fault | Delay | Reset | Raw | Computed
 
 
 @dataclass(frozen=True)
@@ -184,6 +206,8 @@ class _Handler(BaseHTTPRequestHandler):
         while isinstance(step, Delay):
             time.sleep(step.seconds)
             step = self.server_fake.next_step()
+        if isinstance(step, Computed):
+            step = step.make(body)
         with contextlib.suppress(OSError):  # the client gave up (timeout) and hung up
             self._answer(step)
 
@@ -244,13 +268,16 @@ def _openai_response(reply: Reply) -> dict[str, Any]:
         "status": "incomplete" if reply.truncated else "completed",
         "incomplete_details": {"reason": "max_output_tokens"} if reply.truncated else None,
         "output": [{**message, "content": [content]}],
-        "usage": {
-            "input_tokens": u.input_tokens,
-            "input_tokens_details": {"cached_tokens": u.cached_tokens},
-            "output_tokens": u.output_tokens,
-            "output_tokens_details": {"reasoning_tokens": 0},
-            "total_tokens": u.input_tokens + u.output_tokens,
-        },
+        **_usage(
+            u,
+            lambda u: {
+                "input_tokens": u.input_tokens,
+                "input_tokens_details": {"cached_tokens": u.cached_tokens},
+                "output_tokens": u.output_tokens,
+                "output_tokens_details": {"reasoning_tokens": 0},
+                "total_tokens": _total(u),
+            },
+        ),
     }
 
 
@@ -269,12 +296,15 @@ def _chat_completion(reply: Reply) -> dict[str, Any]:
         "created": 0,
         "model": reply.model,
         "choices": [{**choice, "finish_reason": "length" if reply.truncated else "stop"}],
-        "usage": {
-            "prompt_tokens": u.input_tokens,
-            "completion_tokens": u.output_tokens,
-            "total_tokens": u.input_tokens + u.output_tokens,
-            "prompt_tokens_details": {"cached_tokens": u.cached_tokens},
-        },
+        **_usage(
+            u,
+            lambda u: {
+                "prompt_tokens": u.input_tokens,
+                "completion_tokens": u.output_tokens,
+                "total_tokens": _total(u),
+                "prompt_tokens_details": {"cached_tokens": u.cached_tokens},
+            },
+        ),
     }
 
 
@@ -290,10 +320,23 @@ def _anthropic_message(reply: Reply) -> dict[str, Any]:
         "content": [{"type": "text", "text": text}],
         "stop_reason": "max_tokens" if reply.truncated else stop,
         "stop_sequence": None,
-        "usage": {
-            "input_tokens": u.input_tokens,
-            "cache_read_input_tokens": u.cached_tokens,
-            "cache_creation_input_tokens": u.cache_write_tokens,
-            "output_tokens": u.output_tokens,
-        },
+        **_usage(
+            u,
+            lambda u: {
+                "input_tokens": u.input_tokens,
+                "cache_read_input_tokens": u.cached_tokens,
+                "cache_creation_input_tokens": u.cache_write_tokens,
+                "output_tokens": u.output_tokens,
+            },
+        ),
     }
+
+
+def _usage(usage: WireUsage | None, shape: Callable[[WireUsage], dict[str, Any]]) -> dict[str, Any]:
+    """``{"usage": ...}`` in the wire format, or nothing when the reply reports no usage."""
+    return {} if usage is None else {"usage": shape(usage)}
+
+
+def _total(u: WireUsage) -> Count:
+    a, b = u.input_tokens, u.output_tokens
+    return a + b if isinstance(a, int) and isinstance(b, int) else None

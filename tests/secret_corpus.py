@@ -12,7 +12,16 @@ import random
 import string
 from typing import Any
 
-__all__ = ["ABSTAIN", "ECHO_FIX", "SEED", "corpus_files", "leaked", "planted_secrets"]
+__all__ = [
+    "ABSTAIN",
+    "ECHO_FIX",
+    "NOT_SECRET_LINES",
+    "SEED",
+    "corpus_files",
+    "leaked",
+    "more_kinds",
+    "planted_secrets",
+]
 
 SEED = 20261128
 _ALNUM = string.ascii_letters + string.digits
@@ -141,3 +150,67 @@ def corpus_files(secrets: dict[str, str]) -> dict[str, str]:
 def leaked(secrets: dict[str, str], data: bytes) -> list[str]:
     """The names of the secrets whose value appears in ``data``."""
     return [name for name, value in secrets.items() if value.encode() in data]
+
+
+def more_kinds(seed: int = SEED) -> dict[str, tuple[str, str]]:
+    """Kinds the first corpus lacked, by name: (a line of code holding it, the secret)."""
+    rng = random.Random(seed + 1)
+
+    def rand(n: int, alphabet: str = _ALNUM) -> str:
+        return "".join(rng.choice(alphabet) for _ in range(n))
+
+    hexa = "0123456789abcdef"
+    kinds = {
+        "basic_auth_tuple": ('requests.get(url, auth=("admin", "{}"))', "Pw" + rand(12)),
+        "authorization_token": ('headers = {{"Authorization": "Token {}"}}', rand(40, hexa)),
+        "authorization_basic": ('raw = "Authorization: Basic {}"', rand(28) + "=="),
+        "http_basic_auth": ('auth = HTTPBasicAuth("deploy", "{}")', "Dp-" + rand(12)),
+        "smtp_login": ('smtp.login("alerts@example.com", "{}")', "Sm-" + rand(12)),
+        "shell_env_password": ('os.system("PGPASSWORD={} psql -h db")', "pg" + rand(12)),
+        "cli_password_flag": ('argv = ["mysqldump", "--password={}", "prod"]', "My" + rand(12)),
+        "curl_user": ('cmd = "curl -u deploy:{} https://api.internal/x"', "Cu" + rand(12)),
+        "mysql_p": ('cmd = "mysql -u root -p{} app"', "Ms" + rand(12)),
+        "slack_webhook": (
+            'HOOK = "{}"',
+            f"https://hooks.slack.com/services/T{rand(8, _UPPER)}/B{rand(8, _UPPER)}/{rand(24)}",
+        ),
+        "sendgrid": ('SENDGRID = "{}"', f"SG.{rand(22)}.{rand(43)}"),
+        "twilio": ('twilio_sid = "{}"', "SK" + rand(32, hexa)),
+        "npm": ('NPM = "{}"', "npm_" + rand(36)),
+        "pypi": ('PYPI = "{}"', "pypi-AgEIcHlwaS5vcmc" + rand(60)),
+        "telegram": ('BOT = "{}"', f"{rng.randint(10**8, 10**9)}:AA{rand(33)}"),
+        "mailchimp": ('MC = "{}"', rand(32, hexa) + "-us12"),
+        "gitlab": ('GITLAB = "{}"', "glpat-" + rand(20)),
+        "stripe_restricted": ('STRIPE = "{}"', "rk_live_" + rand(24)),
+        "azure_storage": (
+            'conn = "DefaultEndpointsProtocol=https;AccountName=x;AccountKey={}"',
+            rand(86, _ALNUM + "+/") + "==",
+        ),
+    }
+    return {name: (line.format(value), value) for name, (line, value) in kinds.items()}
+
+
+# Ordinary code that must come out of redaction unchanged: what the model sees is the code
+# it fixes.
+NOT_SECRET_LINES = (
+    'digest = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"',
+    'commit = "da39a3ee5e6b4b0d3255bfef95601890afd80709"',
+    'request_id = "0b5f3e0a-6f3c-4a8e-9d1b-2c7e8f9a1b3c"',
+    'PATTERN = r"^[A-Za-z0-9+/=_-]{20,}$"',
+    'password_field = "password"',
+    'TOKEN_URL = "https://auth.example.com/oauth/token"',
+    'password = os.environ["DB_PASSWORD"]',
+    'api_key = settings.get("api_key")',
+    'headers = {"Authorization": "Bearer " + token}',
+    'headers = {"Authorization": f"Token {token}"}',
+    "auth = (user, password)",
+    "smtp.login(user, password)",
+    'cmd = ["psql", "-h", host, "-U", user]',
+    'parser.add_argument("--password", help="the database password")',
+    'ICON = "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hAAAA"',
+    'url = "postgresql://{user}:{password}@{host}/app"',
+    'TEMPLATE = "Hello {name}, your code is {code}"',
+    'MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"',
+    'SERVER = "10.20.30.40"',
+    'if password == "":',
+)

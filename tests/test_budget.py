@@ -14,6 +14,7 @@ from agent.llm.budget import Budget, BudgetExceeded
 from agent.llm.client import LLMClient
 from agent.llm.pricing import Pricing
 from agent.llm.retry import RetryPolicy
+from agent.llm.settle import settlement
 from tests.llm_scripted import ScriptedProvider, rendered
 
 
@@ -99,3 +100,40 @@ def test_concurrent_reservations_never_exceed_the_limit() -> None:
         thread.join()
     assert budget.spent <= 1.0 + 1e-9
     assert len(granted) >= 99
+
+
+def test_a_negative_settlement_never_makes_room() -> None:
+    budget = Budget(0.01)
+    budget.settle(budget.reserve(0.005), -32.0)
+    assert budget.spent == 0.0
+    budget.reserve(0.009)  # still only the limit's worth of room
+    with pytest.raises(BudgetExceeded):
+        budget.reserve(0.005)
+
+
+def test_nothing_is_sent_once_other_calls_settled_past_the_limit() -> None:
+    budget = Budget(0.05)
+    first, second = budget.reserve(0.01), budget.reserve(0.01)
+    budget.check_send(0.0)  # room for both as reserved
+    budget.settle(first, 560.0)  # one reply reported a huge usage
+    with pytest.raises(BudgetExceeded, match="nothing more is sent"):
+        budget.check_send(0.0)  # the second call, about to be sent (or retried)
+    budget.cancel(second)
+    assert budget.exhausted
+
+
+@pytest.mark.parametrize(
+    ("usage", "note"),
+    [
+        (Usage(problem="usage missing"), "usage missing; settled at the estimate"),
+        (Usage(problem="impossible usage: output_tokens=-5"), "settled at the estimate"),
+        (Usage(output_tokens=10_000), "output_tokens 10,000 > max_tokens 100"),
+    ],
+)
+def test_odd_usage_is_settled_at_no_less_than_the_estimate(usage: Usage, note: str) -> None:
+    priced = Pricing.load({"scripted/test-model": {"input": 0, "output": 1000}}).price(
+        "scripted/test-model", usage
+    )
+    cost, said = settlement(usage, priced, 0.1, max_tokens=100, attempts=1)
+    assert note in said
+    assert cost is not None and cost >= (0.1 if usage.problem else 10.0)

@@ -9,10 +9,13 @@ from __future__ import annotations
 import ast
 import random
 import string
+from collections.abc import Callable
 
 import pytest
 
-from agent.redact import PLACEHOLDER_PREFIX, Redactor, shannon_entropy
+from agent.fix.model_patch import SearchReplace
+from agent.fix.restore import restore_edit
+from agent.redact import PLACEHOLDER_PREFIX, Redactor, shannon_entropy, stray_placeholders
 
 _rng = random.Random(20261127)
 
@@ -137,18 +140,21 @@ def test_same_secret_same_placeholder_across_texts() -> None:
     redactor = Redactor()
     first = redactor.redact(f'token = "{S["github"]}"\n')
     second = redactor.redact(f'GITHUB = "{S["github"]}"\nother = "{S["slack"]}"\n')
-    assert first == 'token = "HARDEN_REDACTED_1"\n'
-    assert second == 'GITHUB = "HARDEN_REDACTED_1"\nother = "HARDEN_REDACTED_2"\n'
+    ph = f"HARDEN_REDACTED_{redactor.token}"
+    assert first == f'token = "{ph}_1"\n'
+    assert second == f'GITHUB = "{ph}_1"\nother = "{ph}_2"\n'
     assert redactor.found == 2
 
 
 def test_model_edits_are_restored() -> None:
     redactor = Redactor()
     redactor.redact(f'password = "{S["password"]}"\n')
-    edit = 'password = os.environ.get("APP_PASSWORD", "HARDEN_REDACTED_1")\n'
+    ph = f"HARDEN_REDACTED_{redactor.token}"
+    edit = f'password = os.environ.get("APP_PASSWORD", "{ph}_1")\n'
     restored = f'password = os.environ.get("APP_PASSWORD", "{S["password"]}")\n'
     assert redactor.restore(edit) == restored
-    assert redactor.restore("HARDEN_REDACTED_12") == "HARDEN_REDACTED_12"
+    assert redactor.restore(f"{ph}_12") == f"{ph}_12"
+    assert redactor.restore("HARDEN_REDACTED_1") == "HARDEN_REDACTED_1"  # not its format
 
 
 def test_non_secrets_are_left_alone() -> None:
@@ -181,3 +187,48 @@ def test_shannon_entropy() -> None:
 def test_large_blob_is_fast() -> None:
     blob = 'data = "' + rand(200_000, string.ascii_letters + string.digits + "+/") + '"\n'
     assert Redactor().redact(blob) == blob
+
+
+RESTORE_CODE = (
+    "def f():\n"
+    f'    password = "{S["password"]}"\n'
+    f'    key = "{S["aws_key_id"]}"\n'
+    "    return pickle.loads(b)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("change", "restored"),
+    [
+        (lambda c, p: c.replace("pickle", "json"), True),  # secret lines kept as they were
+        (lambda c, p: c.replace(f'"{p[1]}"', f'"{p[1]}"  # noqa: S105'), True),  # same line
+        (lambda c, p: c.replace("    return", "    x = 1\n    return"), True),
+        (lambda c, p: c.replace("    return", f'    print("{p[0]} {p[1]}")\n    return'), False),
+        (lambda c, p: c.replace("    return", f'    backup = "{p[0]}"\n    return'), False),
+        (lambda c, p: c.replace(f'"{p[0]}"', f'os.environ.get("PW", "{p[0]}")'), False),
+        (lambda c, p: c.replace("password =", "other ="), False),  # bound to another name
+    ],
+)
+def test_a_placeholder_is_restored_only_where_it_stood(
+    change: Callable[[str, list[str]], str], restored: bool
+) -> None:
+    redactor = Redactor(RESTORE_CODE)
+    sent = redactor.redact(RESTORE_CODE)
+    placeholders = redactor.pattern.findall(sent)
+    replace = change(sent, placeholders)
+    edit = restore_edit(SearchReplace(path="a.py", search=sent, replace=replace), redactor)
+    assert edit.search == RESTORE_CODE
+    stray = stray_placeholders(RESTORE_CODE, edit.replace)
+    assert (stray == []) is restored
+    assert edit.replace.count(S["password"]) <= 1
+    assert edit.replace.count(S["aws_key_id"]) <= 1
+
+
+def test_placeholders_never_collide_with_the_code() -> None:
+    code = 'a = "HARDEN_REDACTED_1"\nb = "HARDEN_REDACTED_0badc0de_1"\n'
+    code += f'token = "{S["github"]}"\n'
+    redactor = Redactor(code)
+    sent = redactor.redact(code)
+    assert f"HARDEN_REDACTED_{redactor.token}_1" in sent
+    assert redactor.restore(sent) == code
+    assert Redactor(code).token == redactor.token  # same code, same token: the cache hits

@@ -2,9 +2,9 @@
 
 propose: the chunk around the findings, secrets redacted, rendered with the prompt
 version, one client call, the reply validated as a ModelPatch. An abstention is kept as
-data. The edits stay search/replace blocks (placeholders mapped back to the secrets)
-until ``to_patch`` applies them to the files as they are at validation time, so a
-proposal made before other fixes were committed still applies on top of them.
+data. The edits stay search/replace blocks (placeholders mapped back to the secrets,
+only where they stood) until ``to_patch`` applies them to the files as they are at
+validation time, so a proposal made before other fixes were committed still applies on top of them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from pathlib import Path
 
 from agent.chunk import build_chunk
 from agent.fix.apply import ApplyError, apply_edits
-from agent.fix.model_patch import ModelPatch, SearchReplace
+from agent.fix.model_patch import ModelPatch
+from agent.fix.restore import restore_edit
 from agent.llm.client import LLMClient
 from agent.models import FileEdit, Finding, Patch
 from agent.prompts import PromptVersion
@@ -93,8 +94,8 @@ class ModelFixer:
     def propose(
         self, root: Path, findings: Sequence[Finding], feedback: str = "", attempt: int = 0
     ) -> Proposal:
-        redactor = Redactor()
         chunk = self.chunk(root, findings[0])
+        redactor = Redactor(chunk, feedback)
         variables = prompt_variables(findings, redactor.redact(chunk), redactor.redact(feedback))
         result = self.client.complete(
             self.prompt.render(variables), ModelPatch, finding_id=findings[0].id, sample=attempt
@@ -125,11 +126,6 @@ def prompt_variables(findings: Sequence[Finding], chunk: str, feedback: str) -> 
 
 
 def _restored(reply: ModelPatch, redactor: Redactor) -> ModelPatch:
-    """Put the real secrets back where the model's edits mention their placeholders."""
-    edits = [
-        SearchReplace(
-            path=e.path, search=redactor.restore(e.search), replace=redactor.restore(e.replace)
-        )
-        for e in reply.edits
-    ]
+    """Put the real secrets back where they stood (agent.fix.restore); nowhere else."""
+    edits = [restore_edit(e, redactor) for e in reply.edits]
     return reply.model_copy(update={"edits": edits})

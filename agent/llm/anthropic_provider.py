@@ -31,6 +31,7 @@ from agent.llm.base import (
     TransientError,
     UnparsableError,
     Usage,
+    reported_usage,
 )
 from agent.llm.providers import status_error
 
@@ -95,15 +96,15 @@ def classify(exc: anthropic.APIError) -> ProviderError:
 
 def usage_of(reply: Message) -> Usage:
     """Normalise: Anthropic's ``input_tokens`` exclude cache reads and writes; add them in."""
-    usage = reply.usage
-    read = usage.cache_read_input_tokens or 0
-    write = usage.cache_creation_input_tokens or 0
-    return Usage(
-        input_tokens=usage.input_tokens + read + write,
-        cached_input_tokens=read,
-        cache_write_tokens=write,
-        output_tokens=usage.output_tokens,
+    usage = getattr(reply, "usage", None)
+    checked = reported_usage(
+        input_tokens=getattr(usage, "input_tokens", None),
+        cached_input_tokens=getattr(usage, "cache_read_input_tokens", None),
+        cache_write_tokens=getattr(usage, "cache_creation_input_tokens", None),
+        output_tokens=getattr(usage, "output_tokens", None),
     )
+    total = checked.input_tokens + checked.cached_input_tokens + checked.cache_write_tokens
+    return checked.model_copy(update={"input_tokens": total})
 
 
 def _validated(reply: Message, schema: type[BaseModel], usage: Usage) -> BaseModel:

@@ -30,6 +30,7 @@ __all__ = [
     "TransientError",
     "UnparsableError",
     "Usage",
+    "reported_usage",
 ]
 
 
@@ -47,6 +48,9 @@ class Usage(BaseModel):
     cached_input_tokens: int = 0
     cache_write_tokens: int = 0
     output_tokens: int = 0
+    # Why the counts cannot be trusted ("usage missing", "impossible usage: ..."); the
+    # client then settles the call at no less than its estimate. Empty when they can.
+    problem: str = ""
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -54,7 +58,27 @@ class Usage(BaseModel):
             cached_input_tokens=self.cached_input_tokens + other.cached_input_tokens,
             cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
             output_tokens=self.output_tokens + other.output_tokens,
+            problem="; ".join(p for p in (self.problem, other.problem) if p),
         )
+
+
+def reported_usage(**counts: object) -> Usage:
+    """Usage from the counts a reply reported (None: absent); impossible ones count 0.
+
+    A count that is not a non-negative integer (negative, fractional, text) is replaced
+    by 0 and named in ``problem``, as are absent input or output counts.
+    """
+    clean: dict[str, int] = {}
+    bad: list[str] = []
+    for name, value in counts.items():
+        valid = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        clean[name] = value if valid and isinstance(value, int) else 0
+        if value is not None and not valid:
+            bad.append(f"{name}={value!r}")
+    absent = [n for n in ("input_tokens", "output_tokens") if counts.get(n) is None]
+    problems = ["usage missing" + (f": {absent[0]}" if len(absent) == 1 else "")] if absent else []
+    problems += ["impossible usage: " + ", ".join(bad)] if bad else []
+    return Usage.model_validate({**clean, "problem": "; ".join(problems)})
 
 
 class Messages(BaseModel):

@@ -2,7 +2,8 @@
 
 ``reserve`` refuses a call whose estimate would take spent + reserved past the limit, so
 the spend can exceed the limit only by what in-flight calls cost beyond their estimates.
-``settle`` replaces a reservation with what the call really cost. Thread-safe.
+``settle`` replaces a reservation with what the call really cost (never less than zero);
+``check_send`` stops a call (or its retry) once others' settled costs reach the limit. Thread-safe.
 
 Exception tree::
 
@@ -68,14 +69,39 @@ class Budget:
                 f"${committed - self._spent:.4f}); raise --budget to go on"
             )
 
+    def check_send(self, billed_usd: float | None) -> None:
+        """Raise BudgetExceeded if a call holding a reservation may not send (again) now.
+
+        ``billed_usd`` is what its earlier attempts were billed. Checked right before each
+        request: calls that settled since the reservation may have used up the budget.
+        """
+        with self._lock:
+            if self.limit_usd is None:
+                return
+            committed = self._spent + sum(self._held.values()) + (billed_usd or 0.0)
+            if committed > self.limit_usd + 1e-12:
+                raise BudgetExceeded(
+                    f"the budget of ${self.limit_usd:.2f} is spent (spent ${self._spent:.4f}, "
+                    f"this call's attempts ${billed_usd or 0.0:.4f}); nothing more is sent"
+                )
+
     def settle(self, reservation: Reservation, actual_usd: float | None) -> None:
-        """Release the hold and add what the call cost (None: price unknown, counted)."""
+        """Release the hold and add what the call cost (None: price unknown, counted).
+
+        A negative amount is never added: a refund cannot make room for more calls.
+        """
         with self._lock:
             self._held.pop(reservation.id, None)
             if actual_usd is None:
                 self.unpriced_calls += 1
             else:
-                self._spent += actual_usd
+                self._spent += max(actual_usd, 0.0)
+
+    @property
+    def exhausted(self) -> bool:
+        """True once what was spent has reached the limit."""
+        with self._lock:
+            return self.limit_usd is not None and self._spent >= self.limit_usd
 
     def cancel(self, reservation: Reservation) -> None:
         """Release the hold of a call that was never made."""

@@ -13,10 +13,9 @@ import logging
 import math
 import threading
 import time
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from agent.ledger import CallRecord, Ledger
 from agent.llm.base import (
@@ -24,13 +23,21 @@ from agent.llm.base import (
     ProviderError,
     ProviderReply,
     RenderedPrompt,
-    UnparsableError,
     Usage,
 )
 from agent.llm.budget import Budget, BudgetExceeded
 from agent.llm.cache import ResponseCache, cache_key
+from agent.llm.call import (
+    Call,
+    CallResult,
+    Meter,
+    OverBudget,
+    outcome_of,
+    validation_outcome,
+)
 from agent.llm.pricing import Pricing
-from agent.llm.retry import RetryPolicy, attempts_of
+from agent.llm.retry import RetryPolicy
+from agent.llm.settle import settlement
 from agent.llm.throttle import Throttle
 
 __all__ = ["CallResult", "LLMClient", "estimate_cost", "estimate_tokens"]
@@ -39,44 +46,6 @@ M = TypeVar("M", bound=BaseModel)
 _log = logging.getLogger("harden.llm")
 
 _RATE_LIMITED = 429
-
-
-class CallResult(BaseModel, Generic[M]):
-    """What one ``complete`` call produced. ``error`` is the text to show or feed back."""
-
-    model_config = ConfigDict(frozen=True)
-
-    outcome: str
-    parsed: M | None = None
-    error: str | None = None
-    usage: Usage = Usage()
-    cost_usd: float | None = None
-    cache_hit: bool = False
-    attempts: int = 0
-    latency_s: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome == "ok"
-
-    @property
-    def over_budget(self) -> bool:
-        return self.outcome == "refused-budget"
-
-
-@dataclass(frozen=True)
-class _Call(Generic[M]):
-    prompt: RenderedPrompt
-    schema: type[M]
-    finding_id: str
-    sample: int
-
-
-class _Meter:
-    """Usage billed by failed attempts, which the retry policy does not return."""
-
-    def __init__(self) -> None:
-        self.usage = Usage()
 
 
 def estimate_tokens(prompt: RenderedPrompt) -> int:
@@ -90,13 +59,6 @@ def estimate_cost(
     """Dollars for a call of this size on ``provider/model``; None when the price is unknown."""
     usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens)
     return (pricing or Pricing.load()).price(model_spec, usage)
-
-
-def _validation_outcome(exc: ValidationError) -> tuple[str, str]:
-    errors = exc.errors(include_url=False)
-    outcome = "unparsable" if any(e["type"] == "json_invalid" for e in errors) else "schema-invalid"
-    lines = [f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']}" for e in errors]
-    return outcome, "the reply did not match the schema: " + "; ".join(lines)
 
 
 class LLMClient:
@@ -135,7 +97,7 @@ class LLMClient:
         max_tokens: int = 4096,
         estimate_input_tokens: int | None = None,
     ) -> CallResult[M]:
-        call = _Call(prompt, schema, finding_id, sample)
+        call = Call(prompt, schema, finding_id, sample)
         key = cache_key(
             self.provider.name, self.provider.model, prompt, schema, prompt.temperature, sample
         )
@@ -150,11 +112,12 @@ class LLMClient:
         return result
 
     def _metered(
-        self, call: _Call[M], input_tokens: int, max_tokens: int
+        self, call: Call[M], input_tokens: int, max_tokens: int
     ) -> tuple[CallResult[M], ProviderReply | None]:
         """Reserve the estimate, make the call, settle what it cost."""
+        estimate = self.estimate(input_tokens, max_tokens)
         try:
-            reservation = self._budget.reserve(self.estimate(input_tokens, max_tokens))
+            reservation = self._budget.reserve(estimate)
         except BudgetExceeded as exc:
             return self._refused(str(exc)), None
         try:
@@ -162,13 +125,26 @@ class LLMClient:
         except BaseException:
             self._budget.cancel(reservation)
             raise
+        result = self._settled(result, estimate, max_tokens)
         self._budget.settle(reservation, result.cost_usd)
         return result, reply
+
+    def _settled(self, result: CallResult[M], estimate: float | None, limit: int) -> CallResult[M]:
+        """The result at the cost to settle (agent.llm.settle), noted when usage was odd."""
+        cost, note = settlement(result.usage, result.cost_usd, estimate, limit, result.attempts)
+        if not note:
+            return result
+        _log.warning("%s: %s", self.model_spec, note)
+        return result.model_copy(update={"cost_usd": cost, "usage_note": note})
+
+    @property
+    def budget(self) -> Budget:
+        return self._budget
 
     def estimate(self, input_tokens: int, output_tokens: int) -> float | None:
         return estimate_cost(self.model_spec, input_tokens, output_tokens, self._pricing)
 
-    def _from_cache(self, call: _Call[M], key: str) -> CallResult[M] | None:
+    def _from_cache(self, call: Call[M], key: str) -> CallResult[M] | None:
         cached = self._cache.get(key) if self._cache is not None else None
         if cached is None:
             return None
@@ -184,25 +160,32 @@ class LLMClient:
         _log.info("%s: call refused: %s", self.model_spec, message)
         return CallResult[M](outcome="refused-budget", error=f"budget: {message}", cost_usd=0.0)
 
-    def _call(self, call: _Call[M], max_tokens: int) -> tuple[CallResult[M], ProviderReply | None]:
-        meter, start = _Meter(), time.monotonic()
+    def _call(self, call: Call[M], max_tokens: int) -> tuple[CallResult[M], ProviderReply | None]:
+        meter, start = Meter(), time.monotonic()
         try:
-            reply, attempts = self._retry.call(lambda: self._send(call, max_tokens, meter))
+            reply, _ = self._retry.call(lambda: self._send(call, max_tokens, meter))
         except ProviderError as exc:
             _log.warning("%s: %s: %s", self.model_spec, type(exc).__name__, exc.message)
-            unparsable = isinstance(exc, UnparsableError)
-            outcome = "unparsable" if unparsable else f"error: {type(exc).__name__}"
             return self._result(
-                outcome, None, exc.message, meter.usage, attempts_of(exc), start
+                outcome_of(exc), None, exc.message, meter.usage, meter.sent, start
             ), None
         parsed, outcome, error = self._validate(call.schema, reply.text)
         return self._result(
-            outcome, parsed, error, meter.usage + reply.usage, attempts, start
+            outcome, parsed, error, meter.usage + reply.usage, meter.sent, start
         ), reply
 
-    def _send(self, call: _Call[M], max_tokens: int, meter: _Meter) -> ProviderReply:
-        """One request; a failed one still adds what it was billed to ``meter``."""
+    def _send(self, call: Call[M], max_tokens: int, meter: Meter) -> ProviderReply:
+        """One request; a failed one still adds what it was billed to ``meter``.
+
+        Nothing is sent once the budget is reached (what other calls settled meanwhile, what
+        is held, and what this call's attempts were billed so far).
+        """
+        try:
+            self._budget.check_send(self._pricing.price(self.model_spec, meter.usage))
+        except BudgetExceeded as exc:
+            raise OverBudget(f"budget: {exc}", usage=Usage()) from exc
         self.throttle.wait()
+        meter.sent += 1
         try:
             return self.provider.complete(
                 call.prompt.messages, call.schema, call.prompt.temperature, max_tokens
@@ -218,7 +201,7 @@ class LLMClient:
         try:
             return schema.model_validate_json(text), "ok", None
         except ValidationError as exc:
-            outcome, error = _validation_outcome(exc)
+            outcome, error = validation_outcome(exc)
             return None, outcome, error
 
     def _result(
@@ -255,7 +238,7 @@ class LLMClient:
                 )
         return cost
 
-    def _record(self, call: _Call[M], result: CallResult[M], saved_usd: float = 0.0) -> None:
+    def _record(self, call: Call[M], result: CallResult[M], saved_usd: float = 0.0) -> None:
         usage = result.usage
         self._ledger.record(
             CallRecord(
@@ -276,5 +259,6 @@ class LLMClient:
                 outcome=result.outcome,
                 sample=call.sample,
                 saved_usd=saved_usd,
+                usage_note=result.usage_note,
             )
         )

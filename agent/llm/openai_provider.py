@@ -27,6 +27,7 @@ from agent.llm.base import (
     TransientError,
     UnparsableError,
     Usage,
+    reported_usage,
 )
 from agent.llm.providers import status_error
 
@@ -138,18 +139,22 @@ def classify(exc: openai.APIError) -> ProviderError:
 
 def usage_of(body: dict[str, Any]) -> Usage:
     """Normalise either API's usage: cached tokens are already inside the prompt count."""
-    usage = body.get("usage") or {}
+    usage = body.get("usage")
+    if not isinstance(usage, dict):
+        return reported_usage(input_tokens=None, output_tokens=None)
     if "prompt_tokens" in usage:  # Chat Completions
-        details = usage.get("prompt_tokens_details") or {}
+        details = _dict(usage.get("prompt_tokens_details"))
         prompt, output = usage.get("prompt_tokens"), usage.get("completion_tokens")
     else:  # Responses
-        details = usage.get("input_tokens_details") or {}
+        details = _dict(usage.get("input_tokens_details"))
         prompt, output = usage.get("input_tokens"), usage.get("output_tokens")
-    return Usage(
-        input_tokens=prompt or 0,
-        cached_input_tokens=details.get("cached_tokens") or 0,
-        output_tokens=output or 0,
+    return reported_usage(
+        input_tokens=prompt, cached_input_tokens=details.get("cached_tokens"), output_tokens=output
     )
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _body(raw: LegacyAPIResponse[Any]) -> dict[str, Any]:
