@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from agent.models import FileEdit
+from agent.scan.checks._names import dotted_name
 from agent.testplan import is_test_file
 
 __all__ = ["tamper_refusal"]
@@ -115,9 +116,4 @@ def _test_hooks(node: ast.AST) -> Iterator[str]:
 
 
 def _dotted(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
+    return dotted_name(node) if isinstance(node, ast.expr) else None
