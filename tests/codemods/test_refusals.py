@@ -41,11 +41,6 @@ CASES = [
         "S311",
         "harden:random-secrets: the module seeds random",
     ),
-    (
-        "def area(w, h):\n    assert w > 0\n    return w * h\n",
-        "S101",
-        "harden:assert-auth: not an authorisation check",
-    ),
 ]
 
 
