@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import tempfile
@@ -16,7 +17,7 @@ from agent.childenv import SandboxPolicy, set_policy
 from agent.config import Settings, load_settings
 from agent.costs import cost_json, cost_table
 from agent.depenv import bundled_python
-from agent.errors import PriorityFailedError, ToolError
+from agent.errors import ConfigError, PriorityFailedError, ToolError
 from agent.ledger import Ledger
 from agent.models import RunReport
 from agent.pipeline import run
@@ -29,6 +30,7 @@ from agent.report_priorities import priorities_table
 from agent.report_redact import redact_report
 from agent.resources import bundled_dir
 from agent.tables import print_table
+from agent.testplan import resolve_python, started_interpreter
 
 __all__ = ["demo_action", "plan_action", "run_action"]
 
@@ -48,7 +50,11 @@ def run_action(settings: Settings) -> int:
 
 def _sandbox_policy(settings: Settings) -> None:
     """What the user allowed the confined commands of this process (see agent.childenv)."""
-    set_policy(SandboxPolicy(settings.pass_env, settings.allow_unconfined))
+    interpreters: tuple[str, ...] = ()
+    with contextlib.suppress(ConfigError):  # no interpreter: the run says so where it needs one
+        started = started_interpreter(resolve_python(settings.python))
+        interpreters = (started,) if started else ()
+    set_policy(SandboxPolicy(settings.pass_env, settings.allow_unconfined, interpreters))
 
 
 def _run_and_show(settings: Settings) -> RunReport:

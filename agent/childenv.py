@@ -51,6 +51,9 @@ class SandboxPolicy:
 
     pass_env: tuple[str, ...] = ()
     allow_unconfined: bool = False
+    # The interpreter a wrapper script given as --python starts (a pyenv shim, say): the
+    # sandbox exposes it read-only, as it does an interpreter named directly.
+    interpreters: tuple[str, ...] = ()
 
 
 _current = [SandboxPolicy()]

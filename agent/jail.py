@@ -113,11 +113,13 @@ def landlock_rules(view: View) -> dict[str, list[str]]:
 
 
 def _program_paths(program: Path) -> list[Path]:
-    """The prefixes (and their site dirs) ``program`` needs, following its symlinks."""
+    """The prefixes (and their site dirs) ``program`` needs, following its symlinks; and
+    each file itself, for a script whose folder may not be shown (it holds the checkout)."""
     found: list[Path] = []
     for exe in _link_chain(program):
         prefix = exe.parent.parent if exe.parent.name == "bin" else exe.parent
-        found += [prefix, *_venv_paths(prefix)]
+        lone_script = exe.parent.name != "bin" and exe.is_file() and not exe.is_symlink()
+        found += [*([exe] if lone_script else []), prefix, *_venv_paths(prefix)]
     return found
 
 

@@ -191,7 +191,8 @@ def _programs(exe: str, env: dict[str, str]) -> list[Path]:
     """The command's program, and the Pythons on its PATH (a shell command may run them)."""
     path = env.get("PATH", os.defpath)
     pythons = (shutil.which(name, path=path) for name in ("python", "python3"))
-    return [Path(exe), *(Path(p) for p in pythons if p)]
+    started = (Path(p) for p in policy().interpreters)  # what a --python wrapper starts
+    return [Path(exe), *(Path(p) for p in pythons if p), *started]
 
 
 def _executable(name: str, cwd: Path, path: str) -> str:

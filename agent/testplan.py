@@ -8,10 +8,12 @@ runs once at the base; tests that already fail there are not held against a patc
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
 import shutil
+import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -77,6 +79,25 @@ def resolve_python(explicit: str | None) -> str:
     if not found:
         raise ConfigError("no python on PATH to run the tests with; pass --python PATH")
     return found
+
+
+def started_interpreter(python: str) -> str | None:
+    """The interpreter a wrapper script ``python`` starts (a pyenv shim), None otherwise.
+
+    Asked of the script itself, isolated (``-I -S``: no site code runs), as harden asks the
+    project's interpreter elsewhere; the sandbox can expose a real interpreter, not guess
+    what a script runs.
+    """
+    with contextlib.suppress(OSError), open(python, "rb") as head:
+        if head.read(2) != b"#!":
+            return None
+    probe = [python, "-I", "-S", "-c", "import sys; print(sys.executable)"]
+    try:
+        done = subprocess.run(probe, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = done.stdout.strip()
+    return found if done.returncode == 0 and os.path.isabs(found) else None
 
 
 def plan_tests(command: str | None, python: str, files: Iterable[str]) -> TestPlan:

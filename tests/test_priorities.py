@@ -155,7 +155,7 @@ def test_a_priority_that_cannot_run_does_not_stop_the_others(repo: Path, tmp_pat
     python.write_text(
         "#!/bin/sh\n"
         'if [ "$1 $2" = "-m venv" ]; then echo "No module named venv" >&2; exit 1; fi\n'
-        f'PYTHONPATH={blocker.parent} exec {sys.executable} "$@"\n'
+        f'PYTHONPATH={blocker.parent}:$PYTHONPATH exec {sys.executable} "$@"\n'
     )
     python.chmod(0o755)
     done = harden("--priority", "all", "--json", "--python", str(python), str(repo))

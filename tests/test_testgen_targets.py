@@ -148,9 +148,15 @@ def test_missing_coverage_is_a_config_error_naming_the_install(
     make_repo: GitRepo, tmp_path: Path
 ) -> None:
     root = make_repo({"app.py": APP, "tests/test_app.py": TESTS})
-    # An interpreter without site-packages: coverage.py cannot be imported there.
+    # An interpreter without site-packages, that cannot make a virtual env either: coverage.py
+    # cannot be imported there, and harden cannot layer its own copy over it.
     python = tmp_path / "bare-python"
-    python.write_text(f'#!/bin/sh\nexec {sys.executable} -S "$@"\n', encoding="utf-8")
+    python.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1 $2" = "-m venv" ]; then echo "No module named venv" >&2; exit 1; fi\n'
+        f'exec {sys.executable} -S "$@"\n',
+        encoding="utf-8",
+    )
     python.chmod(python.stat().st_mode | stat.S_IXUSR)
     files = git(root, "ls-files").splitlines()
     plan = plan_tests(None, str(python), files)
