@@ -14,6 +14,51 @@ GitRepo = Callable[[dict[str, str]], Path]
 # Test data, not tests: small repos (with their own tests) that the eval tests copy.
 collect_ignore = ["fixtures"]
 
+# Modules whose tests run the whole pipeline (the real CLI on real repos, the repos' own
+# suites, often a model faked at the network edge): marked e2e, so that the edit loop can
+# run `python -m pytest -q -m "not e2e"` in a few minutes. CI and README run them all.
+E2E_MODULES = frozenset(
+    {
+        "test_adversarial",
+        "test_cli_errors",
+        "test_codemod_then_model",
+        "test_coverage_layer",
+        "test_custom_prompts_cases",
+        "test_depenv",
+        "test_eval_cases",
+        "test_eval_cli",
+        "test_example_e2e",
+        "test_faults_run",
+        "test_field_branches",
+        "test_field_encoding",
+        "test_field_interrupt",
+        "test_field_limits",
+        "test_field_report",
+        "test_field_tests_stage",
+        "test_field_worktree",
+        "test_installed",
+        "test_model_run",
+        "test_plan_truth",
+        "test_priorities",
+        "test_resume",
+        "test_run",
+        "test_secrets_leak",
+        "test_testgen_funnel",
+        "test_tests_priority_run",
+        "test_trust_budget",
+        "test_trust_finding",
+        "test_trust_sandbox",
+        "test_trust_secrets",
+        "test_trust_verdict",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.stem in E2E_MODULES:
+            item.add_marker(pytest.mark.e2e)
+
 
 def git(repo: Path, *args: str) -> str:
     done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
