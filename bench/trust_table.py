@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -169,35 +170,54 @@ def trust_class_rows() -> list[Row]:
     return rows
 
 
-def _pytest_outcomes(path: Path) -> list[tuple[str, str]]:
-    """(test id, PASSED/FAILED/ERROR) of each case pytest ran in ``path``."""
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rA", str(path)]
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
-    outcomes = []
-    for line in done.stdout.splitlines():
-        word, _, rest = line.partition(" ")
-        if word in {"PASSED", "FAILED", "ERROR"} and rest:
-            outcomes.append((rest.split(" - ")[0].strip(), word))
-    return outcomes or [(path.name, "ERROR")]
+@dataclass(frozen=True)
+class Case:
+    """One pytest case of a trust file: its test function, whether it passed, and how many
+    hostile variants it ran (a case that loops over variants records them as a property)."""
+
+    function: str
+    passed: bool
+    variants: int
+    parametrized: bool
 
 
-def _class_rows(name: str, outcomes: list[tuple[str, str]]) -> list[Row]:
-    classes: dict[str, list[str]] = {}
-    for test_id, word in outcomes:
-        function = test_id.partition("::")[2].partition("[")[0] or "collection"
-        classes.setdefault(function, []).append(word)
+def _pytest_outcomes(path: Path) -> list[Case]:
+    """Each case pytest ran in ``path``, read from its JUnit XML."""
+    with tempfile.TemporaryDirectory(prefix="harden-trust-junit-") as tmp:
+        xml = Path(tmp) / "junit.xml"
+        argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(path)]
+        subprocess.run([*argv, f"--junitxml={xml}"], cwd=ROOT, capture_output=True, check=False)
+        if not xml.is_file():
+            return [Case("collection", False, 0, False)]
+        cases = ElementTree.parse(xml).getroot().iter("testcase")
+        return [_case(c) for c in cases] or [Case("collection", False, 0, False)]
+
+
+def _case(case: ElementTree.Element) -> Case:
+    name = case.get("name", "")
+    passed = not any(case.find(tag) is not None for tag in ("failure", "error", "skipped"))
+    recorded = [p.get("value", "") for p in case.iter("property") if p.get("name") == "variants"]
+    variants = int(recorded[0]) if recorded else 1
+    return Case(name.partition("[")[0], passed, variants, "[" in name or bool(recorded))
+
+
+def _class_rows(name: str, cases: list[Case]) -> list[Row]:
+    """One row per test function: a class of attack (3+ variants), or a single check."""
+    classes: dict[str, list[Case]] = {}
+    for case in cases:
+        classes.setdefault(case.function, []).append(case)
     stem = name.removeprefix("test_").removesuffix(".py")
-    return [
-        Row(
-            f"{stem}: {function.removeprefix('test_')}",
-            len(words),
-            words.count("PASSED"),
-            "held",
-            f"tests/{name}",
-            MIN_VARIANTS,
-        )
-        for function, words in classes.items()
-    ]
+    return [_class_row(stem, function, mine, name) for function, mine in classes.items()]
+
+
+def _class_row(stem: str, function: str, cases: list[Case], name: str) -> Row:
+    attack = any(c.parametrized for c in cases)
+    label = function.removeprefix("test_") + ("" if attack else " (check)")
+    tried = sum(c.variants for c in cases)
+    good = sum(c.variants for c in cases if c.passed)
+    return Row(
+        f"{stem}: {label}", tried, good, "held", f"tests/{name}", MIN_VARIANTS if attack else 1
+    )
 
 
 def secrets_row(tmp: Path) -> Row:

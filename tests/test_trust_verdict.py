@@ -211,19 +211,31 @@ EXIT_EARLY = (
 )
 
 
-def test_exit_handlers_cannot_turn_a_failing_suite_green(tmp_path: Path) -> None:
+def test_exit_handlers_cannot_turn_a_failing_suite_green(
+    tmp_path: Path, record_property: Callable[[str, object], None]
+) -> None:
+    record_property("variants", len(ATEXIT))  # read by bench/trust_table.py
     run_variants(tmp_path, ATEXIT)
 
 
-def test_patched_reporting_cannot_forge_outcomes(tmp_path: Path) -> None:
+def test_patched_reporting_cannot_forge_outcomes(
+    tmp_path: Path, record_property: Callable[[str, object], None]
+) -> None:
+    record_property("variants", len(FORGED_REPORTING))  # read by bench/trust_table.py
     run_variants(tmp_path, FORGED_REPORTING)
 
 
-def test_a_new_test_cannot_delete_or_deselect_existing_tests(tmp_path: Path) -> None:
+def test_a_new_test_cannot_delete_or_deselect_existing_tests(
+    tmp_path: Path, record_property: Callable[[str, object], None]
+) -> None:
+    record_property("variants", len(DESELECT))  # read by bench/trust_table.py
     run_variants(tmp_path, DESELECT)
 
 
-def test_ending_the_session_early_is_not_a_pass(tmp_path: Path) -> None:
+def test_ending_the_session_early_is_not_a_pass(
+    tmp_path: Path, record_property: Callable[[str, object], None]
+) -> None:
+    record_property("variants", len(EXIT_EARLY))  # read by bench/trust_table.py
     run_variants(tmp_path, EXIT_EARLY)
 
 
