@@ -156,8 +156,8 @@ class _Run:
         python = resolve_python(self.settings.python)  # bad settings fail before any work
         plan = plan_tests(self.settings.test_command, python, self.repo.tracked_files())
         worktree = self._open_worktree(resumed)
-        self.notes += worktree.generated.notes()
-        try:
+        try:  # from here on, whatever happens, the finally below cleans up
+            self.notes += worktree.generated.notes()
             report = self._in_worktree(worktree, python, plan)
         except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: say what stays, then unwind
             raise RunInterrupted(self._left(worktree)) from exc
@@ -191,7 +191,11 @@ class _Run:
                 branch=branch,
                 priority=self.priority.value,
             )
-            self.journal.append(start)
+            try:
+                self.journal.append(start)
+            except BaseException:  # Ctrl-C or SIGTERM right here: leave nothing behind
+                worktree.remove(keep_branch=False)
+                raise
             return worktree
         branch = self.journal.start().branch
         # The branch, not the journal, is the truth: a kill between a commit and its
