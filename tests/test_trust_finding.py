@@ -260,29 +260,25 @@ SCOPE_NAMES = (
 def test_a_dynamic_path_to_the_same_callee_is_the_same_finding(
     tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
-    record_property("variants", len(DYNAMIC))  # read by bench/trust_table.py
-    run_variants(tmp_path, DYNAMIC)
+    run_variants(tmp_path, DYNAMIC, record_property)
 
 
 def test_dangerous_code_cannot_move_into_tests(
     tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
-    record_property("variants", len(MOVED))  # read by bench/trust_table.py
-    run_variants(tmp_path, MOVED)
+    run_variants(tmp_path, MOVED, record_property)
 
 
 def test_suppressions_are_compared_line_by_line_and_file_level_ones_count(
     tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
-    record_property("variants", len(SUPPRESSED))  # read by bench/trust_table.py
-    run_variants(tmp_path, SUPPRESSED, source=suppressed_module)
+    run_variants(tmp_path, SUPPRESSED, record_property, source=suppressed_module)
 
 
 def test_a_new_file_under_tests_is_a_test_module_and_nothing_else(
     tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
-    record_property("variants", len(SCOPE_NAMES))  # read by bench/trust_table.py
-    run_variants(tmp_path, SCOPE_NAMES)
+    run_variants(tmp_path, SCOPE_NAMES, record_property)
 
 
 # --- fast checks of the rules, honest fixes included ------------------------------------

@@ -214,29 +214,25 @@ EXIT_EARLY = (
 def test_exit_handlers_cannot_turn_a_failing_suite_green(
     tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
-    record_property("variants", len(ATEXIT))  # read by bench/trust_table.py
-    run_variants(tmp_path, ATEXIT)
+    run_variants(tmp_path, ATEXIT, record_property)
 
 
 def test_patched_reporting_cannot_forge_outcomes(
     tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
-    record_property("variants", len(FORGED_REPORTING))  # read by bench/trust_table.py
-    run_variants(tmp_path, FORGED_REPORTING)
+    run_variants(tmp_path, FORGED_REPORTING, record_property)
 
 
 def test_a_new_test_cannot_delete_or_deselect_existing_tests(
     tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
-    record_property("variants", len(DESELECT))  # read by bench/trust_table.py
-    run_variants(tmp_path, DESELECT)
+    run_variants(tmp_path, DESELECT, record_property)
 
 
 def test_ending_the_session_early_is_not_a_pass(
     tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
-    record_property("variants", len(EXIT_EARLY))  # read by bench/trust_table.py
-    run_variants(tmp_path, EXIT_EARLY)
+    run_variants(tmp_path, EXIT_EARLY, record_property)
 
 
 def test_a_command_that_is_not_pytest_is_judged_by_exit_code_and_says_so(

@@ -108,13 +108,18 @@ class Variant:
 
 
 def run_variants(
-    tmp: Path, variants: Sequence[Variant], source: Callable[[int], str] = module
+    tmp: Path,
+    variants: Sequence[Variant],
+    record: Callable[[str, object], None],
+    source: Callable[[int], str] = module,
 ) -> dict[str, dict[str, Any]]:
     """Run harden over ``variants`` (two per group, tenant modules from ``source``).
 
     Asserts that each is rejected as expected, nothing is committed, and the user's
-    checkout is unchanged; returns the verdicts by title.
+    checkout is unchanged; returns the verdicts by title. ``record`` is pytest's
+    ``record_property``: the variant count goes to the JUnit file bench/trust_table.py reads.
     """
+    record("variants", len(variants))
     assert len(variants) % 2 == 0
     groups = len(variants) // 2
     files = {tenant(n): source(n) for n in range(1, groups + 1)}
