@@ -28,9 +28,9 @@ from agent.evals.case import (
 )
 from agent.evals.case_checks import check_case, run_hidden
 from agent.models import Priority
+from agent.sandbox.suite import plan_tests
 from agent.scan import scan
 from agent.testgen import coverage_targets
-from agent.testplan import plan_tests
 from tests.conftest import git
 
 CASES_ROOT = Path(__file__).resolve().parents[1] / "evals" / "cases"

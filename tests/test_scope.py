@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from agent.models import FileEdit, Patch
-from agent.scope import scope_violations
+from agent.validate.policy.check import scope_violations
 
 FINDING_PATHS = {"app.py"}
 APP = (

@@ -19,20 +19,20 @@ from rich.console import Console
 
 from agent import config
 from agent.fix.llm_fixer import ModelFixer
-from agent.ledger import Ledger
 from agent.llm.budget import Budget
 from agent.llm.client import LLMClient
+from agent.llm.ledger import Ledger
 from agent.llm.openai_provider import OpenAIProvider
 from agent.llm.pricing import Pricing
+from agent.llm.prompts import load_prompt
 from agent.llm.retry import RetryPolicy
 from agent.models import Finding, Priority, RunReport, TestFate
-from agent.prompts import load_prompt
-from agent.report import print_summary, render_markdown
-from agent.sandbox import run_command
+from agent.report.markdown import print_summary, render_markdown
+from agent.sandbox.runner import run_command
+from agent.sandbox.suite import plan_tests
 from agent.scan import scan
 from agent.testgen import coverage_targets, fates, test_writer
-from agent.testplan import plan_tests
-from agent.validate import FunnelContext, run_funnel
+from agent.validate.funnel import FunnelContext, run_funnel
 from tests.conftest import GitRepo, git
 from tests.fakellm import FakeLLM, Reply
 

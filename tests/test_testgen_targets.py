@@ -11,9 +11,9 @@ import pytest
 
 from agent.errors import ConfigError
 from agent.models import Priority, stable_finding_id
+from agent.sandbox.suite import plan_tests
 from agent.testgen import TARGET_RULE, coverage_targets
 from agent.testgen.test_chunk import test_chunk
-from agent.testplan import plan_tests
 from tests.conftest import GitRepo, git
 
 APP = '''\

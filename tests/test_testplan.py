@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from agent.baseline import run_suite
 from agent.errors import ConfigError
+from agent.sandbox.baseline import run_suite
 
 # Aliased so that pytest does not try to collect the Test* dataclasses as test classes.
-from agent.sandbox import TestRun as Run
-from agent.sandbox import run_command
-from agent.testplan import TestPlan as Plan
-from agent.testplan import is_test_file, judge, plan_tests
+from agent.sandbox.runner import TestRun as Run
+from agent.sandbox.runner import run_command
+from agent.sandbox.suite import TestPlan as Plan
+from agent.sandbox.suite import judge, plan_tests
+from agent.scan.files import is_test_file
 
 PY = sys.executable
 TEST_FILE = """\

@@ -2,8 +2,9 @@
 
 Each class is tried through the real CLI and openai SDK against the fake server
 (tests/trust_scripted.py) with at least four variants, all of which must be rejected with
-the user's checkout unchanged; fast unit tests on agent.evasion, agent.scope_imports and
-agent.scope_content pin the rules and show that honest fixes still pass.
+the user's checkout unchanged; fast unit tests on agent.validate.evasion,
+agent.validate.policy.imports and
+agent.validate.policy.content pin the rules and show that honest fixes still pass.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from agent.evasion import evasion
 from agent.models import FileEdit, Finding, Patch
-from agent.scope import scope_violations
+from agent.validate.evasion import evasion
+from agent.validate.policy.check import scope_violations
 from tests.trust_scripted import (
     Variant,
     edit,

@@ -10,11 +10,11 @@ import pytest
 
 from agent import config
 from agent.models import FileEdit, Finding, Patch, Stage, StageStatus, Verdict
-from agent.sandbox import run_command
+from agent.sandbox.runner import run_command
+from agent.sandbox.suite import plan_tests
 from agent.scan import scan
-from agent.selection import select_files
-from agent.testplan import plan_tests
-from agent.validate import FunnelContext, validate
+from agent.scan.files import select_files
+from agent.validate.funnel import FunnelContext, validate
 from tests.conftest import GitRepo, git
 
 APP = """\

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import click
 from pydantic import BaseModel, ConfigDict, Field
-from rich.console import Console
 
 from agent.errors import HardenError
 from agent.evals.case import Case, load_cases
@@ -31,12 +30,11 @@ from agent.evals.runner import SampleEnv, run_sample
 from agent.evals.scoring import CaseScore, SampleScore
 from agent.evals.table import print_result
 from agent.evals.variants import Variant, baseline_file, blessed_baseline, load_run, make_variant
-from agent.testplan import resolve_python
+from agent.report.console import err as _err
+from agent.report.console import out as _out
+from agent.sandbox.suite import resolve_python
 
 __all__ = ["EvalOptions", "eval_action"]
-
-_out = Console(soft_wrap=True)
-_err = Console(stderr=True, soft_wrap=True)
 
 
 class EvalOptions(BaseModel):

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from agent.evals.errors import EvalError, MissingCassette
-from agent.prompts import PromptVersion
+from agent.llm.prompts import PromptVersion
 
 __all__ = ["FILTERED_HEADERS", "CassetteMode", "cassette_path", "use_cassette"]
 

@@ -21,17 +21,17 @@ from agent.evals.cassettes import CassetteMode
 from agent.evals.errors import EvalError
 from agent.evals.fixers import SAMPLE_STRIDE, MeteredClient, ModelCaseFixer
 from agent.fix.llm_fixer import ModelFixer
-from agent.ledger import Ledger, default_data_dir
 from agent.llm.base import Provider, Usage
 from agent.llm.budget import Budget
 from agent.llm.client import estimate_cost
+from agent.llm.ledger import Ledger, default_data_dir
 from agent.llm.pricing import Pricing
+from agent.llm.prompts import PromptVersion
 from agent.llm.providers import make_provider
 from agent.llm.retry import RetryPolicy
-from agent.plan import OUTPUT_TOKENS_ESTIMATE
-from agent.prompts import PromptVersion
+from agent.llm.tokens import count_tokens
+from agent.run.plan import OUTPUT_TOKENS_ESTIMATE
 from agent.testgen import TESTS_PROMPT, TestWriter
-from agent.tokens import count_tokens
 
 __all__ = ["Estimate", "ModelKit", "build_kit", "estimate"]
 

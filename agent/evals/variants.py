@@ -19,8 +19,8 @@ from pydantic import ValidationError
 from agent.evals.case import Case
 from agent.evals.errors import EvalError
 from agent.evals.results import BUILTIN, EvalRun
+from agent.llm.prompts import PromptError, PromptVersion, load_prompt
 from agent.models import Priority
-from agent.prompts import PromptError, PromptVersion, load_prompt
 
 __all__ = ["DEFAULT_PROMPT", "Variant", "baseline_file", "load_run", "make_variant"]
 

@@ -13,15 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.chunk import build_chunk
 from agent.fix.apply import ApplyError, apply_edits
+from agent.fix.chunk import build_chunk
 from agent.fix.model_patch import ModelPatch
 from agent.fix.restore import restore_edit
 from agent.llm.client import LLMClient
+from agent.llm.prompts import PromptVersion
 from agent.models import FileEdit, Finding, Patch
-from agent.prompts import PromptVersion
-from agent.redact import Redactor
-from agent.source_io import read_source
+from agent.redaction.secrets import Redactor
+from agent.scan.source import read_source
 
 __all__ = ["ModelFixer", "Proposal", "prompt_variables"]
 

@@ -26,15 +26,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.models import FileEdit, Finding, Patch, Stage, StageResult, StageStatus, TestFateKind
-from agent.outcomes import PLUGIN_ARGS
-from agent.sandbox import TestRun, run_command
-from agent.scope_content import under_tests
-from agent.source_io import read_source
+from agent.sandbox.judge import judge_single_file
+from agent.sandbox.outcomes import PLUGIN_ARGS
+from agent.sandbox.runner import TestRun, run_command
+from agent.sandbox.suite import summary_line
+from agent.scan.files import is_test_file, under_tests
+from agent.scan.source import read_source
 from agent.testgen.coverage_run import LineCoverage, measure
 from agent.testgen.coverage_targets import TARGET_RULE
 from agent.testgen.functions import find_function
-from agent.testplan import is_test_file, summary_line
-from agent.verdict import judge_single_file
 
 __all__ = ["RUNS", "TestRunner", "check_generated_test", "fate_detail", "new_test_file"]
 

@@ -1,6 +1,6 @@
 """Run tests under coverage.py and read back which lines of which files they executed.
 
-The tests are untrusted code, so they run through `agent.sandbox.run_command` like any
+The tests are untrusted code, so they run through `agent.sandbox.runner.run_command` like any
 other test run. coverage.py runs in the repository's own interpreter (layered with harden's
 own coverage.py when it has none) with an empty rcfile of ours (a repo's own coverage
 settings, such as ``source``, ``omit`` or ``parallel``, must not change what we measure),
@@ -16,12 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.depenv import DependencyError, python_with_coverage
 from agent.errors import ConfigError
 from agent.llm.cache import default_cache_dir
-from agent.outcomes import PLUGIN_ARGS
-from agent.sandbox import TestRun, run_command
-from agent.testplan import TestPlan
+from agent.sandbox.depenv import DependencyError, python_with_coverage
+from agent.sandbox.outcomes import PLUGIN_ARGS
+from agent.sandbox.runner import TestRun, run_command
+from agent.sandbox.suite import TestPlan
 
 __all__ = ["LineCoverage", "coverage_python", "measure", "pytest_args"]
 
@@ -83,7 +83,7 @@ def measure(
 ) -> tuple[TestRun, LineCoverage | None]:
     """Run ``python -m pytest <pytest_argv>`` under coverage; None when no data came out.
 
-    With ``outcomes`` the run streams per-test outcomes (agent.outcomes).
+    With ``outcomes`` the run streams per-test outcomes (agent.sandbox.outcomes).
     """
     python = coverage_python(python)
     with tempfile.TemporaryDirectory(prefix="harden-coverage-") as tmp:

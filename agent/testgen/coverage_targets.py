@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.models import Confidence, Finding, Priority, Severity, stable_finding_id
-from agent.redact import redact_fixed
-from agent.sandbox import TestRun
+from agent.redaction.secrets import redact_fixed
+from agent.sandbox.runner import TestRun
+from agent.sandbox.suite import TestPlan
+from agent.scan.files import is_test_file
+from agent.scan.source import read_source
 from agent.scan.symbols import SymbolIndex
-from agent.source_io import read_source
 from agent.testgen.coverage_run import LineCoverage, measure, pytest_args
 from agent.testgen.functions import PublicFunction, public_functions
-from agent.testplan import TestPlan, is_test_file
 
 __all__ = ["TARGET_RULE", "CoverageTargets", "coverage_targets"]
 

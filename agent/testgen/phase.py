@@ -1,6 +1,6 @@
 """Ask a model for one new test file per untested function, through the model phase.
 
-The HT101 findings flow through `agent.model_phase.ModelPhase` unchanged: the run's fixer
+The HT101 findings flow through `agent.run.model_phase.ModelPhase` unchanged: the run's fixer
 is swapped for a `TestWriter`, a ModelFixer that sends the ``fix/tests`` prompt and a
 richer chunk. The reply is the usual ModelPatch, with no edits and a ``new_test_file``,
 and the funnel's generated-test stage decides whether the test is kept.
@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.fix.llm_fixer import ModelFixer
+from agent.llm.prompts import load_prompt
 from agent.models import Finding
-from agent.prompts import load_prompt
 from agent.testgen.test_chunk import test_chunk
 
 __all__ = ["TESTS_PROMPT", "TestWriter", "test_writer"]

@@ -1,6 +1,6 @@
 """What a model sees to write a test for one untested function.
 
-The function's chunk (its source and the module's imports, `agent.chunk`), the import
+The function's chunk (its source and the module's imports, `agent.fix.chunk`), the import
 line that reaches it from a test, the path the new test file must have, and an existing
 test of the same module, if there is one, as an example of the repo's own test style
 (fixtures, import style, assertion habits). Context lines start with ``# harden:``.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path, PurePosixPath
 
-from agent.chunk import HEADER, build_chunk
+from agent.fix.chunk import HEADER, build_chunk
 from agent.models import Finding
 
 __all__ = ["import_line", "module_name", "test_chunk", "test_file_name"]

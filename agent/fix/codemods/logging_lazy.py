@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import libcst as cst
 import libcst.matchers as m
 
-from agent.fix.codemods._log_calls import LEVELS, string_literal
+from agent.fix.codemods._lib.log_calls import LEVELS, string_literal
 from agent.fix.codemods.base import CodemodSpec, HardenCommand
 
 __all__ = ["Field", "Part", "message_parts", "render"]
