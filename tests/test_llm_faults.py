@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.fix.model_patch import ModelPatch
+from agent.fix.llm_patch import ModelPatch
 from agent.llm.anthropic_provider import AnthropicProvider
 from agent.llm.base import Provider
 from agent.llm.budget import Budget

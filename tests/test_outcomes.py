@@ -11,7 +11,7 @@ import pytest
 
 from agent.sandbox.judge import judge_outcomes, stream_problem
 from agent.sandbox.outcomes import Outcomes, parse, with_plugin
-from agent.sandbox.runner import TestRun as Run
+from agent.sandbox.runner import SandboxRun as Run
 from agent.sandbox.runner import run_command
 
 TESTS = """\

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pytest
 
-from agent.fix.model_patch import SearchReplace
+from agent.fix.llm_patch import SearchReplace
 from agent.fix.restore import restore_edit
 from agent.redaction.secrets import (
     PLACEHOLDER_PREFIX,

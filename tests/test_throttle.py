@@ -5,7 +5,7 @@ import threading
 import time
 from pathlib import Path
 
-from agent.fix.model_patch import ModelPatch
+from agent.fix.llm_patch import ModelPatch
 from agent.llm.base import TransientError
 from agent.llm.budget import Budget
 from agent.llm.client import LLMClient

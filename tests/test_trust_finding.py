@@ -17,7 +17,7 @@ import pytest
 
 from agent.models import FileEdit, Finding, Patch
 from agent.validate.evasion import evasion
-from agent.validate.policy.check import scope_violations
+from agent.validate.policy.check import policy_violations
 from tests.trust_scripted import (
     Variant,
     edit,
@@ -336,7 +336,7 @@ def _patch(*edits: FileEdit) -> Patch:
 )
 def test_production_imports_that_are_not_test_code_pass(tmp_path: Path, line: str) -> None:
     after = line + YAML
-    refused = scope_violations(
+    refused = policy_violations(
         _patch(FileEdit(path="app/m.py", before=YAML, after=after)), tmp_path, {"app/m.py"}
     )
     assert refused == []
@@ -346,4 +346,4 @@ def test_a_suppression_kept_on_its_rewritten_line_is_not_new(tmp_path: Path) -> 
     before = YAML.replace("yaml.load(text)", "yaml.load(text)  # nosec")
     after = before.replace("yaml.load(text)", "yaml.load(text.strip())")
     patch = _patch(FileEdit(path="app.py", before=before, after=after))
-    assert scope_violations(patch, tmp_path, {"app.py"}) == []
+    assert policy_violations(patch, tmp_path, {"app.py"}) == []

@@ -101,7 +101,7 @@ class Listener:
 
 @dataclass(frozen=True)
 class Place:
-    """Where the attack aims, and the sockets listening outside the sandbox."""
+    """SuiteSetup the attack aims, and the sockets listening outside the sandbox."""
 
     repo: Path
     home: Path

@@ -27,7 +27,7 @@ from agent.git.repo import git
 from agent.models import FileEdit, Finding, Patch, Priority, Stage, StageStatus, Verdict
 from agent.run.worklist import group_findings, rank_findings
 from agent.sandbox.baseline import run_suite
-from agent.sandbox.suite import TestPlan, plan_tests
+from agent.sandbox.suite import Suite, find_suite
 from agent.scan import scan
 from agent.scan.files import is_test_file
 from agent.testgen import coverage_targets
@@ -129,8 +129,8 @@ class _Sample:
         return git("ls-files", cwd=self.repo).splitlines()
 
     @cached_property
-    def _plan(self) -> TestPlan:
-        return plan_tests(None, self.env.python, self._files)
+    def _plan(self) -> Suite:
+        return find_suite(None, self.env.python, self._files)
 
     def _untested(self) -> tuple[Finding, ...]:
         env = self.env

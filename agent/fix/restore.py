@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from agent.fix.model_patch import SearchReplace
+from agent.fix.llm_patch import SearchReplace
 from agent.redaction.secrets import Redactor
 
 __all__ = ["restore_edit"]

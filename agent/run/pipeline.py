@@ -16,36 +16,36 @@ from datetime import UTC, datetime
 from agent.config import Settings
 from agent.errors import ConfigError, NoPythonFilesError, RunInterrupted
 from agent.fix.codemod_fixer import attempt_codemods, has_codemod
-from agent.fix.llm_fixer import ModelFixer
+from agent.fix.llm_fixer import LlmFixer
 from agent.git.repo import Repo, open_repo
 from agent.git.worktree import Worktree, harden_commits, remove_stale_worktrees, run_branch
 from agent.log import finding_context, get_logger, log_to_file, run_context
 from agent.models import (
     CommitRecord,
     Finding,
+    GeneratedTestFate,
     ModelOutcome,
     Patch,
     Priority,
     RunReport,
     SetAside,
     SetAsideKind,
-    TestFate,
     Verdict,
 )
 from agent.report.fallback import save_reports
 from agent.report.unfixed import set_aside, with_reasons
 from agent.run.commit_message import commit_message
 from agent.run.journal import Commit, End, Journal, Start
-from agent.run.model_phase import ModelPhase, ModelWork, codemod_feedback
-from agent.run.model_setup import NO_MODEL_NOTE, build_model_fixer
+from agent.run.llm_phase import LlmPhase, ModelWork, codemod_feedback
+from agent.run.llm_setup import NO_MODEL_NOTE, build_model_fixer
 from agent.run.touched import Symbol
-from agent.run.worklist import Where, group_findings, skipped_reasons, worklist
+from agent.run.worklist import SuiteSetup, group_findings, skipped_reasons, worklist
 from agent.sandbox.baseline import run_baseline
-from agent.sandbox.runner import TestRun
-from agent.sandbox.suite import TestPlan, plan_tests, resolve_python
+from agent.sandbox.runner import SandboxRun
+from agent.sandbox.suite import Suite, find_suite, resolve_python
 from agent.scan import ScanResult, scan
 from agent.scan.files import is_test_file, select_files
-from agent.testgen import test_fate, test_writer
+from agent.testgen import fate_of, generated_test_writer
 from agent.validate.funnel import FunnelContext, run_funnel
 
 __all__ = ["Status", "new_run_id", "run"]
@@ -103,7 +103,7 @@ def _run_in_dir(
 
 
 def _resume_point(repo: Repo, run_id: str) -> Start:
-    """Where an interrupted run stopped: its journal's start, if it can be resumed."""
+    """SuiteSetup an interrupted run stopped: its journal's start, if it can be resumed."""
     journal = Journal(repo.harden_dir / "runs" / run_id / "journal.jsonl")
     start = journal.start()
     if journal.ended():
@@ -123,7 +123,7 @@ class _Run:
         run_id: str,
         priority: Priority,
         status: Status,
-        fixer: ModelFixer | None,
+        fixer: LlmFixer | None,
         journal: Journal,
     ) -> None:
         self.settings = settings
@@ -145,7 +145,7 @@ class _Run:
         self.model_outcomes: list[ModelOutcome] = []
         self.cost = 0.0
         self.taken: frozenset[Symbol] = frozenset()
-        self.generated_tests: list[TestFate] = []
+        self.generated_tests: list[GeneratedTestFate] = []
         self.set_aside: list[SetAside] = []
 
     def execute(self, resumed: bool) -> RunReport:
@@ -154,7 +154,7 @@ class _Run:
         if self.repo.has_uncommitted_changes():
             self.notes.append("uncommitted changes are not part of the base; harden used HEAD")
         python = resolve_python(self.settings.python)  # bad settings fail before any work
-        plan = plan_tests(self.settings.test_command, python, self.repo.tracked_files())
+        plan = find_suite(self.settings.test_command, python, self.repo.tracked_files())
         worktree = self._open_worktree(resumed)
         try:  # from here on, whatever happens, the finally below cleans up
             self.notes += worktree.generated.notes()
@@ -208,7 +208,7 @@ class _Run:
         )
         return Worktree.attach(self.repo, branch)
 
-    def _in_worktree(self, wt: Worktree, python: str, plan: TestPlan) -> RunReport:
+    def _in_worktree(self, wt: Worktree, python: str, plan: Suite) -> RunReport:
         files = select_files(self.repo.files_in_scope(), wt.path, self.settings.exclude)
         if not files:
             raise NoPythonFilesError(f"no Python files to scan in {self.repo.root}")
@@ -220,7 +220,7 @@ class _Run:
             self.current.setdefault(f.path, []).append(f)
         if self.priority is Priority.TESTS:
             self.status("running the tests under coverage to find untested functions")
-        where = Where(wt.path, files, plan, python, self.settings.test_timeout)
+        where = SuiteSetup(wt.path, files, plan, python, self.settings.test_timeout)
         work = worklist(self.priority, result.findings, where, self.taken)
         self.notes += work.notes
         for target in work.found if self.priority is Priority.TESTS else ():
@@ -247,15 +247,15 @@ class _Run:
         else:
             groups = group_findings(ranked)
             leftovers = [w for g in groups if (w := self._fix_group(g, wt, ctx)).findings]
-            ModelPhase(self, wt, ctx).fix(leftovers)
+            LlmPhase(self, wt, ctx).fix(leftovers)
         branch = wt.branch if self.commits else None
         return with_reasons(self._report(branch, result, plan, baseline))
 
     def _write_tests(self, targets: list[Finding], wt: Worktree, ctx: FunnelContext) -> None:
         """One new test file per target, from the model with the tests prompt."""
         if self.fixer is not None:
-            self.fixer = test_writer(self.fixer, root=self.settings.prompts_dir)
-        ModelPhase(self, wt, ctx).fix([ModelWork((target,)) for target in targets])
+            self.fixer = generated_test_writer(self.fixer, root=self.settings.prompts_dir)
+        LlmPhase(self, wt, ctx).fix([ModelWork((target,)) for target in targets])
 
     def live(self, group: Sequence[Finding]) -> list[Finding]:
         """The group's findings where they are now; those gone were fixed by a commit."""
@@ -292,7 +292,7 @@ class _Run:
         result = run_funnel(patch, _with_findings(ctx, findings, self.dependencies))
         verdict = result.verdict
         self.verdicts.append(verdict)
-        if (fate := test_fate(verdict, findings)) is not None:
+        if (fate := fate_of(verdict, findings)) is not None:
             self.generated_tests.append(fate)
         if not verdict.accepted:
             failed = verdict.failed_stage
@@ -320,8 +320,8 @@ class _Run:
         self,
         branch: str | None,
         result: ScanResult,
-        plan: TestPlan | None,
-        baseline: TestRun | None,
+        plan: Suite | None,
+        baseline: SandboxRun | None,
     ) -> RunReport:
         return RunReport(
             run_id=self.run_id,

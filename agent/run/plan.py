@@ -32,7 +32,7 @@ from agent.llm.prompts import PromptVersion, load_prompt
 from agent.llm.tokens import count_tokens
 from agent.models import PRIORITY_ORDER, Finding, Priority, SkippedFile
 from agent.redaction.secrets import Redactor
-from agent.run.model_setup import choose_model, prompt_for
+from agent.run.llm_setup import choose_model, prompt_for
 from agent.run.touched import Symbol, split_touched, touched_by_patch
 from agent.run.worklist import (
     Worklist,
@@ -41,7 +41,7 @@ from agent.run.worklist import (
     skipped_reasons,
     split_oversized,
 )
-from agent.sandbox.suite import plan_tests, resolve_python
+from agent.sandbox.suite import find_suite, resolve_python
 from agent.scan import ScanResult, scan
 from agent.scan.files import select_files
 from agent.testgen import coverage_targets
@@ -165,7 +165,7 @@ def _untested(
 ) -> list[Finding]:
     """The tests priority's targets: the snapshot's suite runs under coverage (sandboxed)."""
     python = resolve_python(settings.python)
-    tests = plan_tests(settings.test_command, python, tracked)
+    tests = find_suite(settings.test_command, python, tracked)
     risky = {(f.path, f.symbol) for f in result.findings}
     found = coverage_targets(snapshot, files, tests, python, settings.test_timeout, risky)
     if found.note:

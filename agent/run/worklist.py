@@ -17,11 +17,11 @@ from pathlib import Path
 
 from agent.models import Finding, Priority
 from agent.run.touched import Symbol, split_touched
-from agent.sandbox.suite import TestPlan
+from agent.sandbox.suite import Suite
 from agent.testgen import coverage_targets
 from agent.validate.policy.content import oversized_file
 
-__all__ = ["Where", "Worklist", "skipped_reasons", "split_oversized", "worklist"]
+__all__ = ["SuiteSetup", "Worklist", "skipped_reasons", "split_oversized", "worklist"]
 
 
 _TOO_LARGE = "the file is over the size limit of a patched file"
@@ -36,18 +36,18 @@ class Worklist:
 
 
 @dataclass(frozen=True)
-class Where:
-    """Where the run's tests are run from: what coverage needs for the tests priority."""
+class SuiteSetup:
+    """SuiteSetup the run's tests are run from: what coverage needs for the tests priority."""
 
     root: Path
     files: Sequence[str]
-    plan: TestPlan
+    plan: Suite
     python: str
     timeout_s: float
 
 
 def worklist(
-    priority: Priority, scanned: Sequence[Finding], where: Where, taken: frozenset[Symbol]
+    priority: Priority, scanned: Sequence[Finding], where: SuiteSetup, taken: frozenset[Symbol]
 ) -> Worklist:
     if priority is Priority.TESTS:
         return _untested(scanned, where)
@@ -84,7 +84,7 @@ def skipped_reasons(
     return reasons | dict(work.left_out)
 
 
-def _untested(scanned: Sequence[Finding], where: Where) -> Worklist:
+def _untested(scanned: Sequence[Finding], where: SuiteSetup) -> Worklist:
     risky = {(f.path, f.symbol) for f in scanned}  # a fix there deserves a test first
     targets = coverage_targets(
         where.root, where.files, where.plan, where.python, where.timeout_s, risky

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from agent.errors import ConfigError
 from agent.sandbox.judge import EXIT_CODE_ONLY, stream_problem
-from agent.sandbox.runner import TestRun, describe_sandbox, network_isolation, run_command
-from agent.sandbox.suite import NO_TESTS_COLLECTED, TestPlan, collected_nothing
+from agent.sandbox.runner import SandboxRun, describe_sandbox, network_isolation, run_command
+from agent.sandbox.suite import NO_TESTS_COLLECTED, Suite, collected_nothing
 
 __all__ = ["collection_note", "run_baseline", "run_suite"]
 
@@ -17,12 +17,12 @@ _IMPORT_ERROR = re.compile(r"^E\s+((?:ModuleNotFound|Import)Error: .*)$", re.MUL
 
 
 def run_suite(
-    plan: TestPlan,
+    plan: Suite,
     root: Path,
     timeout_s: float,
     python: tuple[str, str] | None = None,
     path_prefix: Path | None = None,
-) -> TestRun:
+) -> SandboxRun:
     """The plan's command in ``root``, with per-test outcomes when it is pytest.
 
     ``python`` = (the plan's interpreter, the one to run instead), for a layered env.
@@ -35,8 +35,8 @@ def run_suite(
 
 
 def run_baseline(
-    plan: TestPlan, root: Path, python: str, timeout_s: float, notes: list[str]
-) -> TestRun | None:
+    plan: Suite, root: Path, python: str, timeout_s: float, notes: list[str]
+) -> SandboxRun | None:
     """Run the suite once in ``root``; what a reviewer should know goes to ``notes``."""
     notes.append(describe_sandbox())
     if plan.argv is None:
@@ -69,7 +69,7 @@ def run_baseline(
     return baseline
 
 
-def _how_judged(plan: TestPlan, baseline: TestRun) -> list[str]:
+def _how_judged(plan: Suite, baseline: SandboxRun) -> list[str]:
     if plan.observed_argv is None:
         return [f"test runs are judged by {EXIT_CODE_ONLY}: {plan.display} is not pytest"]
     problem = stream_problem(baseline.outcomes)
@@ -78,7 +78,7 @@ def _how_judged(plan: TestPlan, baseline: TestRun) -> list[str]:
     return []
 
 
-def collection_note(baseline: TestRun) -> str:
+def collection_note(baseline: SandboxRun) -> str:
     """A diagnosis when test files could not even be imported in harden's worktree."""
     files = _COLLECTING.findall(baseline.output)
     if not files:

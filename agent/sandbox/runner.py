@@ -2,7 +2,7 @@
 
 Each run: a wall-clock timeout that kills the whole process group (and the run's cgroup),
 an environment built from an allow-list (`agent.sandbox.childenv`) with HOME and TMPDIR at a
-private temp dir, and no bytecode written into the worktree. Where the OS allows (see
+private temp dir, and no bytecode written into the worktree. SuiteSetup the OS allows (see
 `agent.sandbox.isolation`): a filesystem view with only the worktree and the temp dir writable and
 the user's home and checkout out of sight (`agent.sandbox.jail`, by bubblewrap or Landlock), no
 network but loopback, rlimits on memory, CPU, file size, open files and core dumps, and a
@@ -41,7 +41,7 @@ from agent.sandbox.jail import view_for
 from agent.sandbox.outcomes import BAD, PLUGIN_DIR, OutcomeChannel, Outcomes
 
 __all__ = [
-    "TestRun",
+    "SandboxRun",
     "describe_sandbox",
     "network_isolation",
     "run_command",
@@ -72,7 +72,7 @@ _DRAIN_S = 5
 
 
 @dataclass(frozen=True)
-class TestRun:
+class SandboxRun:
     command: tuple[str, ...]
     exit_code: int | None
     timed_out: bool
@@ -105,7 +105,7 @@ def run_command(
     network: bool = False,
     writable: Sequence[Path] = (),
     outcomes: bool = False,
-) -> TestRun:
+) -> SandboxRun:
     """Run ``argv`` in ``cwd``, confined; on timeout, and always at the end, kill it all.
 
     ``path_prefix`` is put first on PATH (the bin/ of a layered dependency env). With
@@ -132,7 +132,7 @@ def run_command(
             channel.started()
         output, timed_out = _wait(proc, timeout_s, cgroup)
         stream = channel.result() if channel else None
-    return TestRun(
+    return SandboxRun(
         command=tuple(argv),
         exit_code=None if timed_out else proc.returncode,
         timed_out=timed_out,

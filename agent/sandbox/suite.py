@@ -21,15 +21,15 @@ from pathlib import Path
 from agent.errors import ConfigError
 from agent.sandbox.judge import EXIT_CODE_ONLY, judge_outcomes, stream_problem
 from agent.sandbox.outcomes import with_plugin
-from agent.sandbox.runner import TestRun
+from agent.sandbox.runner import SandboxRun
 from agent.scan.files import is_test_file
 
 __all__ = [
     "NO_TESTS_COLLECTED",
-    "TestPlan",
+    "Suite",
     "collected_nothing",
+    "find_suite",
     "judge",
-    "plan_tests",
     "resolve_python",
     "summary_line",
 ]
@@ -40,7 +40,7 @@ _SUMMARY = re.compile(r"\b\d+ (?:passed|failed|errors?|skipped|xfailed|xpassed)\
 
 
 @dataclass(frozen=True)
-class TestPlan:
+class Suite:
     argv: tuple[str, ...] | None
     source: str
     is_pytest: bool
@@ -93,31 +93,31 @@ def started_interpreter(python: str) -> str | None:
     return found if done.returncode == 0 and os.path.isabs(found) else None
 
 
-def plan_tests(command: str | None, python: str, files: Iterable[str]) -> TestPlan:
+def find_suite(command: str | None, python: str, files: Iterable[str]) -> Suite:
     if command:
         argv = tuple(shlex.split(command))
         if not argv:
             raise ConfigError("--test-command is empty")
         if shutil.which(argv[0]) is None and not Path(argv[0]).exists():
             raise ConfigError(f"test command not found: {argv[0]} (from --test-command)")
-        return TestPlan(argv, "configured", is_pytest="pytest" in argv[:3])
+        return Suite(argv, "configured", is_pytest="pytest" in argv[:3])
     if not any(is_test_file(f) and f.endswith(".py") for f in files):
-        return TestPlan(None, "no tests found in the repo", is_pytest=False)
+        return Suite(None, "no tests found in the repo", is_pytest=False)
     argv = (python, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider")
-    return TestPlan(argv, "pytest (the repo has tests)", is_pytest=True)
+    return Suite(argv, "pytest (the repo has tests)", is_pytest=True)
 
 
-def collected_nothing(plan: TestPlan, run: TestRun) -> bool:
+def collected_nothing(plan: Suite, run: SandboxRun) -> bool:
     """pytest found no test to run: nothing can fail, and nothing is checked."""
     return plan.is_pytest and run.exit_code == _PYTEST_NO_TESTS
 
 
-def summary_line(run: TestRun) -> str:
+def summary_line(run: SandboxRun) -> str:
     found = _SUMMARY.findall(run.output)
     return found[-1] if found else f"exit code {run.exit_code}"
 
 
-def judge(plan: TestPlan, baseline: TestRun, run: TestRun) -> tuple[bool, str]:
+def judge(plan: Suite, baseline: SandboxRun, run: SandboxRun) -> tuple[bool, str]:
     """Whether ``run`` (with the patch) is acceptable given the ``baseline`` run.
 
     By per-test outcomes (agent.sandbox.judge) when the base run has them; else by exit code,
@@ -136,7 +136,7 @@ def judge(plan: TestPlan, baseline: TestRun, run: TestRun) -> tuple[bool, str]:
     return ok, f"{first} ({EXIT_CODE_ONLY}: {why})" + (f"\n{rest}" if rest else "")
 
 
-def _judge_exit_code(plan: TestPlan, baseline: TestRun, run: TestRun) -> tuple[bool, str]:
+def _judge_exit_code(plan: Suite, baseline: SandboxRun, run: SandboxRun) -> tuple[bool, str]:
     if run.passed:
         return True, summary_line(run)
     if plan.is_pytest and run.exit_code == 1 and not baseline.passed:

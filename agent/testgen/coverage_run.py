@@ -20,8 +20,8 @@ from agent.errors import ConfigError
 from agent.llm.cache import default_cache_dir
 from agent.sandbox.depenv import DependencyError, python_with_coverage
 from agent.sandbox.outcomes import PLUGIN_ARGS
-from agent.sandbox.runner import TestRun, run_command
-from agent.sandbox.suite import TestPlan
+from agent.sandbox.runner import SandboxRun, run_command
+from agent.sandbox.suite import Suite
 
 __all__ = ["LineCoverage", "coverage_python", "measure", "pytest_args"]
 
@@ -62,7 +62,7 @@ def coverage_python(python: str) -> str:
         ) from exc
 
 
-def pytest_args(plan: TestPlan) -> list[str] | None:
+def pytest_args(plan: Suite) -> list[str] | None:
     """The arguments after ``pytest`` in the repo's test command; None if it is not pytest."""
     argv = list(plan.argv or ())
     for i, arg in enumerate(argv):
@@ -80,7 +80,7 @@ def measure(
     timeout_s: float,
     path_prefix: Path | None = None,
     outcomes: bool = False,
-) -> tuple[TestRun, LineCoverage | None]:
+) -> tuple[SandboxRun, LineCoverage | None]:
     """Run ``python -m pytest <pytest_argv>`` under coverage; None when no data came out.
 
     With ``outcomes`` the run streams per-test outcomes (agent.sandbox.outcomes).

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from agent.models import Confidence, Finding, Priority, Severity, stable_finding_id
 from agent.redaction.secrets import redact_fixed
-from agent.sandbox.runner import TestRun
-from agent.sandbox.suite import TestPlan
+from agent.sandbox.runner import SandboxRun
+from agent.sandbox.suite import Suite
 from agent.scan.files import is_test_file
 from agent.scan.source import read_source
 from agent.scan.symbols import SymbolIndex
@@ -38,14 +38,14 @@ class CoverageTargets:
     """The targets, best first; the suite's run under coverage; why there are none, if so."""
 
     findings: tuple[Finding, ...]
-    suite_run: TestRun | None = None
+    suite_run: SandboxRun | None = None
     note: str | None = None
 
 
 def coverage_targets(
     root: Path,
     files: Sequence[str],
-    plan: TestPlan,
+    plan: Suite,
     python: str,
     timeout_s: float,
     risky_symbols: Collection[tuple[str, str]] = (),

@@ -25,16 +25,21 @@ from pathlib import Path
 from agent.models import Finding, Patch, Priority, Stage, StageResult, StageStatus, Verdict
 from agent.sandbox.baseline import run_suite
 from agent.sandbox.depenv import DependencyError, python_with
-from agent.sandbox.runner import TestRun, unconfined_refusal
-from agent.sandbox.suite import NO_TESTS_COLLECTED, TestPlan, collected_nothing, judge
+from agent.sandbox.runner import SandboxRun, unconfined_refusal
+from agent.sandbox.suite import NO_TESTS_COLLECTED, Suite, collected_nothing, judge
 from agent.scan import scan
 from agent.scan.files import is_test_file
 from agent.scan.ruff import ruff_argv
 from agent.scan.source import SourceEncodingError, read_source, write_source
-from agent.testgen.checks import TestRunner, check_generated_test, fate_detail, new_test_file
+from agent.testgen.checks import (
+    GeneratedTestRunner,
+    check_generated_test,
+    fate_detail,
+    new_test_file,
+)
 from agent.validate.evasion import evasion
 from agent.validate.fingerprint import changed_files, fingerprint
-from agent.validate.policy.check import scope_violations
+from agent.validate.policy.check import policy_violations
 
 __all__ = ["FunnelContext", "FunnelResult", "run_funnel", "validate"]
 
@@ -43,8 +48,8 @@ __all__ = ["FunnelContext", "FunnelResult", "run_funnel", "validate"]
 class FunnelContext:
     root: Path
     findings: Sequence[Finding]
-    plan: TestPlan
-    baseline: TestRun | None
+    plan: Suite
+    baseline: SandboxRun | None
     python: str
     timeout_s: float
     ignore: Sequence[str]
@@ -112,7 +117,7 @@ def _applies(state: _State, ctx: FunnelContext) -> StageResult:
 
 def _scope(state: _State, ctx: FunnelContext) -> StageResult:
     paths = {f.path for f in ctx.findings if f.id in state.patch.finding_ids}
-    refused = scope_violations(state.patch, ctx.root, paths)
+    refused = policy_violations(state.patch, ctx.root, paths)
     if refused:
         return _fail(Stage.SCOPE, "; ".join(refused))
     for edit in state.patch.edits:
@@ -234,7 +239,7 @@ def _generated_test(state: _State, ctx: FunnelContext) -> StageResult:
     if refused and new_test_file(state.patch) is not None:
         return _fail(Stage.GENERATED_TEST, fate_detail("did not run", refused))
     prefix = Path(state.python).parent if state.python != ctx.python else None
-    runner = TestRunner(ctx.root, state.python, ctx.timeout_s, path_prefix=prefix)
+    runner = GeneratedTestRunner(ctx.root, state.python, ctx.timeout_s, path_prefix=prefix)
     before = fingerprint(ctx.root)
     result = check_generated_test(state.patch, ctx.findings, runner)
     changed = changed_files(before, fingerprint(ctx.root))

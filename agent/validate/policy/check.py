@@ -44,7 +44,7 @@ from agent.validate.policy.imports import importing_tests_refusal
 from agent.validate.policy.paths import path_refusal
 from agent.validate.policy.tamper import tamper_refusal
 
-__all__ = ["MAX_PATCH_BYTES", "scope_violations"]
+__all__ = ["MAX_PATCH_BYTES", "policy_violations"]
 
 MAX_PATCH_BYTES = 1_000_000
 _TEST_MODULE = re.compile(r"(?:test_[A-Za-z0-9_]+|[A-Za-z0-9_]+_test)\.py", re.ASCII)
@@ -84,7 +84,7 @@ _CONFIG_NAMES = frozenset(
 )
 
 
-def scope_violations(patch: Patch, root: Path, finding_paths: Collection[str]) -> list[str]:
+def policy_violations(patch: Patch, root: Path, finding_paths: Collection[str]) -> list[str]:
     """Why each out-of-scope edit of ``patch`` is refused; empty when all are allowed."""
     refused = [
         f"{edit.path}: {reason}"

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from agent.config import Settings
 from agent.fix.apply import ApplyError
-from agent.fix.llm_fixer import ModelFixer, Proposal
+from agent.fix.llm_fixer import LlmFixer, Proposal
 from agent.git.worktree import Worktree
 from agent.llm.budget import Budget
 from agent.log import finding_context
@@ -28,7 +28,7 @@ from agent.models import Finding, ModelOutcome, Patch, StageResult, Verdict
 from agent.validate.funnel import FunnelContext
 
 __all__ = [
-    "ModelPhase",
+    "LlmPhase",
     "ModelWork",
     "RunState",
     "codemod_feedback",
@@ -52,7 +52,7 @@ class RunState(Protocol):
 
     settings: Settings
     status: Callable[[str], None]
-    fixer: ModelFixer | None
+    fixer: LlmFixer | None
     needs_model: list[str]
     model_outcomes: list[ModelOutcome]
     cost: float
@@ -63,7 +63,7 @@ class RunState(Protocol):
     def validate_and_commit(self, patch: Patch, wt: Worktree, ctx: FunnelContext) -> Verdict: ...
 
 
-class ModelPhase:
+class LlmPhase:
     """Ask the model about the groups left over, validate each answer, retry once."""
 
     def __init__(self, run: RunState, wt: Worktree, ctx: FunnelContext) -> None:
@@ -162,7 +162,7 @@ def _diff(patch: Patch) -> str:
 
 
 def propose_all(
-    fixer: ModelFixer, root: Path, work: Sequence[ModelWork], jobs: int
+    fixer: LlmFixer, root: Path, work: Sequence[ModelWork], jobs: int
 ) -> list[Proposal]:
     """One proposal per group, at most ``jobs`` model calls in flight."""
 

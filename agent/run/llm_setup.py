@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from agent.config import Settings
 from agent.errors import ConfigError
-from agent.fix.llm_fixer import ModelFixer
+from agent.fix.llm_fixer import LlmFixer
 from agent.llm.base import Usage
 from agent.llm.budget import Budget
 from agent.llm.cache import ResponseCache, default_cache_dir
@@ -54,7 +54,7 @@ def prompt_for(settings: Settings, priority: Priority) -> str:
     return f"fix/{priority}"
 
 
-def build_model_fixer(settings: Settings, run_id: str, priority: Priority) -> ModelFixer | None:
+def build_model_fixer(settings: Settings, run_id: str, priority: Priority) -> LlmFixer | None:
     env = os.environ
     model = choose_model(settings, env)
     if model is None:
@@ -78,6 +78,6 @@ def build_model_fixer(settings: Settings, run_id: str, priority: Priority) -> Mo
         run_id=run_id,
         model_spec=model,
     )
-    return ModelFixer(
+    return LlmFixer(
         client, load_prompt(prompt_for(settings, priority), settings.prompts_dir), model
     )

@@ -19,8 +19,8 @@ from pathlib import Path
 from agent.evals.case import Case
 from agent.evals.cassettes import CassetteMode
 from agent.evals.errors import EvalError
-from agent.evals.fixers import SAMPLE_STRIDE, MeteredClient, ModelCaseFixer
-from agent.fix.llm_fixer import ModelFixer
+from agent.evals.fixers import SAMPLE_STRIDE, LlmCaseFixer, MeteredClient
+from agent.fix.llm_fixer import LlmFixer
 from agent.llm.base import Provider, Usage
 from agent.llm.budget import Budget
 from agent.llm.client import estimate_cost
@@ -31,15 +31,15 @@ from agent.llm.providers import make_provider
 from agent.llm.retry import RetryPolicy
 from agent.llm.tokens import count_tokens
 from agent.run.plan import OUTPUT_TOKENS_ESTIMATE
-from agent.testgen import TESTS_PROMPT, TestWriter
+from agent.testgen import TESTS_PROMPT, GeneratedTestWriter
 
-__all__ = ["Estimate", "ModelKit", "build_kit", "estimate"]
+__all__ = ["Estimate", "LlmKit", "build_kit", "estimate"]
 
 _PLACEHOLDER_KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY")
 
 
 @dataclass
-class ModelKit:
+class LlmKit:
     model: str
     provider: Provider
     ledger: Ledger
@@ -48,7 +48,7 @@ class ModelKit:
     retry: RetryPolicy
     run_id: str
 
-    def fixer(self, prompt: PromptVersion, sample: int) -> ModelCaseFixer:
+    def fixer(self, prompt: PromptVersion, sample: int) -> LlmCaseFixer:
         client = MeteredClient(
             self.provider,
             ledger=self.ledger,
@@ -61,13 +61,13 @@ class ModelKit:
             sample_base=sample * SAMPLE_STRIDE,
         )
         # The tests prompt gets the test writer's chunk: the target, its import, a test.
-        kind = TestWriter if prompt.ref.id == TESTS_PROMPT else ModelFixer
-        return ModelCaseFixer(kind(client, prompt, self.model), client)
+        kind = GeneratedTestWriter if prompt.ref.id == TESTS_PROMPT else LlmFixer
+        return LlmCaseFixer(kind(client, prompt, self.model), client)
 
 
 def build_kit(
     model: str, base_url: str | None, budget: float | None, mode: CassetteMode, run_id: str
-) -> ModelKit:
+) -> LlmKit:
     env: Mapping[str, str] = os.environ
     if mode == "replay":
         env = {**{k: "replay-no-key" for k in _PLACEHOLDER_KEYS}, **os.environ}
@@ -76,7 +76,7 @@ def build_kit(
     if budget is not None and pricing.price(model, Usage()) is None:
         raise EvalError(f"the price of {model} is unknown, so --budget cannot be enforced")
     data = Path(tempfile.mkdtemp(prefix="harden-eval-ledger-")) if mode == "replay" else None
-    return ModelKit(
+    return LlmKit(
         model=model,
         provider=provider,
         ledger=Ledger((data or default_data_dir(env)) / "ledger.sqlite"),

@@ -14,23 +14,20 @@ from pathlib import Path, PurePosixPath
 from agent.fix.chunk import HEADER, build_chunk
 from agent.models import Finding
 
-__all__ = ["import_line", "module_name", "test_chunk", "test_file_name"]
+__all__ = ["chunk_for_tests", "import_line", "module_name", "new_test_name"]
 
 EXAMPLE_LINES = 120
 
 
-def test_chunk(root: Path, finding: Finding, max_tokens: int = 3000) -> str:
+def chunk_for_tests(root: Path, finding: Finding, max_tokens: int = 3000) -> str:
     """The chunk text for ``finding``'s function, with import hint and example test."""
     code = build_chunk(root, finding, max_tokens).text
     lines = [
         f"{HEADER} import it in a test as: {import_line(root, finding)}",
-        f"{HEADER} write the new test file to: {test_file_name(root, finding)}",
+        f"{HEADER} write the new test file to: {new_test_name(root, finding)}",
         *_example(root, finding),
     ]
     return code + "\n".join(lines) + "\n"
-
-
-test_chunk.__test__ = False  # type: ignore[attr-defined]  # a function, not a pytest test
 
 
 def module_name(root: Path, path: str) -> str:
@@ -47,14 +44,11 @@ def import_line(root: Path, finding: Finding) -> str:
     return f"from {module_name(root, finding.path)} import {finding.symbol.split('.')[0]}"
 
 
-def test_file_name(root: Path, finding: Finding) -> str:
+def new_test_name(root: Path, finding: Finding) -> str:
     """``tests/test_<module>_<function>_generated.py``."""
     module = module_name(root, finding.path).rsplit(".", 1)[-1]
     function = re.sub(r"\W", "_", finding.symbol.replace(".", "_")).lower()
     return f"tests/test_{module}_{function}_generated.py"
-
-
-test_file_name.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
 def _example(root: Path, finding: Finding) -> list[str]:
