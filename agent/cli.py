@@ -165,6 +165,16 @@ def demo(json_output: bool, verbose: int) -> None:
 
 
 @cli.command()
+@click.argument("path", type=click.Path(path_type=Path), default=Path("."))
+@click.option("--json", "json_output", is_flag=True, help="Print the scorecard as JSON.")
+def checklist(path: Path, json_output: bool) -> None:
+    """Score PATH (at HEAD) against the production checklist: pass, fail or n/a per item."""
+    from agent.commands.checklist import checklist_action
+
+    sys.exit(checklist_action(path, json_output))
+
+
+@cli.command()
 @click.option("--json", "json_output", is_flag=True, help="Print the spend as JSON.")
 def cost(json_output: bool) -> None:
     """Spend per run, model and prompt version, from the ledger of every model call."""

@@ -22,6 +22,7 @@ LAYERS = [
     "base",
     "git",
     "scan",
+    "checklist",
     "llm",
     "sandbox",
     "fix",

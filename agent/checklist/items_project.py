@@ -1,0 +1,106 @@
+"""The items about the project around the code: tests, env docs, limits, costs, rollback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from agent.checklist.facts import EnvRead, LlmCall
+from agent.checklist.model import Evidence, ItemId, ItemResult, ItemStatus
+from agent.checklist.verdict import Problem, Scored, judge, result
+
+__all__ = ["env_documented", "integration_test", "llm_cost", "rate_limiting", "rollback"]
+
+_AI = "harden --priority ai (timeout, max_tokens cap, usage read)"
+
+
+def integration_test(s: Scored) -> ItemResult:
+    title = "At least one integration test"
+    problems: list[Problem] = []
+    if not s.facts.integration_tests:
+        step = (
+            "manual: add a test that drives the app through its test client or CLI "
+            "(harden --priority tests writes unit tests only)"
+        )
+        why = f"{s.facts.test_files} test file(s), none drives the app through a client or CLI"
+        problems.append((why, [], step))
+    passed = "a test drives the app through its test client or CLI"
+    return judge(ItemId.INTEGRATION_TEST, title, problems, passed, s.facts.integration_tests)
+
+
+def env_documented(s: Scored) -> ItemResult:
+    title = "Environment variables documented"
+    reads = s.facts.source.env_reads
+    if not reads:
+        return result(ItemId.ENV_DOCUMENTED, title, ItemStatus.NOT_APPLICABLE,
+                      "no environment variable is read by name")  # fmt: skip
+    missing = _first_reads(r for r in reads if r.name not in s.facts.documented_names)
+    names = sorted({r.name for r in reads})
+    problems: list[Problem] = []
+    if missing:
+        where = ", ".join(s.facts.env_docs) or "no .env.example or README"
+        why = f"{len(missing)} of {len(names)} variable(s) not in {where}"
+        evidence = [_env_evidence(r) for r in missing]
+        problems.append((why, evidence, "manual: add each one to .env.example with a comment"))
+    passed = f"all {len(names)} variable(s) are in {', '.join(s.facts.env_docs)}"
+    docs = [Evidence(path=p, text="documents variables") for p in s.facts.env_docs]
+    return judge(ItemId.ENV_DOCUMENTED, title, problems, passed, docs)
+
+
+def _first_reads(reads: Iterable[EnvRead]) -> list[EnvRead]:
+    """The first read of each variable, in order."""
+    first: dict[str, EnvRead] = {}
+    for read in reads:
+        first.setdefault(read.name, read)
+    return list(first.values())
+
+
+def _env_evidence(read: EnvRead) -> Evidence:
+    return read.site.model_copy(update={"text": f"{read.name}: {read.site.text}"[:200]})
+
+
+def rate_limiting(s: Scored) -> ItemResult:
+    title = "Rate limiting on public endpoints"
+    if not s.facts.is_web_app:
+        return result(ItemId.RATE_LIMITING, title, ItemStatus.NOT_APPLICABLE, "no web framework")
+    problems: list[Problem] = []
+    src = s.facts.source
+    if not src.rate_limits:
+        step = "manual: limit request rates (flask-limiter, slowapi, django-ratelimit)"
+        problems.append((f"{len(src.routes)} route(s), no rate limiter", list(src.routes), step))
+    return judge(ItemId.RATE_LIMITING, title, problems, "a rate limiter is used", src.rate_limits)
+
+
+def llm_cost(s: Scored) -> ItemResult:
+    title = "Cost controls on LLM calls"
+    calls = s.facts.source.llm_calls
+    if not s.facts.uses_llm:
+        return result(ItemId.LLM_COST, title, ItemStatus.NOT_APPLICABLE, "no LLM SDK is used")
+    if not calls:
+        return result(ItemId.LLM_COST, title, ItemStatus.NOT_APPLICABLE,
+                      "an LLM SDK is imported but no request to it was found",
+                      s.facts.source.llm_sdks)  # fmt: skip
+    problems = [
+        *_calls_without(calls, [c for c in calls if not c.timeout], "no timeout"),
+        *_calls_without(calls, [c for c in calls if not c.capped], "no max_tokens cap"),
+    ]
+    if not s.facts.source.usage_reads:
+        problems.append(("the reply's usage is never read (no cost tracking)", [], _AI))
+    passed = f"{len(calls)} LLM call(s) with a timeout and a token cap; usage is read"
+    good = [c.site for c in calls] + list(s.facts.source.usage_reads)
+    return judge(ItemId.LLM_COST, title, problems, passed, good)
+
+
+def _calls_without(calls: tuple[LlmCall, ...], bad: list[LlmCall], what: str) -> list[Problem]:
+    if not bad:
+        return []
+    return [(f"{len(bad)} of {len(calls)} LLM call(s) with {what}", [c.site for c in bad], _AI)]
+
+
+def rollback(s: Scored) -> ItemResult:
+    title = "A documented rollback plan"
+    problems: list[Problem] = []
+    if not s.facts.rollback_docs:
+        step = "manual: document how to roll back a release (README or RUNBOOK.md)"
+        problems.append(("no document mentions a rollback", [], step))
+    passed = "a document describes rolling back"
+    return judge(ItemId.ROLLBACK, title, problems, passed, s.facts.rollback_docs)
