@@ -49,6 +49,7 @@ class SourceFacts(_Frozen):
     validators: tuple[Evidence, ...] = ()  # a schema/validation library in use
     auth: tuple[Evidence, ...] = ()  # an authentication library, decorator or header check
     rate_limits: tuple[Evidence, ...] = ()  # a rate-limiting library or decorator
+    loggers: tuple[Evidence, ...] = ()  # logging.getLogger / basicConfig / dictConfig
     structured_logs: tuple[Evidence, ...] = ()  # structlog, a JSON log formatter ...
     correlation_ids: tuple[Evidence, ...] = ()  # request / correlation / trace ids
     external_clients: tuple[Evidence, ...] = ()  # an HTTP, DB, cloud, process client
@@ -67,9 +68,10 @@ class Facts(_Frozen):
 
     source: SourceFacts
     integration_tests: tuple[Evidence, ...] = ()  # a test driving the app's client or CLI
-    test_files: int = 0
+    test_files: tuple[str, ...] = ()
     env_docs: tuple[str, ...] = ()  # the files that document variables (.env.example, README)
     documented_names: frozenset[str] = frozenset()  # every word of those files
+    documents: tuple[str, ...] = ()  # the tracked documents (README, docs/*.md ...)
     rollback_docs: tuple[Evidence, ...] = ()
     committed_secrets: tuple[Evidence, ...] = ()  # a .env, a key file, a secret in config
 

@@ -11,6 +11,7 @@ from agent.checklist.integration import integration_tests, test_files
 from agent.checklist.repo_files import (
     committed_secrets,
     documented_names,
+    documents,
     env_docs,
     rollback_docs,
 )
@@ -28,9 +29,10 @@ def gather_facts(root: Path, tracked: Sequence[str], modules: Sequence[str]) -> 
     return Facts(
         source=_source(root, modules),
         integration_tests=tuple(integration_tests(root, tests)),
-        test_files=len(tests),
+        test_files=tuple(tests),
         env_docs=tuple(docs),
         documented_names=documented_names(root, docs),
+        documents=tuple(documents(tracked)),
         rollback_docs=tuple(rollback_docs(root, tracked)),
         committed_secrets=tuple(committed_secrets(root, tracked)),
     )

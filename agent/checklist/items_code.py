@@ -62,10 +62,10 @@ def structured_logging(s: Scored) -> ItemResult:
     src = s.facts.source
     if not src.structured_logs:
         step = "manual: log as JSON (structlog, python-json-logger or a JSON Formatter)"
-        problems.append(("no structured (JSON) logging", [], step))
+        problems.append(("no structured (JSON) logging", list(src.loggers), step))
     if s.facts.is_web_app and not src.correlation_ids:
         step = "manual: give each request an id (X-Request-ID) and put it on every log line"
-        problems.append(("no request or correlation id", [], step))
+        problems.append(("no request or correlation id", list(src.routes), step))
     passed = "structured logging" + (" with request ids" if s.facts.is_web_app else "")
     return judge(ItemId.LOGGING, title, problems, passed,
                   [*src.structured_logs, *src.correlation_ids])  # fmt: skip

@@ -10,6 +10,7 @@ from agent.checklist.verdict import Problem, Scored, judge, result
 
 __all__ = ["env_documented", "integration_test", "llm_cost", "rate_limiting", "rollback"]
 
+_SEARCHED = 5
 _AI = "harden --priority ai (timeout, max_tokens cap, usage read)"
 
 
@@ -21,8 +22,9 @@ def integration_test(s: Scored) -> ItemResult:
             "manual: add a test that drives the app through its test client or CLI "
             "(harden --priority tests writes unit tests only)"
         )
-        why = f"{s.facts.test_files} test file(s), none drives the app through a client or CLI"
-        problems.append((why, [], step))
+        tests = s.facts.test_files
+        why = f"{len(tests)} test file(s), none drives the app through a client or CLI"
+        problems.append((why, _searched(tests, "no test client or CLI run"), step))
     passed = "a test drives the app through its test client or CLI"
     return judge(ItemId.INTEGRATION_TEST, title, problems, passed, s.facts.integration_tests)
 
@@ -101,6 +103,14 @@ def rollback(s: Scored) -> ItemResult:
     problems: list[Problem] = []
     if not s.facts.rollback_docs:
         step = "manual: document how to roll back a release (README or RUNBOOK.md)"
-        problems.append(("no document mentions a rollback", [], step))
+        docs = s.facts.documents
+        problems.append(
+            ("no document mentions a rollback", _searched(docs, "read: no rollback"), step)
+        )
     passed = "a document describes rolling back"
     return judge(ItemId.ROLLBACK, title, problems, passed, s.facts.rollback_docs)
+
+
+def _searched(paths: tuple[str, ...], text: str) -> list[Evidence]:
+    """Evidence of an absence: the files that were read (the first few)."""
+    return [Evidence(path=p, text=text) for p in paths[:_SEARCHED]]

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from agent.checklist.model import Evidence
 from agent.redaction.secrets import find_secrets
 
-__all__ = ["committed_secrets", "documented_names", "env_docs", "rollback_docs"]
+__all__ = ["committed_secrets", "documented_names", "documents", "env_docs", "rollback_docs"]
 
 _ENV_EXAMPLES = frozenset({".env.example", ".env.sample", ".env.template", ".env.dist",
                            "env.example", "example.env", ".env.defaults"})  # fmt: skip
@@ -43,10 +43,14 @@ def documented_names(root: Path, docs: Iterable[str]) -> frozenset[str]:
     return frozenset(word for path in docs for word in _WORD.findall(_read(root / path)))
 
 
+def documents(tracked: Iterable[str]) -> list[str]:
+    return sorted(p for p in tracked if _is_document(p))
+
+
 def rollback_docs(root: Path, tracked: Iterable[str]) -> list[Evidence]:
     """Lines of the documents that speak of rolling back (at most a few)."""
     hits: list[Evidence] = []
-    for path in (p for p in tracked if _is_document(p)):
+    for path in documents(tracked):
         hits += _lines(root, path, _ROLLBACK)
         if len(hits) >= _MAX_HITS:
             break

@@ -45,6 +45,9 @@ _ROUTE_METHODS = frozenset(
 )
 _REQUEST_INPUT = frozenset({"args", "form", "json", "values", "data", "files", "cookies",
                             "get_json", "query_params", "body", "POST", "GET"})  # fmt: skip
+_LOGGER_CALLS = frozenset(
+    {"logging.getLogger", "logging.basicConfig", "logging.config.dictConfig", "dictConfig"}
+)
 _ENV_FUNCS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault", "os.environ.pop"})
 _ID_WORDS = re.compile(r"(?i)\b(x[-_])?(request|correlation|trace)[-_]?id\b|traceparent")
 _AUTH_WORDS = re.compile(r"(?i)auth|login_required|jwt_required|token_required")
@@ -62,6 +65,7 @@ def source_facts(path: str, tree: ast.Module, lines: list[str]) -> SourceFacts:
         validators=site.imports(imports, _VALIDATORS),
         auth=site.imports(imports, _AUTH) + tuple(site.at(n) for n in _auth_nodes(tree)),
         rate_limits=site.imports(imports, _RATE),
+        loggers=tuple(site.at(n) for n in _logger_calls(tree)),
         structured_logs=site.imports(imports, _STRUCTURED) + _json_formatters(tree, site),
         correlation_ids=site.imports(imports, _CORRELATION) + _id_mentions(tree, site),
         external_clients=site.imports(imports, _EXTERNAL),
@@ -151,6 +155,12 @@ def _auth_dependency(call: ast.Call) -> bool:
 def _is_auth(name: str) -> bool:
     """``login_required``, ``requires_auth``, ``get_current_user``... (not ``author``)."""
     return bool(name) and (is_auth_name(name) or bool(_AUTH_WORDS.search(name)))
+
+
+def _logger_calls(tree: ast.Module) -> Iterator[ast.Call]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and dotted_name(node.func) in _LOGGER_CALLS:
+            yield node
 
 
 def _json_formatters(tree: ast.Module, site: _Sites) -> tuple[Evidence, ...]:
