@@ -31,13 +31,14 @@ _CAPS = frozenset({"max_tokens", "max_output_tokens", "max_completion_tokens"})
 At = Callable[[ast.AST], Evidence]
 
 
-def llm_calls(tree: ast.Module, at: At, names: dict[str, str]) -> Iterator[LlmCall]:
-    """Each LLM request in ``tree``; ``names`` maps local names to imported ones."""
+def llm_calls(nodes: list[ast.AST], at: At, names: dict[str, str]) -> Iterator[LlmCall]:
+    """Each LLM request among a module's ``nodes``; ``names`` maps local names to imported
+    ones."""
     sdks = sorted({q.partition(".")[0] for q in names.values()} & {"openai", "anthropic"})
     if not sdks:
         return
-    client_timeout = any(_has(c, "timeout") for c in _client_calls(tree, names))
-    for node in ast.walk(tree):
+    client_timeout = any(_has(c, "timeout") for c in _client_calls(nodes, names))
+    for node in nodes:
         if isinstance(node, ast.Call) and (endpoint := _endpoint(node.func)):
             timeout = client_timeout or any(_has(c, "timeout") for c in _chain_calls(node))
             capped = any(k.arg in _CAPS for k in node.keywords)
@@ -45,9 +46,9 @@ def llm_calls(tree: ast.Module, at: At, names: dict[str, str]) -> Iterator[LlmCa
             yield LlmCall(sdk=sdk, site=at(node), timeout=timeout, capped=capped)
 
 
-def usage_reads(tree: ast.Module) -> Iterator[ast.AST]:
+def usage_reads(nodes: list[ast.AST]) -> Iterator[ast.AST]:
     """``reply.usage`` or ``reply["usage"]``: the call's token counts are read."""
-    for node in ast.walk(tree):
+    for node in nodes:
         attribute = isinstance(node, ast.Attribute) and node.attr == "usage"
         if attribute or (isinstance(node, ast.Subscript) and _literal(node.slice) == "usage"):
             yield node
@@ -76,8 +77,8 @@ def _chain_calls(call: ast.Call) -> Iterator[ast.Call]:
             node = node.value
 
 
-def _client_calls(tree: ast.Module, names: dict[str, str]) -> Iterator[ast.Call]:
-    for node in ast.walk(tree):
+def _client_calls(nodes: list[ast.AST], names: dict[str, str]) -> Iterator[ast.Call]:
+    for node in nodes:
         if isinstance(node, ast.Call) and qualified(node.func, names) in _CLIENTS:
             yield node
 

@@ -55,24 +55,26 @@ _AUTH_WORDS = re.compile(r"(?i)auth|login_required|jwt_required|token_required")
 
 def source_facts(path: str, tree: ast.Module, lines: list[str]) -> SourceFacts:
     """The facts of the module at ``path`` (``lines``: its text, for the evidence)."""
-    imports = _imports(tree)
+    nodes = list(ast.walk(tree))  # one walk, read by every fact below
+    imports = _imports(nodes)
+    names = imported_names(tree)
     site = _Sites(path, lines)
     web = bool(_uses(imports, _WEB))
     return SourceFacts(
         frameworks=site.imports(imports, _WEB),
-        routes=tuple(site.at(d) for d in _route_decorators(tree)) if web else (),
-        request_reads=tuple(site.at(n) for n in _request_reads(tree)) if web else (),
+        routes=tuple(site.at(d) for d in _route_decorators(nodes)) if web else (),
+        request_reads=tuple(site.at(n) for n in _request_reads(nodes)) if web else (),
         validators=site.imports(imports, _VALIDATORS),
-        auth=site.imports(imports, _AUTH) + tuple(site.at(n) for n in _auth_nodes(tree)),
+        auth=site.imports(imports, _AUTH) + tuple(site.at(n) for n in _auth_nodes(nodes)),
         rate_limits=site.imports(imports, _RATE),
-        loggers=tuple(site.at(n) for n in _logger_calls(tree)),
-        structured_logs=site.imports(imports, _STRUCTURED) + _json_formatters(tree, site),
-        correlation_ids=site.imports(imports, _CORRELATION) + _id_mentions(tree, site),
+        loggers=tuple(site.at(n) for n in _logger_calls(nodes)),
+        structured_logs=site.imports(imports, _STRUCTURED) + _json_formatters(nodes, site),
+        correlation_ids=site.imports(imports, _CORRELATION) + _id_mentions(nodes, site),
         external_clients=site.imports(imports, _EXTERNAL),
-        env_reads=tuple(_env_reads(tree, site)),
+        env_reads=tuple(_env_reads(nodes, names, site)),
         llm_sdks=site.imports(imports, _LLM),
-        llm_calls=tuple(llm_calls(tree, site.at, imported_names(tree))),
-        usage_reads=tuple(site.at(n) for n in usage_reads(tree)),
+        llm_calls=tuple(llm_calls(nodes, site.at, names)),
+        usage_reads=tuple(site.at(n) for n in usage_reads(nodes)),
     )
 
 
@@ -93,10 +95,10 @@ class _Sites:
         return tuple(self.at(node) for module, node in imports if _matches(module, wanted))
 
 
-def _imports(tree: ast.Module) -> list[tuple[str, ast.stmt]]:
+def _imports(nodes: list[ast.AST]) -> list[tuple[str, ast.stmt]]:
     """(qualified module, statement) for each absolute import; one per module."""
     found: dict[str, ast.stmt] = {}
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Import):
             found.update({alias.name: node for alias in node.names})
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -112,34 +114,34 @@ def _uses(imports: list[tuple[str, ast.stmt]], wanted: tuple[str, ...]) -> bool:
     return any(_matches(module, wanted) for module, _ in imports)
 
 
-def _decorators(tree: ast.Module) -> Iterator[ast.expr]:
-    for node in ast.walk(tree):
+def _decorators(nodes: list[ast.AST]) -> Iterator[ast.expr]:
+    for node in nodes:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             yield from node.decorator_list
 
 
-def _route_decorators(tree: ast.Module) -> Iterator[ast.expr]:
-    for decorator in _decorators(tree):
+def _route_decorators(nodes: list[ast.AST]) -> Iterator[ast.expr]:
+    for decorator in _decorators(nodes):
         func = decorator.func if isinstance(decorator, ast.Call) else None
         if isinstance(func, ast.Attribute) and func.attr in _ROUTE_METHODS:
             yield decorator
 
 
-def _request_reads(tree: ast.Module) -> Iterator[ast.Attribute]:
-    for node in ast.walk(tree):
+def _request_reads(nodes: list[ast.AST]) -> Iterator[ast.Attribute]:
+    for node in nodes:
         if not isinstance(node, ast.Attribute) or node.attr not in _REQUEST_INPUT:
             continue
         if dotted_name(node.value) in ("request", "flask.request", "self.request"):
             yield node
 
 
-def _auth_nodes(tree: ast.Module) -> Iterator[ast.AST]:
+def _auth_nodes(nodes: list[ast.AST]) -> Iterator[ast.AST]:
     """Authentication in code: an auth decorator or dependency, an Authorization header."""
-    for decorator in _decorators(tree):
+    for decorator in _decorators(nodes):
         name = dotted_name(decorator.func if isinstance(decorator, ast.Call) else decorator)
         if name and _is_auth(name.rsplit(".", 1)[-1]):
             yield decorator
-    for node in ast.walk(tree):
+    for node in nodes:
         header = isinstance(node, ast.Constant) and node.value in ("Authorization", "authorization")
         if header or (isinstance(node, ast.Call) and _auth_dependency(node)):
             yield node
@@ -157,17 +159,17 @@ def _is_auth(name: str) -> bool:
     return bool(name) and (is_auth_name(name) or bool(_AUTH_WORDS.search(name)))
 
 
-def _logger_calls(tree: ast.Module) -> Iterator[ast.Call]:
-    for node in ast.walk(tree):
+def _logger_calls(nodes: list[ast.AST]) -> Iterator[ast.Call]:
+    for node in nodes:
         if isinstance(node, ast.Call) and dotted_name(node.func) in _LOGGER_CALLS:
             yield node
 
 
-def _json_formatters(tree: ast.Module, site: _Sites) -> tuple[Evidence, ...]:
+def _json_formatters(nodes: list[ast.AST], site: _Sites) -> tuple[Evidence, ...]:
     """A ``logging.Formatter`` subclass that writes JSON."""
     return tuple(
         site.at(node)
-        for node in ast.walk(tree)
+        for node in nodes
         if isinstance(node, ast.ClassDef)
         and any((dotted_name(b) or "").endswith("Formatter") for b in node.bases)
         and any(
@@ -176,10 +178,10 @@ def _json_formatters(tree: ast.Module, site: _Sites) -> tuple[Evidence, ...]:
     )
 
 
-def _id_mentions(tree: ast.Module, site: _Sites) -> tuple[Evidence, ...]:
+def _id_mentions(nodes: list[ast.AST], site: _Sites) -> tuple[Evidence, ...]:
     """Names and strings that speak of a request, correlation or trace id (first per line)."""
     seen: dict[int, Evidence] = {}
-    for node in ast.walk(tree):
+    for node in nodes:
         text = _word_of(node)
         if text and _ID_WORDS.search(text) and node.lineno not in seen:  # type: ignore[attr-defined]
             seen[node.lineno] = site.at(node)  # type: ignore[attr-defined]
@@ -196,9 +198,8 @@ def _word_of(node: ast.AST) -> str | None:
     return node.arg if isinstance(node, ast.keyword) else None
 
 
-def _env_reads(tree: ast.Module, site: _Sites) -> Iterator[EnvRead]:
-    names = imported_names(tree)
-    for node in ast.walk(tree):
+def _env_reads(nodes: list[ast.AST], names: dict[str, str], site: _Sites) -> Iterator[EnvRead]:
+    for node in nodes:
         name = _env_name(node, names)
         if name:
             yield EnvRead(name=name, site=site.at(node))
