@@ -319,3 +319,22 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     no_python = harden("checklist", str(docs_only))
     assert no_python.returncode == 2
     assert "no Python files" in one_line_error(no_python)
+
+
+def test_a_run_puts_the_checklist_of_its_base_commit_in_report_md(tmp_path: Path) -> None:
+    files = {
+        "app.py": BROKEN_APP,
+        "tests/test_app.py": "def test_ok():\n    assert True\n",
+        "README.md": README,
+    }
+    repo = make_repo(tmp_path / "repo", files)
+    done = harden("--priority", "errors", str(repo))
+    assert done.returncode == 0, done.stderr
+    (report_md,) = (repo / ".harden" / "runs").glob("*/report.md")
+    text = report_md.read_text(encoding="utf-8")
+    section = text[text.index("## Production checklist") :]
+    assert "0 pass, 10 fail, 0 not applicable (of 10 items)" in section
+    assert "| Cost controls on LLM calls | **fail** |" in section
+    assert "harden --priority ai" in section
+    assert "`app.py:10` S105" in section  # the evidence of a failing item
+    assert "f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4" not in text  # evidence never shows a secret

@@ -9,6 +9,7 @@ raises a one-line ReportError that names the branch.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from agent.errors import ReportError
@@ -22,10 +23,10 @@ RECORD_NAME = "record.json"
 _REASON_WIDTH = 200
 
 
-def save_reports(report: RunReport, run_dir: Path) -> list[Path]:
+def save_reports(report: RunReport, run_dir: Path, sections: Sequence[str] = ()) -> list[Path]:
     """The reports' paths; on failure, a minimal record and a ReportError naming the branch."""
     try:
-        return write_reports(report, run_dir)
+        return write_reports(report, run_dir, sections)
     except (OSError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
         reason = _one_line(exc)
         record = _write_record(report, run_dir, reason)

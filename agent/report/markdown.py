@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from agent.models import CommitRecord, Finding, RunReport, Severity, Stage, StageStatus, Verdict
+from agent.redaction.secrets import redact_fixed
 from agent.report.llm_section import model_section, print_model_summary
 from agent.report.redact import redact_report
 from agent.report.sarif import FindingStatus, build_sarif, finding_statuses
@@ -49,13 +50,16 @@ class SeverityCounts:
         return [self.severity, *map(str, counts)]
 
 
-def write_reports(report: RunReport, run_dir: Path) -> list[Path]:
-    """Write report.json, report.md and findings.sarif into ``run_dir``; return their paths."""
+def write_reports(report: RunReport, run_dir: Path, sections: Sequence[str] = ()) -> list[Path]:
+    """Write report.json, report.md and findings.sarif into ``run_dir``; return their paths.
+
+    ``sections`` are more Markdown sections for report.md (the production checklist).
+    """
     run_dir.mkdir(parents=True, exist_ok=True)
     report = redact_report(report)
     contents = {
         "report.json": report.model_dump_json(indent=2) + "\n",
-        "report.md": render_markdown(report),
+        "report.md": render_markdown(report, [redact_fixed(s) for s in sections]),
         "findings.sarif": json.dumps(build_sarif(report), indent=2) + "\n",
     }
     for name, text in contents.items():
@@ -101,8 +105,8 @@ def rejected_by_stage(report: RunReport) -> Counter[Stage]:
 # -- report.md ----------------------------------------------------------------------------
 
 
-def render_markdown(report: RunReport) -> str:
-    """report.md: a pull-request body for the run's branch."""
+def render_markdown(report: RunReport, sections: Sequence[str] = ()) -> str:
+    """report.md: a pull-request body for the run's branch, ``sections`` before its notes."""
     parts = (
         _title,
         _summary,
@@ -113,9 +117,9 @@ def render_markdown(report: RunReport) -> str:
         _needs_model,
         _not_attempted,
         _tests,
-        _notes,
     )
-    return "\n\n".join(text for part in parts if (text := part(report))) + "\n"
+    texts = [*(part(report) for part in parts), *sections, _notes(report)]
+    return "\n\n".join(text for text in texts if text) + "\n"
 
 
 def md_text(text: str) -> str:

@@ -32,6 +32,7 @@ from agent.models import (
     SetAsideKind,
     Verdict,
 )
+from agent.report.checklist import checklist_section
 from agent.report.fallback import save_reports
 from agent.report.unfixed import set_aside, with_reasons
 from agent.run.commit_message import commit_message
@@ -98,7 +99,7 @@ def _run_in_dir(
     finally:
         for layered in run_dir.glob("venv-*"):  # throw-away dependency envs
             shutil.rmtree(layered, ignore_errors=True)
-    save_reports(report, run_dir)
+    save_reports(report, run_dir, [state.checklist])
     return report
 
 
@@ -147,6 +148,7 @@ class _Run:
         self.taken: frozenset[Symbol] = frozenset()
         self.generated_tests: list[GeneratedTestFate] = []
         self.set_aside: list[SetAside] = []
+        self.checklist = ""  # report.md's production checklist, of the base commit
 
     def execute(self, resumed: bool) -> RunReport:
         if self.fixer is None:
@@ -214,6 +216,9 @@ class _Run:
             raise NoPythonFilesError(f"no Python files to scan in {self.repo.root}")
         self.status(f"scanning {len(files)} files")
         result = scan(wt.path, files, ignore=self.settings.ignore, select=self.settings.select)
+        self.checklist = checklist_section(
+            wt.path, self.repo.files_in_scope(), files, result.findings
+        )
         for skipped in result.skipped:
             self.notes.append(f"skipped {skipped.path}: {skipped.reason}")
         for f in result.findings:  # every priority's: no patch may add a finding of any
