@@ -338,3 +338,14 @@ def test_a_run_puts_the_checklist_of_its_base_commit_in_report_md(tmp_path: Path
     assert "harden --priority ai" in section
     assert "`app.py:10` S105" in section  # the evidence of a failing item
     assert "f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4" not in text  # evidence never shows a secret
+
+
+def test_evidence_never_shows_a_secret_from_a_line_of_code(tmp_path: Path) -> None:
+    code = (
+        'import os\n\nDB = os.environ.get("DATABASE_URL", "postgres://app:Zq8vLm2pXr7t@db/app")\n'
+    )
+    items = checklist(make_repo(tmp_path / "repo", {"settings.py": code}))
+    (read,) = items["env-documented"]["evidence"]
+    assert read["text"].startswith('DATABASE_URL: DB = os.environ.get("DATABASE_URL"')
+    assert "Zq8vLm2pXr7t" not in json.dumps(items)
+    assert "<redacted>" in read["text"]

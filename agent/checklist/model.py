@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from agent.redaction.secrets import redact_fixed
 
 __all__ = ["Checklist", "Evidence", "ItemId", "ItemResult", "ItemStatus"]
 
@@ -36,12 +38,21 @@ class ItemStatus(StrEnum):
 
 
 class Evidence(_Frozen):
-    """One fact behind a verdict: where it is, and what it says (a finding names its id)."""
+    """One fact behind a verdict: where it is, and what it says (a finding names its id).
+
+    ``text`` is often a line of the user's code: a secret in it is replaced by
+    ``<redacted>`` here, once, so no output (table, JSON, report.md) can show it.
+    """
 
     path: str
     line: int | None = None
     text: str
     finding_id: str | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _redacted(cls, text: str) -> str:
+        return redact_fixed(text)
 
     @property
     def location(self) -> str:
