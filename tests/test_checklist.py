@@ -349,3 +349,21 @@ def test_evidence_never_shows_a_secret_from_a_line_of_code(tmp_path: Path) -> No
     assert read["text"].startswith('DATABASE_URL: DB = os.environ.get("DATABASE_URL"')
     assert "Zq8vLm2pXr7t" not in json.dumps(items)
     assert "<redacted>" in read["text"]
+
+
+def test_a_committed_env_file_or_config_secret_fails_but_a_test_fixture_does_not(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "stats.py": LIBRARY,
+        "deploy/.env.production": "DATABASE_URL=postgres://app:Zq8vLm2pXr7t@db/app\n",
+        "config.yaml": "service:\n  api_key: 'Qm9vZ1lBc2VjcmV0S2V5MTIzNDU2Nzg5'\n",
+        "tests/fixtures/.env": "TOKEN=abc\n",
+        "tests/fixtures/config.yaml": "api_key: 'Qm9vZ1lBc2VjcmV0S2V5MTIzNDU2Nzg5'\n",
+    }
+    items = checklist(make_repo(tmp_path / "repo", files))
+    secrets = items["secrets-out-of-code"]
+    assert secrets["status"] == "fail"
+    assert _locations(secrets) == {"deploy/.env.production", "config.yaml:2"}
+    assert "Qm9vZ1lBc2VjcmV0S2V5MTIzNDU2Nzg5" not in json.dumps(items)
+    assert "rotate the secret" in secrets["remedy"]

@@ -6,8 +6,8 @@
 - a rollback plan: a line saying "rollback" / "roll back" in a tracked Markdown, reST,
   AsciiDoc or text document;
 - committed secrets: a tracked ``.env`` (not an example), a private key or keystore file,
-  and a secret (harden's own detector, agent.redaction) in a tracked config file. The
-  evidence never holds the secret itself.
+  and a secret (harden's own detector, agent.redaction) in a tracked config file, outside
+  the tests (a fixture's fake key is not deployed). The evidence never holds the secret.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from agent.checklist.model import Evidence
 from agent.redaction.secrets import find_secrets
+from agent.scan.files import is_test_file
 
 __all__ = ["committed_secrets", "documented_names", "documents", "env_docs", "rollback_docs"]
 
@@ -59,7 +60,7 @@ def rollback_docs(root: Path, tracked: Iterable[str]) -> list[Evidence]:
 
 def committed_secrets(root: Path, tracked: Iterable[str]) -> list[Evidence]:
     found: list[Evidence] = []
-    for path in tracked:
+    for path in (p for p in tracked if not is_test_file(p)):
         if why := _secret_file(path):
             found.append(Evidence(path=path, text=why))
         elif PurePosixPath(path).suffix in _CONFIG_SUFFIXES:
