@@ -367,3 +367,11 @@ def test_a_committed_env_file_or_config_secret_fails_but_a_test_fixture_does_not
     assert _locations(secrets) == {"deploy/.env.production", "config.yaml:2"}
     assert "Qm9vZ1lBc2VjcmV0S2V5MTIzNDU2Nzg5" not in json.dumps(items)
     assert "rotate the secret" in secrets["remedy"]
+
+
+def test_a_web_app_without_route_decorators_points_at_its_framework(tmp_path: Path) -> None:
+    views = "from django.http import HttpResponse\n\n\ndef index(request):\n    return None\n"
+    items = checklist(make_repo(tmp_path / "site", {"site/views.py": views}))
+    for item in ("rate-limiting", "auth"):
+        assert items[item]["status"] == "fail"
+        assert _locations(items[item]) == {"site/views.py:1"}  # Django routes live in urls.py

@@ -38,7 +38,8 @@ def auth(s: Scored) -> ItemResult:
     src = s.facts.source
     if not src.auth:
         step = "manual: authenticate requests (flask-login, a before_request check, Depends)"
-        problems.append((f"{len(src.routes)} route(s), no authentication", list(src.routes), step))
+        where = list(src.routes or src.frameworks)
+        problems.append((f"{len(src.routes)} route(s), no authentication", where, step))
     passed = f"authentication found ({len(src.auth)} place(s)) for {len(src.routes)} route(s)"
     return judge(ItemId.AUTH, title, problems, passed, src.auth)
 

@@ -68,7 +68,8 @@ def rate_limiting(s: Scored) -> ItemResult:
     src = s.facts.source
     if not src.rate_limits:
         step = "manual: limit request rates (flask-limiter, slowapi, django-ratelimit)"
-        problems.append((f"{len(src.routes)} route(s), no rate limiter", list(src.routes), step))
+        where = list(src.routes or src.frameworks)  # Django routes live in urls.py, not decorators
+        problems.append((f"{len(src.routes)} route(s), no rate limiter", where, step))
     return judge(ItemId.RATE_LIMITING, title, problems, "a rate limiter is used", src.rate_limits)
 
 
