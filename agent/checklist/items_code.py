@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from agent.checklist.model import ItemId, ItemResult, ItemStatus
-from agent.checklist.verdict import Scored, found, judge, result
-from agent.models import Finding, Severity
+from agent.checklist.verdict import Problem, Scored, found, judge, result
+from agent.models import Finding, Priority, Severity
 
 __all__ = ["auth", "external_errors", "input_validation", "secrets", "structured_logging"]
 
@@ -24,8 +24,9 @@ def input_validation(s: Scored) -> ItemResult:
     if s.facts.is_web_app and src.request_reads and not src.validators:
         step = "manual: validate request input with a schema (pydantic, marshmallow)"
         why = f"{len(src.request_reads)} raw request read(s), no validation library"
-        problems.append((why, list(src.request_reads), step))
-    passed = "no injection-class finding; request input goes through a schema library"
+        problems.append(Problem(why, list(src.request_reads), step))
+    passed = "no injection-class finding of medium or high severity"
+    passed += "; request input goes through a schema library" if src.request_reads else ""
     return judge(ItemId.INPUT_VALIDATION, title, problems, passed, src.validators)
 
 
@@ -39,7 +40,7 @@ def auth(s: Scored) -> ItemResult:
     if not src.auth:
         step = "manual: authenticate requests (flask-login, a before_request check, Depends)"
         where = list(src.routes or src.frameworks)
-        problems.append((f"{len(src.routes)} route(s), no authentication", where, step))
+        problems.append(Problem(f"{len(src.routes)} route(s), no authentication", where, step))
     passed = f"authentication found ({len(src.auth)} place(s)) for {len(src.routes)} route(s)"
     return judge(ItemId.AUTH, title, problems, passed, src.auth)
 
@@ -49,8 +50,8 @@ def external_errors(s: Scored) -> ItemResult:
     hits = [f for f in s.findings if f.rule in _EXTERNAL_RULES or _aliases(f, _EXTERNAL_RULES)]
     clients = s.facts.source.external_clients
     if not hits and not clients:
-        return result(ItemId.EXTERNAL_ERRORS, title, ItemStatus.NOT_APPLICABLE,
-                       "no external call found")  # fmt: skip
+        none = "no external call found"
+        return result(ItemId.EXTERNAL_ERRORS, title, ItemStatus.NOT_APPLICABLE, none)
     problems = found(hits, "an external call without error handling or timeout")
     passed = f"{len(clients)} external client import(s); every call found is handled"
     return judge(ItemId.EXTERNAL_ERRORS, title, problems, passed, clients)
@@ -58,18 +59,18 @@ def external_errors(s: Scored) -> ItemResult:
 
 def structured_logging(s: Scored) -> ItemResult:
     title = "Structured logging with correlation ids"
-    hits = [f for f in s.findings if f.priority.value == "observability"]
+    hits = [f for f in s.findings if f.priority is Priority.OBSERVABILITY]
     problems = found(hits, "output that cannot be found, filtered or traced")
     src = s.facts.source
     if not src.structured_logs:
         step = "manual: log as JSON (structlog, python-json-logger or a JSON Formatter)"
-        problems.append(("no structured (JSON) logging", list(src.loggers), step))
+        problems.append(Problem("no structured (JSON) logging", list(src.loggers), step))
     if s.facts.is_web_app and not src.correlation_ids:
         step = "manual: give each request an id (X-Request-ID) and put it on every log line"
-        problems.append(("no request or correlation id", list(src.routes), step))
+        problems.append(Problem("no request or correlation id", list(src.routes), step))
     passed = "structured logging" + (" with request ids" if s.facts.is_web_app else "")
-    return judge(ItemId.LOGGING, title, problems, passed,
-                  [*src.structured_logs, *src.correlation_ids])  # fmt: skip
+    good = [*src.structured_logs, *src.correlation_ids]
+    return judge(ItemId.LOGGING, title, problems, passed, good)
 
 
 def _aliases(finding: Finding, rules: frozenset[str]) -> bool:
@@ -83,5 +84,5 @@ def secrets(s: Scored) -> ItemResult:
     committed = list(s.facts.committed_secrets)
     if committed:
         step = "manual: remove the file or value from git, rotate the secret, read it from env"
-        problems.append((f"{len(committed)} secret(s) in committed files", committed, step))
+        problems.append(Problem(f"{len(committed)} secret(s) in committed files", committed, step))
     return judge(ItemId.SECRETS, title, problems, "no secret found in the tracked files")

@@ -24,7 +24,7 @@ def integration_test(s: Scored) -> ItemResult:
         )
         tests = s.facts.test_files
         why = f"{len(tests)} test file(s), none drives the app through a client or CLI"
-        problems.append((why, _searched(tests, "no test client or CLI run"), step))
+        problems.append(Problem(why, _searched(tests, "no test client or CLI run"), step))
     passed = "a test drives the app through its test client or CLI"
     return judge(ItemId.INTEGRATION_TEST, title, problems, passed, s.facts.integration_tests)
 
@@ -33,8 +33,8 @@ def env_documented(s: Scored) -> ItemResult:
     title = "Environment variables documented"
     reads = s.facts.source.env_reads
     if not reads:
-        return result(ItemId.ENV_DOCUMENTED, title, ItemStatus.NOT_APPLICABLE,
-                      "no environment variable is read by name")  # fmt: skip
+        none = "no environment variable is read by name"
+        return result(ItemId.ENV_DOCUMENTED, title, ItemStatus.NOT_APPLICABLE, none)
     missing = _first_reads(r for r in reads if r.name not in s.facts.documented_names)
     names = sorted({r.name for r in reads})
     problems: list[Problem] = []
@@ -42,7 +42,9 @@ def env_documented(s: Scored) -> ItemResult:
         where = ", ".join(s.facts.env_docs) or "no .env.example or README"
         why = f"{len(missing)} of {len(names)} variable(s) not in {where}"
         evidence = [_env_evidence(r) for r in missing]
-        problems.append((why, evidence, "manual: add each one to .env.example with a comment"))
+        problems.append(
+            Problem(why, evidence, "manual: add each one to .env.example with a comment")
+        )
     passed = f"all {len(names)} variable(s) are in {', '.join(s.facts.env_docs)}"
     docs = [Evidence(path=p, text="documents variables") for p in s.facts.env_docs]
     return judge(ItemId.ENV_DOCUMENTED, title, problems, passed, docs)
@@ -69,7 +71,7 @@ def rate_limiting(s: Scored) -> ItemResult:
     if not src.rate_limits:
         step = "manual: limit request rates (flask-limiter, slowapi, django-ratelimit)"
         where = list(src.routes or src.frameworks)  # Django routes live in urls.py, not decorators
-        problems.append((f"{len(src.routes)} route(s), no rate limiter", where, step))
+        problems.append(Problem(f"{len(src.routes)} route(s), no rate limiter", where, step))
     return judge(ItemId.RATE_LIMITING, title, problems, "a rate limiter is used", src.rate_limits)
 
 
@@ -79,15 +81,16 @@ def llm_cost(s: Scored) -> ItemResult:
     if not s.facts.uses_llm:
         return result(ItemId.LLM_COST, title, ItemStatus.NOT_APPLICABLE, "no LLM SDK is used")
     if not calls:
-        return result(ItemId.LLM_COST, title, ItemStatus.NOT_APPLICABLE,
-                      "an LLM SDK is imported but no request to it was found",
-                      s.facts.source.llm_sdks)  # fmt: skip
+        why = "an LLM SDK is imported but no request to it was found"
+        sdks = s.facts.source.llm_sdks
+        return result(ItemId.LLM_COST, title, ItemStatus.NOT_APPLICABLE, why, sdks)
     problems = [
         *_calls_without(calls, [c for c in calls if not c.timeout], "no timeout"),
         *_calls_without(calls, [c for c in calls if not c.capped], "no max_tokens cap"),
     ]
     if not s.facts.source.usage_reads:
-        problems.append(("the reply's usage is never read (no cost tracking)", [], _AI))
+        why = "the reply's usage is never read (no cost tracking)"
+        problems.append(Problem(why, [c.site for c in calls], _AI))
     passed = f"{len(calls)} LLM call(s) with a timeout and a token cap; usage is read"
     good = [c.site for c in calls] + list(s.facts.source.usage_reads)
     return judge(ItemId.LLM_COST, title, problems, passed, good)
@@ -96,7 +99,8 @@ def llm_cost(s: Scored) -> ItemResult:
 def _calls_without(calls: tuple[LlmCall, ...], bad: list[LlmCall], what: str) -> list[Problem]:
     if not bad:
         return []
-    return [(f"{len(bad)} of {len(calls)} LLM call(s) with {what}", [c.site for c in bad], _AI)]
+    summary = f"{len(bad)} of {len(calls)} LLM call(s) with {what}"
+    return [Problem(summary, [c.site for c in bad], _AI)]
 
 
 def rollback(s: Scored) -> ItemResult:
@@ -104,10 +108,8 @@ def rollback(s: Scored) -> ItemResult:
     problems: list[Problem] = []
     if not s.facts.rollback_docs:
         step = "manual: document how to roll back a release (README or RUNBOOK.md)"
-        docs = s.facts.documents
-        problems.append(
-            ("no document mentions a rollback", _searched(docs, "read: no rollback"), step)
-        )
+        read = _searched(s.facts.documents, "read: no rollback")
+        problems.append(Problem("no document mentions a rollback", read, step))
     passed = "a document describes rolling back"
     return judge(ItemId.ROLLBACK, title, problems, passed, s.facts.rollback_docs)
 

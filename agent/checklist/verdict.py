@@ -38,7 +38,15 @@ class Scored:
 
 
 Item = Callable[[Scored], ItemResult]
-Problem = tuple[str, list[Evidence], str]  # summary, evidence, remedy
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason an item fails: what, where, and the priority or manual step for it."""
+
+    summary: str
+    evidence: Sequence[Evidence]
+    remedy: str
 
 
 def finding_evidence(finding: Finding) -> Evidence:
@@ -52,27 +60,42 @@ def priority_remedy(findings: Iterable[Finding]) -> str:
     return "; ".join(f"harden --priority {p}" for p in priorities)
 
 
-def result(item: ItemId, title: str, status: ItemStatus, summary: str,
-            evidence: Sequence[Evidence] = (), remedy: str = "") -> ItemResult:  # fmt: skip
-    kept = tuple(evidence) if status is ItemStatus.FAIL else tuple(evidence)[:_SHOWN]
-    return ItemResult(id=item, title=title, status=status, summary=summary, evidence=kept,
-                      remedy=remedy if status is ItemStatus.FAIL else "")  # fmt: skip
+def result(
+    item: ItemId,
+    title: str,
+    status: ItemStatus,
+    summary: str,
+    evidence: Sequence[Evidence] = (),
+    remedy: str = "",
+) -> ItemResult:
+    """A failing item keeps all its evidence and its remedy; others a few, and no remedy."""
+    failed = status is ItemStatus.FAIL
+    kept = tuple(evidence) if failed else tuple(evidence)[:_SHOWN]
+    return ItemResult(
+        id=item,
+        title=title,
+        status=status,
+        summary=summary,
+        evidence=kept,
+        remedy=remedy if failed else "",
+    )
 
 
-def judge(item: ItemId, title: str, problems: list[Problem],
-           passed: str, good: Sequence[Evidence] = ()) -> ItemResult:  # fmt: skip
-    """Fail with every problem (summary, evidence, remedy) found, else pass."""
+def judge(
+    item: ItemId, title: str, problems: list[Problem], passed: str, good: Sequence[Evidence] = ()
+) -> ItemResult:
+    """Fail with every problem found, else pass (``passed`` says why, ``good`` shows it)."""
     if not problems:
         return result(item, title, ItemStatus.PASS, passed, good)
-    summary = "; ".join(p[0] for p in problems)
-    evidence = [e for p in problems for e in p[1]]
-    remedy = "; ".join(dict.fromkeys(p[2] for p in problems if p[2]))
+    summary = "; ".join(p.summary for p in problems)
+    evidence = [e for p in problems for e in p.evidence]
+    remedy = "; ".join(dict.fromkeys(p.remedy for p in problems if p.remedy))
     return result(item, title, ItemStatus.FAIL, summary, evidence, remedy)
 
 
-def found(found: list[Finding], what: str) -> list[Problem]:
+def found(hits: list[Finding], what: str) -> list[Problem]:
     """One problem for a family of findings, remedied by their priorities' runs."""
-    if not found:
+    if not hits:
         return []
-    summary = f"{len(found)} finding(s): {what}"
-    return [(summary, [finding_evidence(f) for f in found], priority_remedy(found))]
+    evidence = [finding_evidence(f) for f in hits]
+    return [Problem(f"{len(hits)} finding(s): {what}", evidence, priority_remedy(hits))]
