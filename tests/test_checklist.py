@@ -53,6 +53,11 @@ def ask():
 @app.get("/weather")
 def weather():
     return requests.get(os.environ["WEATHER_URL"]).json()
+
+
+def forecast(token):  # sending credentials upstream is not authenticating requests
+    url = "https://forecast.example/api"
+    return requests.get(url, headers={"Authorization": token}, timeout=5).json()
 """
 
 FIXED_APP = """\

@@ -50,7 +50,8 @@ _LOGGER_CALLS = frozenset(
 )
 _ENV_FUNCS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault", "os.environ.pop"})
 _ID_WORDS = re.compile(r"(?i)\b(x[-_])?(request|correlation|trace)[-_]?id\b|traceparent")
-_AUTH_WORDS = re.compile(r"(?i)auth|login_required|jwt_required|token_required")
+_AUTH_WORDS = re.compile(r"(?i)auth(?!or)|login_required|jwt_required|token_required")
+_AUTH_HEADERS = frozenset({"Authorization", "authorization", "HTTP_AUTHORIZATION"})
 
 
 def source_facts(path: str, tree: ast.Module, lines: list[str]) -> SourceFacts:
@@ -142,9 +143,24 @@ def _auth_nodes(nodes: list[ast.AST]) -> Iterator[ast.AST]:
         if name and _is_auth(name.rsplit(".", 1)[-1]):
             yield decorator
     for node in nodes:
-        header = isinstance(node, ast.Constant) and node.value in ("Authorization", "authorization")
-        if header or (isinstance(node, ast.Call) and _auth_dependency(node)):
+        if _reads_auth_header(node) or (isinstance(node, ast.Call) and _auth_dependency(node)):
             yield node
+
+
+def _reads_auth_header(node: ast.AST) -> bool:
+    """``request.headers.get("Authorization")``, ``headers["Authorization"]``, or Django's
+    ``request.META["HTTP_AUTHORIZATION"]``: a request's credentials are read (sending the
+    header to another service is not authentication)."""
+    if isinstance(node, ast.Subscript):
+        holder, key = node.value, node.slice
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+        holder, key = node.func.value, node.args[0]
+        if node.func.attr != "get":
+            return False
+    else:
+        return False
+    where = (dotted_name(holder) or "").rsplit(".", 1)[-1]
+    return where in ("headers", "META") and _literal(key) in _AUTH_HEADERS
 
 
 def _auth_dependency(call: ast.Call) -> bool:
