@@ -380,3 +380,9 @@ def test_a_web_app_without_route_decorators_points_at_its_framework(tmp_path: Pa
     for item in ("rate-limiting", "auth"):
         assert items[item]["status"] == "fail"
         assert _locations(items[item]) == {"site/views.py:1"}  # Django routes live in urls.py
+
+
+def test_flask_debug_mode_is_not_counted_as_unvalidated_input(tmp_path: Path) -> None:
+    app = "from flask import Flask\n\napp = Flask(__name__)\napp.run(debug=True)\n"
+    items = checklist(make_repo(tmp_path / "repo", {"app.py": app}))
+    assert items["input-validation"]["status"] == "pass"

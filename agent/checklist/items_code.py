@@ -10,6 +10,7 @@ __all__ = ["auth", "external_errors", "input_validation", "secrets", "structured
 
 # CWEs of the injection and unsafe-input family: what input validation would have stopped.
 _INPUT_CWES = frozenset({20, 22, 78, 79, 89, 94, 502, 611, 776})
+_NOT_INPUT = frozenset({"S201", "B201"})  # Flask's debug=True: a setting, not input handling
 _AUTH_RULES = frozenset({"HS501"})  # a JWT decoded without verifying its signature
 _AUTH_CWES = frozenset({287, 306, 347, 862, 863})
 _EXTERNAL_RULES = frozenset({"HE101", "S113", "B113", "PLW1510"})
@@ -18,7 +19,7 @@ _SECRET_CWES = frozenset({259, 321, 798})
 
 def input_validation(s: Scored) -> ItemResult:
     title = "Input validation and sanitisation"
-    hits = [f for f in s.findings if f.cwe in _INPUT_CWES and f.severity is not Severity.LOW]
+    hits = [f for f in s.findings if _unsafe_input(f)]
     problems = found(hits, "untrusted input can reach a dangerous sink")
     src = s.facts.source
     if s.facts.is_web_app and src.request_reads and not src.validators:
@@ -71,6 +72,13 @@ def structured_logging(s: Scored) -> ItemResult:
     passed = "structured logging" + (" with request ids" if s.facts.is_web_app else "")
     good = [*src.structured_logs, *src.correlation_ids]
     return judge(ItemId.LOGGING, title, problems, passed, good)
+
+
+def _unsafe_input(finding: Finding) -> bool:
+    """An injection-class finding of medium or high severity."""
+    if finding.rule in _NOT_INPUT or finding.severity is Severity.LOW:
+        return False
+    return finding.cwe in _INPUT_CWES
 
 
 def _aliases(finding: Finding, rules: frozenset[str]) -> bool:
