@@ -152,6 +152,8 @@ def checklist(repo: Path) -> dict[str, Any]:
     done = harden("checklist", "--json", str(repo))
     assert done.returncode == 0, done.stderr
     data: dict[str, Any] = json.loads(done.stdout)
+    statuses = [item["status"] for item in data["items"]]
+    assert data["counts"] == {s: statuses.count(s) for s in ("pass", "fail", "n/a")}
     return {item["id"]: item for item in data["items"]}
 
 

@@ -50,7 +50,7 @@ def print_checklist(console: Console, checklist: Checklist) -> None:
 
 
 def summary_line(checklist: Checklist) -> str:
-    counts = checklist.counts()
+    counts = checklist.counts
     return (
         f"{counts[ItemStatus.PASS]} pass, {counts[ItemStatus.FAIL]} fail, "
         f"{counts[ItemStatus.NOT_APPLICABLE]} not applicable (of {len(checklist.items)} items)"
