@@ -185,8 +185,13 @@ def test_a_worktree_at_a_branch_or_detached(make_repo: GitRepo, tmp_path: Path) 
     repo.add_worktree(tmp_path / "detached", repo.base_commit)
     assert git(tmp_path / "on-branch", "branch", "--show-current").strip() == "fixes"
     assert git(tmp_path / "detached", "branch", "--show-current").strip() == ""
-    with pytest.raises(ToolError, match=r"^git worktree failed: .*already"):
+    with pytest.raises(ToolError) as caught:
         repo.add_worktree(tmp_path / "again", "fixes")  # a branch is checked out once
+    where = tmp_path / "on-branch"
+    assert (
+        caught.value.message
+        == f"git worktree failed: fatal: 'fixes' is already checked out at '{where}'"
+    )
 
 
 def test_no_hook_of_the_repo_runs(make_repo: GitRepo, tmp_path: Path) -> None:

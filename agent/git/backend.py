@@ -88,7 +88,10 @@ def open_gitpython(root: Path) -> git.Repo:
 
 
 def _last_line(stderr: str | bytes) -> str:
+    """The last line git wrote to stderr (GitPython keeps it as ``\n  stderr: '...'``)."""
     text = stderr.decode(errors="replace") if isinstance(stderr, bytes) else stderr
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    tail = lines[-1] if lines else "no output"
-    return tail.removeprefix("stderr: ").strip("'").strip()
+    text = text.strip()
+    if text.startswith("stderr: '") and text.endswith("'"):
+        text = text[len("stderr: '") : -1]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"
