@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
 from agent.commands.run import run_and_show
 from agent.config import load_settings
 from agent.errors import ToolError
+from agent.git.records import Identity
+from agent.git.repo import create_repo
 from agent.report.console import err as _err
 from agent.resources import bundled_dir
 from agent.sandbox.depenv import bundled_python
@@ -35,13 +36,8 @@ def demo_action(json_output: bool) -> int:
 
 
 def _init_repo(path: Path) -> None:
-    ident = ["-c", "user.name=harden demo", "-c", "user.email=demo@harden.invalid"]
+    who = Identity("harden demo", "demo@harden.invalid")
     try:
-        for args in (
-            ["init", "-q", "-b", "main"],
-            ["add", "-A"],
-            [*ident, "commit", "-q", "-m", "example"],
-        ):
-            subprocess.run(["git", *args], cwd=path, check=True, capture_output=True)
-    except subprocess.CalledProcessError as exc:
-        raise ToolError(f"could not create the demo repo: {exc.stderr.decode().strip()}") from exc
+        create_repo(path, "example", who).close()
+    except ToolError as exc:
+        raise ToolError(f"could not create the demo repo: {exc.message}") from exc

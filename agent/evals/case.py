@@ -19,7 +19,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.errors import HardenError
-from agent.git.repo import git
+from agent.git.records import Identity
+from agent.git.repo import create_repo
 from agent.models import Priority
 
 __all__ = [
@@ -35,8 +36,7 @@ __all__ = [
 
 HIDDEN_DIR = ".hidden_tests"
 _COPY_IGNORE = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc")
-_EMAIL = "user.email=harden-eval@example.invalid"
-_AUTHOR = ("-c", "user.name=harden-eval", "-c", _EMAIL, "-c", "commit.gpgsign=false")
+_AUTHOR = Identity("harden-eval", "harden-eval@example.invalid")
 
 
 class CaseError(HardenError):
@@ -201,13 +201,8 @@ def materialise(
         overlay(case.reference_dir, dest)
     if mutant is not None:
         overlay(case.mutant_dir(mutant), dest)
-    git("init", "-q", "-b", "main", cwd=dest)
-    exclude = dest / ".git" / "info" / "exclude"
-    exclude.parent.mkdir(parents=True, exist_ok=True)
-    with exclude.open("a", encoding="utf-8") as out:
-        out.write(f"\n{HIDDEN_DIR}/\n__pycache__/\n")
-    git("add", "-A", cwd=dest)
-    git(*_AUTHOR, "commit", "-q", "-m", f"eval case {case.id}", cwd=dest)
+    exclude = (f"{HIDDEN_DIR}/", "__pycache__/")
+    create_repo(dest, f"eval case {case.id}", _AUTHOR, exclude=exclude).close()
     return dest
 
 

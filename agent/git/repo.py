@@ -1,102 +1,267 @@
-"""The user's git repository: what is tracked at the base commit, and the run's lock.
+"""A git work tree through GitPython: refs, files at a commit, branches, worktrees, commits,
+history and diffs.
 
-harden reads the user's repo and writes only under ``.harden/`` (which ignores itself)
-and to refs named ``harden/*``. Work happens in worktrees outside the checkout
-(see ``agent.git.worktree``).
+``Repo`` is the user's checkout (at the run's base commit) or one of harden's worktrees.
+harden reads the user's repo and writes only under ``.harden/`` (which ignores itself),
+to refs named ``harden/*`` and in worktrees outside the checkout (``agent.git.worktree``);
+it never pushes. Every result is typed (``agent.git.records``); the rest of harden never
+builds a git command line. How git is run (hooks off, no prompts) is in
+``agent.git.backend``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import os
-import subprocess
-from collections.abc import Iterator
+import functools
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
+from types import TracebackType
 
-from agent.errors import LockedError, NotARepoError, ToolError
+import git as gitpython
 
-__all__ = ["Repo", "git", "open_repo"]
+from agent.errors import NotARepoError, ToolError
+from agent.git.backend import GIT_TIMEOUT_S, BadRevision, git_errors, open_gitpython, toplevel
+from agent.git.legacy import git  # deprecated: for agent/evals/runner.py only
+from agent.git.lock import harden_dir, run_lock
+from agent.git.records import FALLBACK_IDENTITY, Commit, FileDiff, Identity, Trailer, with_trailers
 
-_GIT_TIMEOUT_S = 120
+__all__ = ["Repo", "create_repo", "git", "open_repo"]
 
-
-def git(*args: str, cwd: Path, check: bool = True) -> str:
-    """Run git and return its stdout; a failure becomes a one-line ToolError."""
-    try:
-        done = subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=_GIT_TIMEOUT_S,
-            check=False,
-        )
-    except FileNotFoundError as exc:
-        raise ToolError("git is not installed or not on PATH") from exc
-    if check and done.returncode != 0:
-        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise ToolError(f"git {args[0]} failed: {tail}")
-    return done.stdout
+_FILE_ENTRIES = (gitpython.Blob, gitpython.Submodule)  # what ``git ls-tree -r`` lists
 
 
 class Repo:
-    """A git work tree with at least one commit."""
+    """A git work tree with at least one commit; ``base_commit`` is the run's base."""
 
     def __init__(self, root: Path, base_commit: str, subdir: str = "") -> None:
         self.root = root
         self.base_commit = base_commit
         self.subdir = subdir
 
+    @functools.cached_property
+    def _repo(self) -> gitpython.Repo:
+        return open_gitpython(self.root)
+
+    def close(self) -> None:
+        """Stop the git processes GitPython keeps for reading objects."""
+        if "_repo" in self.__dict__:
+            self.__dict__.pop("_repo").close()
+
+    def __enter__(self) -> Repo:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- the run's files under .harden/ ---------------------------------------------------
     @property
     def harden_dir(self) -> Path:
         return self.root / ".harden"
 
     def ensure_harden_dir(self) -> Path:
         """Create ``.harden/`` with a .gitignore that ignores everything inside it."""
-        self.harden_dir.mkdir(exist_ok=True)
-        ignore = self.harden_dir / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# harden's run artifacts; not part of the project\n*\n")
-        return self.harden_dir
+        return harden_dir(self.root)
 
-    def tracked_files(self) -> list[str]:
-        """Every file in the base commit (not the working tree), as POSIX paths."""
-        out = git("ls-tree", "-r", "-z", "--name-only", self.base_commit, cwd=self.root)
-        return [p for p in out.split("\0") if p]
+    def lock(self) -> AbstractContextManager[None]:
+        """Hold ``.harden/lock`` for the run; a second run refuses at once."""
+        return run_lock(self.root)
+
+    # -- refs and files -------------------------------------------------------------------
+    def head(self) -> str:
+        """The commit checked out in this work tree."""
+        sha = self.resolve("HEAD")
+        if sha is None:
+            raise ToolError(f"the repository at {self.root} has no commit checked out")
+        return sha
+
+    def resolve(self, ref: str) -> str | None:
+        """The commit ``ref`` names, or None when it names none."""
+        try:
+            with git_errors("rev-parse"):
+                return self._repo.commit(ref).hexsha
+        except BadRevision:
+            return None
+
+    def tracked_files(self, commit: str | None = None) -> list[str]:
+        """Every file in ``commit`` (default: the base; not the working tree), sorted."""
+        tree = self._commit(commit or self.base_commit).tree
+        with git_errors("ls-tree"):
+            items = tree.traverse()
+            return sorted(str(i.path) for i in items if isinstance(i, _FILE_ENTRIES))
 
     def files_in_scope(self) -> list[str]:
         """The tracked files under the directory the user pointed harden at."""
         prefix = f"{self.subdir}/" if self.subdir else ""
         return [p for p in self.tracked_files() if p.startswith(prefix)]
 
+    def read_text(self, commit: str, path: str) -> str | None:
+        """The UTF-8 text of ``path`` at ``commit``; None if it is no text file there."""
+        try:
+            blob = self._commit(commit).tree / path
+        except KeyError:
+            return None
+        if blob.type != "blob":
+            return None
+        with git_errors("cat-file"):
+            data = blob.data_stream.read()
+        try:
+            return bytes(data).decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
     def has_uncommitted_changes(self) -> bool:
-        out = git("status", "--porcelain", "--untracked-files=no", cwd=self.root)
-        return bool(out.strip())
+        """Whether tracked files differ from HEAD (in the index or the working tree).
 
+        ``git status`` with optional locks off (``agent.git.backend``) reads the index
+        without refreshing it on disk; GitPython's ``is_dirty`` runs ``git diff``, which
+        rewrites the user's index."""
+        return bool(self._run("status", "--porcelain", "--untracked-files=no").strip())
+
+    def ignored_files(self) -> list[str]:
+        """Untracked files git ignores; an ignored folder is one entry ending in ``/``."""
+        out = self._run(
+            "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"
+        )
+        return [p for p in out.split("\0") if p]
+
+    def index_modes(self, paths: Sequence[str]) -> dict[str, int]:
+        """The mode the index records per path (``0o100755``: a program); paths relative to
+        the root; untracked ones are left out."""
+        out = self._run("ls-files", "-s", "-z", "--", *paths) if paths else ""
+        rows = (row.split("\t", 1) for row in out.split("\0") if "\t" in row)
+        return {path: int(meta.split()[0], 8) for meta, path in rows}
+
+    def export(self, commit: str, archive: Path) -> None:
+        """Write the tree of ``commit`` to ``archive`` as a tar file (``git archive``)."""
+        with archive.open("wb") as out, git_errors("archive"):
+            self._repo.archive(out, self._commit(commit).hexsha, format="tar")
+
+    # -- branches -------------------------------------------------------------------------
     def branch_exists(self, branch: str) -> bool:
-        ref = f"refs/heads/{branch}"
-        return bool(git("rev-parse", "--verify", "--quiet", ref, cwd=self.root, check=False))
+        return bool(gitpython.Head(self._repo, f"refs/heads/{branch}").is_valid())
 
-    @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """Hold ``.harden/lock`` for the run; a second run refuses at once."""
-        path = self.ensure_harden_dir() / "lock"
-        with path.open("a+") as fh:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as exc:
-                fh.seek(0)
-                holder = fh.read().strip() or "unknown"
-                raise LockedError(
-                    f"another harden run (pid {holder}) is working on {self.root}; "
-                    "wait for it to finish"
-                ) from exc
-            fh.seek(0)
-            fh.truncate()
-            fh.write(str(os.getpid()))
-            fh.flush()
-            yield
+    def create_branch(self, branch: str, at: str) -> None:
+        """Create ``branch`` at commit ``at``; an existing branch is an error."""
+        if self.branch_exists(branch):
+            raise ToolError(f"git branch failed: a branch named '{branch}' already exists")
+        with git_errors("branch"):
+            self._repo.create_head(branch, self._commit(at))
+
+    def delete_branch(self, branch: str) -> None:
+        """Delete ``branch`` even if it is not merged."""
+        with git_errors("branch"):
+            self._repo.delete_head(branch, force=True)
+
+    # -- worktrees ------------------------------------------------------------------------
+    def add_worktree(self, path: Path, at: str, *, new_branch: str | None = None) -> None:
+        """Check out ``at`` in a new worktree at ``path``: on ``new_branch`` (created at
+        ``at``), else on branch ``at`` if it is one, else detached."""
+        if new_branch is not None:
+            where = ["-b", new_branch]
+        else:
+            where = [] if self.branch_exists(at) else ["--detach"]
+        self._run("worktree", "add", "--quiet", *where, "--", str(path), at)
+
+    def worktrees(self) -> list[Path]:
+        """The work trees of this repository, the main one first."""
+        listing = self._run("worktree", "list", "--porcelain")
+        prefix = "worktree "
+        return [
+            Path(line[len(prefix) :]) for line in listing.splitlines() if line.startswith(prefix)
+        ]
+
+    def remove_worktree(self, path: Path) -> None:
+        """Remove the worktree at ``path`` with any changes in it."""
+        self._run("worktree", "remove", "--force", "--", str(path))
+
+    def prune_worktrees(self) -> None:
+        """Forget worktrees whose folder is gone."""
+        self._run("worktree", "prune")
+
+    # -- commits, history and diffs -------------------------------------------------------
+    def commit(
+        self,
+        message: str,
+        paths: Sequence[str] | None = None,
+        *,
+        trailers: Sequence[Trailer] = (),
+        identity: Identity | None = None,
+    ) -> str:
+        """Stage ``paths`` (None: everything) and commit them with ``message`` and
+        ``trailers``, hooks and signing off; return the commit. ``identity`` defaults to the
+        user's git identity, else harden's."""
+        self._run("add", *(["-A"] if paths is None else ["--", *paths]))
+        env = (identity or self._identity()).env()
+        text = with_trailers(message, trailers)
+        self._run("commit", "--quiet", "--no-verify", "--no-gpg-sign", "-m", text, env=env)
+        return self.head()
+
+    def discard_changes(self) -> None:
+        """Throw away uncommitted changes and untracked files (ignored ones stay)."""
+        self._run("reset", "--quiet", "--hard")
+        self._run("clean", "-fdq")
+
+    def log(self, base: str, branch: str) -> list[Commit]:
+        """The commits on ``branch`` since ``base``, oldest first."""
+        with git_errors("log"):
+            return [
+                Commit.of(c) for c in self._repo.iter_commits(f"{base}..{branch}", reverse=True)
+            ]
+
+    def count_commits(self, base: str, branch: str) -> int:
+        with git_errors("rev-list"):
+            return sum(1 for _ in self._repo.iter_commits(f"{base}..{branch}"))
+
+    def diff(
+        self, base: str, other: str | None = None, paths: Sequence[str] = (), context: int = 3
+    ) -> list[FileDiff]:
+        """What changed from ``base`` to ``other`` (None: this working tree, which git
+        refreshes in its index: so only in harden's worktrees), per file; ``paths`` are
+        pathspecs (``*.py``) that limit it."""
+        target = None if other is None else self._commit(other)
+        with git_errors("diff"):
+            found = self._commit(base).diff(
+                target,
+                paths=list(paths) or None,
+                create_patch=True,
+                unified=context,
+                no_textconv=True,
+            )
+            return [FileDiff.of(d) for d in found]
+
+    def changed_paths(self, base: str, other: str | None = None) -> list[str]:
+        """The paths that differ from ``base`` to ``other`` (None: this working tree, as
+        for ``diff``)."""
+        target = None if other is None else self._commit(other)
+        with git_errors("diff"):
+            return sorted(FileDiff.of(d).path for d in self._commit(base).diff(target))
+
+    # -- inside the git package only ------------------------------------------------------
+    def _commit(self, ref: str) -> gitpython.Commit:
+        try:
+            with git_errors("rev-parse"):
+                return self._repo.commit(ref)
+        except BadRevision as exc:
+            raise ToolError(f"git rev-parse failed: {ref!r} names no commit") from exc
+
+    def _identity(self) -> Identity:
+        """The user's configured name and email, each falling back to harden's."""
+        name = self._config("user.name") or FALLBACK_IDENTITY.name
+        return Identity(name, self._config("user.email") or FALLBACK_IDENTITY.email)
+
+    def _config(self, key: str) -> str:
+        try:
+            return self._run("config", "--get", key).strip()
+        except ToolError:
+            return ""  # not set
+
+    def _run(self, command: str, *args: str, env: dict[str, str] | None = None) -> str:
+        """Run ``git command args`` in this work tree; its stdout, or a one-line ToolError."""
+        call = getattr(self._repo.git, command.replace("-", "_"))
+        with git_errors(command):
+            return str(call(*args, env=env, kill_after_timeout=GIT_TIMEOUT_S))
 
 
 def open_repo(path: Path) -> Repo:
@@ -105,12 +270,31 @@ def open_repo(path: Path) -> Repo:
         raise NotARepoError(f"path does not exist: {path}")
     if not path.is_dir():
         raise NotARepoError(f"not a directory: {path}")
-    top = git("rev-parse", "--show-toplevel", cwd=path, check=False).strip()
-    if not top:
+    top = toplevel(path)
+    if top is None:
         raise NotARepoError(f"not a git repository: {path} (run `git init` and commit first)")
-    head = git("rev-parse", "--verify", "--quiet", "HEAD^{commit}", cwd=path, check=False)
-    if not head.strip():
+    repo = Repo(top, "")
+    head = repo.resolve("HEAD")
+    if head is None:
+        repo.close()
         raise NotARepoError(f"the repository at {top} has no commits yet; commit your code first")
-    root = Path(top)
-    subdir = path.resolve().relative_to(root.resolve()).as_posix()
-    return Repo(root, head.strip(), "" if subdir == "." else subdir)
+    subdir = path.resolve().relative_to(top.resolve()).as_posix()
+    repo.base_commit, repo.subdir = head, "" if subdir == "." else subdir
+    return repo
+
+
+def create_repo(
+    path: Path, message: str, identity: Identity, *, exclude: Sequence[str] = ()
+) -> Repo:
+    """``git init`` the folder ``path`` on branch main, ignore ``exclude`` (patterns in
+    ``.git/info/exclude``, not committed) and commit everything else."""
+    with git_errors("init"):
+        gitpython.Repo.init(path, initial_branch="main").close()
+    if exclude:
+        info = path / ".git" / "info"
+        info.mkdir(parents=True, exist_ok=True)
+        with (info / "exclude").open("a", encoding="utf-8") as out:
+            out.write("".join(f"\n{p}" for p in exclude) + "\n")
+    repo = Repo(path, "")
+    repo.base_commit = repo.commit(message, identity=identity)
+    return repo

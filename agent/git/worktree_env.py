@@ -14,11 +14,10 @@ they import the patched code in the worktree, not an editable install of the che
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from agent.git.repo import git
+from agent.git.repo import Repo
 from agent.redaction.secrets import find_secrets
 
 __all__ = [
@@ -50,33 +49,27 @@ class Generated:
         return notes
 
 
-def ignored_sources(checkout: Path, tracked: Iterable[str]) -> list[str]:
-    """Git-ignored ``*.py`` files of ``checkout`` in a directory with tracked Python files."""
-    out = git(
-        "ls-files",
-        "-z",
-        "--others",
-        "--ignored",
-        "--exclude-standard",
-        "--directory",
-        cwd=checkout,
-    )
-    package_dirs = {PurePosixPath(p).parent for p in tracked if p.endswith(".py")}
+def ignored_sources(repo: Repo) -> list[str]:
+    """Git-ignored ``*.py`` files of the checkout in a directory with tracked Python files."""
+    package_dirs = {PurePosixPath(p).parent for p in repo.tracked_files() if p.endswith(".py")}
     return sorted(
-        p for p in out.split("\0") if p.endswith(".py") and PurePosixPath(p).parent in package_dirs
+        p
+        for p in repo.ignored_files()
+        if p.endswith(".py") and PurePosixPath(p).parent in package_dirs
     )
 
 
-def copy_generated(checkout: Path, worktree: Path, tracked: Iterable[str]) -> Generated:
-    """Copy what ``ignored_sources`` finds into ``worktree``; say what was left out."""
+def copy_generated(repo: Repo, dest: Path) -> Generated:
+    """Copy what ``ignored_sources`` finds in the checkout into ``dest``; say what was left
+    out."""
     copied: list[str] = []
     refused: list[tuple[str, str]] = []
-    for path in ignored_sources(checkout, tracked):
-        why = _refusal(checkout / path, worktree / path, len(copied))
+    for path in ignored_sources(repo):
+        why = _refusal(repo.root / path, dest / path, len(copied))
         if why:
             refused.append((path, why))
             continue
-        shutil.copyfile(checkout / path, worktree / path)
+        shutil.copyfile(repo.root / path, dest / path)
         copied.append(path)
     return Generated(tuple(copied), tuple(refused))
 

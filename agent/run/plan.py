@@ -24,7 +24,7 @@ from agent.errors import NoPythonFilesError
 from agent.fix.chunk import build_chunk
 from agent.fix.codemod_fixer import CodemodAttempt, attempt_codemods, has_codemod
 from agent.fix.llm_fixer import prompt_variables
-from agent.git.repo import git, open_repo
+from agent.git.repo import Repo, open_repo
 from agent.git.worktree_env import copy_generated
 from agent.llm.client import estimate_cost
 from agent.llm.pricing import Pricing
@@ -107,8 +107,8 @@ def make_plan(settings: Settings) -> Plan:
     priorities = PRIORITY_ORDER if settings.all_priorities else (chosen,)
     with tempfile.TemporaryDirectory(prefix="harden-plan-") as tmp:
         snapshot = Path(tmp)
-        _export(repo.root, repo.base_commit, snapshot)
-        copy_generated(repo.root, snapshot, repo.tracked_files())  # as in a run's worktree
+        _export(repo, snapshot)
+        copy_generated(repo, snapshot)  # as in a run's worktree
         files = select_files(repo.files_in_scope(), snapshot, settings.exclude)
         if not files:
             raise NoPythonFilesError(f"no Python files to scan in {repo.root}")
@@ -258,9 +258,9 @@ def _unfixed_row(
     return PlanRow(finding=finding, fixer=fixer, action=action)
 
 
-def _export(root: Path, commit: str, dest: Path) -> None:
+def _export(repo: Repo, dest: Path) -> None:
     archive = dest / "base.tar"
-    git("archive", "--format=tar", "-o", str(archive), commit, cwd=root)
+    repo.export(repo.base_commit, archive)
     with tarfile.open(archive) as tar:
         tar.extractall(dest, filter="data")
     archive.unlink()

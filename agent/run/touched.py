@@ -12,9 +12,9 @@ from __future__ import annotations
 import ast
 import difflib
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 
-from agent.git.repo import Repo, git
+from agent.git.repo import Repo
 from agent.models import Finding, Patch
 from agent.scan.symbols import SymbolIndex
 
@@ -22,14 +22,14 @@ __all__ = ["Symbol", "split_touched", "touched_by_patch", "touched_symbols"]
 
 Symbol = tuple[str, str]  # (path, qualified name), as in Finding.path and Finding.symbol
 
-_FILE = re.compile(r"^--- (?:a/(.+)|/dev/null)$")  # /dev/null: a file the branch added
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@")
 
 
 def touched_symbols(repo: Repo, branch: str) -> set[Symbol]:
     """The base commit's symbols that ``branch`` changed, in Python files only."""
-    diff = git("diff", "-U0", "--no-color", repo.base_commit, branch, "--", "*.py", cwd=repo.root)
-    return _touched(diff, lambda path: _symbols_at_base(repo, path))
+    diffs = repo.diff(repo.base_commit, branch, paths=["*.py"], context=0)
+    changed = [(d.old_path, d.hunks) for d in diffs]  # old_path None: added, nothing at the base
+    return _touched(changed, lambda path: _symbols_at_base(repo, path))
 
 
 def touched_by_patch(patch: Patch) -> set[Symbol]:
@@ -39,19 +39,20 @@ def touched_by_patch(patch: Patch) -> set[Symbol]:
         if edit.before is None or not edit.path.endswith(".py"):
             continue
         old, new = edit.before.splitlines(), edit.after.splitlines()
-        diff = "\n".join(
-            difflib.unified_diff(old, new, f"a/{edit.path}", f"b/{edit.path}", n=0, lineterm="")
-        )
-        touched |= _touched(diff, {edit.path: _index(edit.before)}.get)
+        hunks = "\n".join(difflib.unified_diff(old, new, n=0, lineterm=""))
+        touched |= _touched([(edit.path, hunks)], {edit.path: _index(edit.before)}.get)
     return touched
 
 
-def _touched(diff: str, index_of: Callable[[str], SymbolIndex | None]) -> set[Symbol]:
+def _touched(
+    changed: Iterable[tuple[str | None, str]], index_of: Callable[[str], SymbolIndex | None]
+) -> set[Symbol]:
+    """The symbols of each (base path, unified hunks) whose lines the hunks change."""
     touched: set[Symbol] = set()
-    for path, lines in _changed_lines(diff):
-        index = index_of(path)
-        if index is not None:
-            touched.update((path, index.symbol_at(line)) for line in lines)
+    for path, hunks in changed:
+        index = None if path is None else index_of(path)
+        if path is not None and index is not None:
+            touched.update((path, index.symbol_at(line)) for line in _changed_lines(hunks))
     return touched
 
 
@@ -66,28 +67,19 @@ def split_touched(
     return free, taken
 
 
-def _changed_lines(diff: str) -> Iterator[tuple[str, list[int]]]:
-    """Per file of the diff, the base lines its hunks replace (or insert after)."""
-    path: str | None = None
+def _changed_lines(hunks: str) -> list[int]:
+    """The base lines the hunks replace (or insert after)."""
     lines: list[int] = []
-    for row in diff.splitlines():
-        if (head := _FILE.match(row)) is not None:
-            if path is not None:
-                yield path, lines
-            path, lines = head.group(1), []  # None for an added file: nothing at the base
-        elif (hunk := _HUNK.match(row)) is not None and path is not None:
+    for row in hunks.splitlines():
+        if (hunk := _HUNK.match(row)) is not None:
             start, count = int(hunk.group(1)), int(hunk.group(2) or "1")
             lines.extend(range(start, start + count) if count else [max(start, 1)])
-    if path is not None:
-        yield path, lines
+    return lines
 
 
 def _symbols_at_base(repo: Repo, path: str) -> SymbolIndex | None:
-    try:
-        source = git("show", f"{repo.base_commit}:{path}", cwd=repo.root)
-    except ValueError:
-        return None
-    return _index(source)
+    source = repo.read_text(repo.base_commit, path)
+    return None if source is None else _index(source)
 
 
 def _index(source: str) -> SymbolIndex | None:

@@ -16,16 +16,19 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-import subprocess
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from agent.git.backend import toplevel
+from agent.git.repo import Repo
+
 __all__ = ["RepoFacts"]
 
 _ENTRY = re.compile(r"""^\s*["']?[\w.-]+["']?\s*=\s*["']?([\w.]+)\s*:""", re.MULTILINE)
 _SETUP_ENTRY = re.compile(r"""["'][\w.-]+\s*=\s*([\w.]+)\s*:\s*\w+""")
+_PROGRAM = 0o100755
 _LINGUIST = {"linguist-generated": "generated", "linguist-vendored": "vendored"}
 
 
@@ -54,12 +57,22 @@ class RepoFacts:
 def _executables(root: Path, paths: Sequence[str]) -> frozenset[str]:
     if not paths:
         return frozenset()
-    argv = ["git", "ls-files", "-s", "-z", "--", *paths]
-    done = subprocess.run(argv, cwd=root, capture_output=True, text=True, check=False)
-    if done.returncode == 0 and done.stdout:
-        rows = (row.split("\t", 1) for row in done.stdout.split("\0") if "\t" in row)
-        return frozenset(path for meta, path in rows if meta.startswith("100755"))
+    modes = _index_modes(root, paths)
+    if modes:
+        return frozenset(path for path, mode in modes.items() if mode == _PROGRAM)
     return frozenset(p for p in paths if os.access(root / p, os.X_OK))
+
+
+def _index_modes(root: Path, paths: Sequence[str]) -> dict[str, int]:
+    """The index's mode of each of ``paths`` (relative to ``root``); {} outside a work tree."""
+    top = toplevel(root)
+    if top is None:
+        return {}
+    prefix = root.resolve().relative_to(top.resolve()).as_posix()
+    lead = "" if prefix == "." else f"{prefix}/"
+    with Repo(top, "") as repo:
+        modes = repo.index_modes([lead + p for p in paths])
+    return {path.removeprefix(lead): mode for path, mode in modes.items()}
 
 
 def _entry_modules(root: Path) -> frozenset[str]:
