@@ -14,7 +14,6 @@ findings already made.
 
 from __future__ import annotations
 
-import tarfile
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,7 +37,7 @@ from agent.checklist.items_project import (
 from agent.checklist.model import Checklist, Evidence, ItemId, ItemResult, ItemStatus
 from agent.checklist.verdict import Item, Scored
 from agent.errors import NoPythonFilesError
-from agent.git.repo import git, open_repo
+from agent.git.repo import open_repo
 from agent.models import Finding
 from agent.scan import scan
 from agent.scan.files import select_files
@@ -79,7 +78,7 @@ def score_repo(path: Path, exclude: Sequence[str] = ()) -> Checklist:
     tracked = repo.files_in_scope()
     with tempfile.TemporaryDirectory(prefix="harden-checklist-") as tmp:
         snapshot = Path(tmp)
-        _export(repo.root, repo.base_commit, snapshot)
+        repo.extract(repo.base_commit, snapshot)
         modules = select_files(tracked, snapshot, exclude)
         if not modules:
             raise NoPythonFilesError(f"no Python files to check in {path}")
@@ -94,11 +93,3 @@ def score_tree(
     """Score the tree at ``root`` from the scan's ``findings`` of its ``modules``."""
     scored = Scored(tuple(findings), gather_facts(root, tracked, modules))
     return Checklist(repo=str(root), commit="", items=tuple(item(scored) for item in ITEMS))
-
-
-def _export(root: Path, commit: str, dest: Path) -> None:
-    archive = dest / "head.tar"
-    git("archive", "--format=tar", "-o", str(archive), commit, cwd=root)
-    with tarfile.open(archive) as tar:
-        tar.extractall(dest, filter="data")
-    archive.unlink()

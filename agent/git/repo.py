@@ -12,6 +12,7 @@ builds a git command line. How git is run (hooks off, no prompts) is in
 from __future__ import annotations
 
 import functools
+import tarfile
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -137,6 +138,14 @@ class Repo:
         """Write the tree of ``commit`` to ``archive`` as a tar file (``git archive``)."""
         with archive.open("wb") as out, git_errors("archive"):
             self._repo.archive(out, self._commit(commit).hexsha, format="tar")
+
+    def extract(self, commit: str, dest: Path) -> None:
+        """Write the files of ``commit`` into the folder ``dest`` (``git archive``, unpacked)."""
+        archive = dest / ".harden-export.tar"
+        self.export(commit, archive)
+        with tarfile.open(archive) as tar:
+            tar.extractall(dest, filter="data")
+        archive.unlink()
 
     # -- branches -------------------------------------------------------------------------
     def branch_exists(self, branch: str) -> bool:

@@ -11,7 +11,6 @@ says why; the rest go to the model (one call per group) or need one.
 from __future__ import annotations
 
 import os
-import tarfile
 import tempfile
 from collections.abc import Sequence
 from enum import StrEnum
@@ -24,7 +23,7 @@ from agent.errors import NoPythonFilesError
 from agent.fix.chunk import build_chunk
 from agent.fix.codemod_fixer import CodemodAttempt, attempt_codemods, has_codemod
 from agent.fix.llm_fixer import prompt_variables
-from agent.git.repo import Repo, open_repo
+from agent.git.repo import open_repo
 from agent.git.worktree_env import copy_generated
 from agent.llm.client import estimate_cost
 from agent.llm.pricing import Pricing
@@ -107,7 +106,7 @@ def make_plan(settings: Settings) -> Plan:
     priorities = PRIORITY_ORDER if settings.all_priorities else (chosen,)
     with tempfile.TemporaryDirectory(prefix="harden-plan-") as tmp:
         snapshot = Path(tmp)
-        _export(repo, snapshot)
+        repo.extract(repo.base_commit, snapshot)
         copy_generated(repo, snapshot)  # as in a run's worktree
         files = select_files(repo.files_in_scope(), snapshot, settings.exclude)
         if not files:
@@ -256,11 +255,3 @@ def _unfixed_row(
             finding=finding, fixer=fixer, action=PlanAction.REFUSED, reason=refused[finding.id]
         )
     return PlanRow(finding=finding, fixer=fixer, action=action)
-
-
-def _export(repo: Repo, dest: Path) -> None:
-    archive = dest / "base.tar"
-    repo.export(repo.base_commit, archive)
-    with tarfile.open(archive) as tar:
-        tar.extractall(dest, filter="data")
-    archive.unlink()
