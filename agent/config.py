@@ -1,5 +1,7 @@
 """Settings for one run, from: flag > environment (HARDEN_*) > .env > [tool.harden] > default.
 
+``Settings`` is the run's policy (what to fix, how, at what cost); ``Output`` is how a
+command shows what it did (JSON or tables, log verbosity) and never reaches the run.
 ``main()`` loads ``.env`` into the environment (never overriding what is already set), so
 here the environment already holds .env's values.
 """
@@ -11,20 +13,30 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from agent.errors import ConfigError
-from agent.models import Priority
+from agent.models import PRIORITY_ORDER, Priority
 
 __all__ = [
     "DEFAULT_IGNORE",
     "CustomDirs",
+    "Output",
     "Settings",
     "custom_dirs",
     "load_dotenv",
+    "load_output",
     "load_settings",
+    "priorities_of",
 ]
 
 # Informational rules that flag imports, or the *safe* form of what we fix: B403/B404
@@ -39,7 +51,6 @@ _ENV_KEYS = {
     "test_timeout": "HARDEN_TEST_TIMEOUT",
     "max_findings": "HARDEN_MAX_FINDINGS",
     "python": "HARDEN_PYTHON",
-    "log_format": "HARDEN_LOG_FORMAT",
     "model": "HARDEN_MODEL",
     "base_url": "HARDEN_BASE_URL",
     "budget": "HARDEN_BUDGET",
@@ -63,6 +74,7 @@ _TOML_KEYS = {
     "pass-env": "pass_env",
 }
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_M = TypeVar("_M", bound=BaseModel)
 
 
 # Lists that command-line flags add to ([tool.harden] exclude = [...] plus --exclude ...).
@@ -73,8 +85,8 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     repo: Path
-    priority: Priority | None = Priority.SECURITY
-    all_priorities: bool = False
+    # In the order a run takes them; one for a plain run, every one for ``--priority all``.
+    priorities: tuple[Priority, ...] = (Priority.SECURITY,)
     test_command: str | None = None
     test_timeout: float = 600.0
     max_findings: int | None = None
@@ -94,9 +106,43 @@ class Settings(BaseModel):
     resume: str | None = None  # run id of an interrupted run to continue
     pass_env: tuple[Annotated[str, StringConstraints(pattern=_ENV_NAME)], ...] = ()
     allow_unconfined: bool = False  # run model-written tests even with no sandbox
-    json_output: bool = False
-    verbose: int = 0
-    log_format: str = "text"
+
+    @field_validator("priorities")
+    @classmethod
+    def _in_run_order(cls, value: tuple[Priority, ...]) -> tuple[Priority, ...]:
+        if not value:
+            raise ValueError("at least one priority")
+        return tuple(p for p in PRIORITY_ORDER if p in value)
+
+    @property
+    def priority(self) -> Priority:
+        """The priority of a one-priority run (``run_all`` splits ``--priority all``)."""
+        if len(self.priorities) != 1:
+            raise ValueError(f"one run takes one priority, not {len(self.priorities)}")
+        return self.priorities[0]
+
+
+def priorities_of(choice: str) -> tuple[Priority, ...]:
+    """``--priority``: one priority's name, or ``all`` (every one, in run order)."""
+    return PRIORITY_ORDER if choice == "all" else (Priority(choice),)
+
+
+class Output(BaseModel):
+    """How a command shows its result; presentation only, never passed into a run."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    as_json: bool = False  # the report (or plan, spend) as JSON on stdout
+    verbose: int = Field(default=0, ge=0)  # -v info, -vv debug
+    log_format: Literal["text", "json"] = "text"
+
+
+def load_output(as_json: bool = False, verbose: int = 0, log_format: str | None = None) -> Output:
+    """Flags win over ``HARDEN_LOG_FORMAT``, which wins over the default (text)."""
+    values: dict[str, Any] = {"as_json": as_json, "verbose": verbose}
+    if chosen := log_format or os.environ.get("HARDEN_LOG_FORMAT"):
+        values["log_format"] = chosen
+    return _validated(Output, values)
 
 
 def load_settings(repo: Path, flags: Mapping[str, Any]) -> Settings:
@@ -108,8 +154,12 @@ def load_settings(repo: Path, flags: Mapping[str, Any]) -> Settings:
     values.update({k: v for k, v in flags.items() if v is not None})
     values.update(merged)
     values["ignore"] = tuple(dict.fromkeys((*DEFAULT_IGNORE, *values.get("ignore", ()))))
+    return _validated(Settings, {"repo": repo, **values})
+
+
+def _validated(model: type[_M], values: dict[str, Any]) -> _M:
     try:
-        return Settings(repo=repo, **values)
+        return model(**values)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

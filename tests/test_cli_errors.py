@@ -84,6 +84,18 @@ def test_bad_pyproject_setting(make_repo: GitRepo) -> None:
     assert "unknown key in [tool.harden]" in one_line_error(done)
 
 
+def test_bad_output_option_from_the_environment(
+    make_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"app.py": APP})
+    monkeypatch.setenv("HARDEN_LOG_FORMAT", "xml")
+    done = harden("plan", str(repo))
+    assert done.returncode == 1
+    assert "invalid setting log_format" in one_line_error(done)
+    monkeypatch.setenv("HARDEN_LOG_FORMAT", "json")
+    assert harden("plan", "--log-format", "text", str(repo)).returncode == 0
+
+
 def test_syntax_error_and_non_utf8_files_are_skipped_with_a_warning(make_repo: GitRepo) -> None:
     repo = make_repo({"app.py": APP, "broken.py": "def f(:\n    pass\n"})
     (repo / "latin.py").write_bytes(b"# caf\xe9\nx = eval('1')\n")

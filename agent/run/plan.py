@@ -30,7 +30,7 @@ from agent.llm.client import estimate_cost
 from agent.llm.pricing import Pricing
 from agent.llm.prompts import PromptVersion, load_prompt
 from agent.llm.tokens import count_tokens
-from agent.models import PRIORITY_ORDER, Finding, Priority, SkippedFile
+from agent.models import Finding, Priority, SkippedFile
 from agent.redaction.secrets import Redactor
 from agent.run.llm_setup import choose_model, prompt_for
 from agent.run.touched import Symbol, split_touched, touched_by_patch
@@ -103,8 +103,7 @@ def _total(rows: list[PlanRow] | tuple[PlanRow, ...]) -> float | None:
 def make_plan(settings: Settings) -> Plan:
     repo = open_repo(settings.repo)
     model = choose_model(settings, os.environ)
-    chosen = settings.priority or Priority.SECURITY
-    priorities = PRIORITY_ORDER if settings.all_priorities else (chosen,)
+    priorities = settings.priorities
     with tempfile.TemporaryDirectory(prefix="harden-plan-") as tmp:
         snapshot = Path(tmp)
         _export(repo.root, repo.base_commit, snapshot)
