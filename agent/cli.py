@@ -211,7 +211,9 @@ def main() -> None:
         load_dotenv(Path.cwd() / ".env")
         cli.main(prog_name="harden", standalone_mode=False)
     except HardenError as exc:
-        if os.environ.get("HARDEN_DEBUG") == "1":
+        from agent.config import read_environment
+
+        if read_environment().debug:
             raise
         click.echo(f"Error: {exc.message}", err=True)
         sys.exit(exc.exit_code)

@@ -1,7 +1,9 @@
 """Settings for one run, from: flag > environment (HARDEN_*) > .env > [tool.harden] > default.
 
 ``Settings`` is the run's policy (what to fix, how, at what cost); ``Output`` is how a
-command shows what it did (JSON or tables, log verbosity) and never reaches the run.
+command shows what it did (JSON or tables, log verbosity) and never reaches the run;
+``Environment`` is every other variable harden reads. This module is the one reader of the
+environment (tests/test_environment.py keeps it so); ``.env.example`` documents each variable.
 ``main()`` loads ``.env`` into the environment (never overriding what is already set), so
 here the environment already holds .env's values.
 """
@@ -13,6 +15,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
@@ -29,7 +32,9 @@ from agent.models import PRIORITY_ORDER, Priority
 
 __all__ = [
     "DEFAULT_IGNORE",
+    "PROVIDER_VARIABLES",
     "CustomDirs",
+    "Environment",
     "Output",
     "Settings",
     "custom_dirs",
@@ -37,6 +42,7 @@ __all__ = [
     "load_output",
     "load_settings",
     "priorities_of",
+    "read_environment",
 ]
 
 # Informational rules that flag imports, or the *safe* form of what we fix: B403/B404
@@ -197,6 +203,62 @@ class CustomDirs:
 def custom_dirs(project: Path) -> CustomDirs:
     settings = load_settings(project, {})
     return CustomDirs(settings.prompts_dir, settings.cases_dir)
+
+
+# What a provider reads by name (agent.llm.providers): its key, base URL, request timeout.
+PROVIDER_VARIABLES = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_BASE_URL",
+    "HARDEN_MODEL_TIMEOUT",
+)
+
+
+@dataclass(frozen=True)
+class Environment:
+    """The variables harden reads besides its settings (``.env`` already loaded by main()).
+
+    ``process`` is the whole environment, read only as the source of the allow-listed
+    environment of the commands harden starts (agent.sandbox.childenv).
+    """
+
+    debug: bool  # HARDEN_DEBUG=1: tracebacks for errors that are normally one line
+    sandbox: str  # HARDEN_SANDBOX: auto (default), bubblewrap or landlock; else none
+    data_dir: Path  # the ledger's folder
+    cache_dir: Path  # cached replies and dependency envs
+    tiktoken_cache_dir: Path | None  # tiktoken's own download cache
+    virtual_env: Path | None  # the active virtual env, whose python runs the tests
+    provider: Mapping[str, str]  # the PROVIDER_VARIABLES that are set
+    process: Mapping[str, str]
+
+
+def read_environment(source: Mapping[str, str] | None = None) -> Environment:
+    """harden's variables from ``source`` (default: this process's environment, read now)."""
+    env = os.environ if source is None else source
+    return Environment(
+        debug=env.get("HARDEN_DEBUG") == "1",
+        sandbox=env.get("HARDEN_SANDBOX") or "auto",
+        data_dir=_own_dir(env, "HARDEN_DATA_DIR", "XDG_DATA_HOME", ".local/share"),
+        cache_dir=_own_dir(env, "HARDEN_CACHE_DIR", "XDG_CACHE_HOME", ".cache"),
+        tiktoken_cache_dir=_path(env.get("TIKTOKEN_CACHE_DIR")),
+        virtual_env=_path(env.get("VIRTUAL_ENV")),
+        provider=MappingProxyType({k: env[k] for k in PROVIDER_VARIABLES if k in env}),
+        process=MappingProxyType(dict(env)),
+    )
+
+
+def _own_dir(env: Mapping[str, str], own: str, xdg: str, under_home: str) -> Path:
+    """``$own``, else ``$xdg/harden``, else ``$HOME/<under_home>/harden``."""
+    if env.get(own):
+        return Path(env[own])
+    if env.get(xdg):
+        return Path(env[xdg]) / "harden"
+    return Path(env.get("HOME") or Path.home()) / under_home / "harden"
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
 
 
 def load_dotenv(path: Path) -> None:

@@ -10,7 +10,6 @@ says why; the rest go to the model (one call per group) or need one.
 
 from __future__ import annotations
 
-import os
 import tarfile
 import tempfile
 from collections.abc import Sequence
@@ -19,7 +18,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from agent.config import Settings
+from agent.config import Settings, read_environment
 from agent.errors import NoPythonFilesError
 from agent.fix.chunk import build_chunk
 from agent.fix.codemod_fixer import CodemodAttempt, attempt_codemods, has_codemod
@@ -102,7 +101,7 @@ def _total(rows: list[PlanRow] | tuple[PlanRow, ...]) -> float | None:
 
 def make_plan(settings: Settings) -> Plan:
     repo = open_repo(settings.repo)
-    model = choose_model(settings, os.environ)
+    model = choose_model(settings, read_environment().provider)
     priorities = settings.priorities
     with tempfile.TemporaryDirectory(prefix="harden-plan-") as tmp:
         snapshot = Path(tmp)
