@@ -10,6 +10,7 @@ here the environment already holds .env's values.
 
 from __future__ import annotations
 
+import io
 import os
 import tomllib
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, Literal, TypeVar
 
+from dotenv import dotenv_values
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -262,12 +264,17 @@ def _path(value: str | None) -> Path | None:
 
 
 def load_dotenv(path: Path) -> None:
-    """Set variables from a .env file that are not already in the environment."""
+    """Set the variables of a .env file that are not already in the environment.
+
+    python-dotenv parses it (quotes, ``export``, inline ``# comments``); values are taken
+    literally (no ``${VAR}`` expansion), and a name without ``=`` sets nothing.
+    """
     if not path.is_file():
         return
-    for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        os.environ.setdefault(key.strip(), value.strip().strip("'\""))
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    for key, value in dotenv_values(stream=io.StringIO(text), interpolate=False).items():
+        if value is not None:
+            os.environ.setdefault(key, value)

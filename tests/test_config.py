@@ -121,6 +121,51 @@ def test_load_dotenv_never_overrides_the_environment(
     assert os.environ["HARDEN_T_QUOTED"] == "a b"
 
 
+def _fresh(monkeypatch: pytest.MonkeyPatch, *keys: str) -> None:
+    """Unset ``keys`` so that monkeypatch removes what load_dotenv sets."""
+    for key in keys:
+        monkeypatch.setenv(key, "placeholder")
+        monkeypatch.delenv(key)
+
+
+def test_load_dotenv_reads_the_file_as_dotenv_writes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = ("HARDEN_T_KEY", "HARDEN_T_DQ", "HARDEN_T_SQ", "HARDEN_T_EXP", "HARDEN_T_HASH")
+    _fresh(monkeypatch, *keys, "HARDEN_T_BARE", "HARDEN_T_REF")
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        "HARDEN_T_KEY=sk-abc # my key\n"
+        'HARDEN_T_DQ="two words # not a comment"  # a comment\n'
+        "HARDEN_T_SQ='single $HOME ${HOME}'\n"
+        "export HARDEN_T_EXP=exported\n"
+        "HARDEN_T_HASH=pa#ss\n"
+        "HARDEN_T_BARE\n"
+        "HARDEN_T_REF=${HOME}\n",
+        encoding="utf-8",
+    )
+    load_dotenv(dotenv)
+    assert [os.environ[k] for k in keys] == [
+        "sk-abc",
+        "two words # not a comment",
+        "single $HOME ${HOME}",
+        "exported",
+        "pa#ss",  # a # inside a value is no comment
+    ]
+    assert "HARDEN_T_BARE" not in os.environ  # a name without a value sets nothing
+    assert os.environ["HARDEN_T_REF"] == "${HOME}"  # taken literally, never expanded
+
+
+def test_load_dotenv_survives_a_file_that_is_not_utf8(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fresh(monkeypatch, "HARDEN_T_LATIN", "HARDEN_T_AFTER")
+    dotenv = tmp_path / ".env"
+    dotenv.write_bytes(b"HARDEN_T_LATIN=caf\xe9\nHARDEN_T_AFTER=ok\n")
+    load_dotenv(dotenv)
+    assert os.environ["HARDEN_T_AFTER"] == "ok"
+
+
 def test_load_dotenv_without_a_file_does_nothing(tmp_path: Path) -> None:
     before = dict(os.environ)
     load_dotenv(tmp_path / ".env")
