@@ -110,6 +110,13 @@ def test_dotenv_in_the_working_directory_with_an_inline_comment(
     assert actions == ["codemod patch ready", "skipped"]  # --max-findings 1, from .env
 
 
+def test_an_invalid_hardenignore_is_an_error_line(make_repo: GitRepo) -> None:
+    repo = make_repo({"app.py": APP, ".hardenignore": "vendor/\n!\n"})
+    done = harden("plan", str(repo))
+    assert done.returncode == 1
+    assert one_line_error(done) == "Error: .hardenignore line 2: '!' is no pattern"
+
+
 def test_syntax_error_and_non_utf8_files_are_skipped_with_a_warning(make_repo: GitRepo) -> None:
     repo = make_repo({"app.py": APP, "broken.py": "def f(:\n    pass\n"})
     (repo / "latin.py").write_bytes(b"# caf\xe9\nx = eval('1')\n")
