@@ -90,6 +90,8 @@ _ADDED = ("exclude", "ignore")
 
 
 class Settings(BaseModel):
+    """A run's policy: what to scan and fix, how, with which model, within which limits."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     repo: Path
