@@ -1,4 +1,4 @@
-"""The command line: parse options into Settings and hand over; no logic of its own.
+"""The command line: parse options into Settings and Output and hand over; no logic of its own.
 
 Error policy: a HardenError is printed as one line ``Error: ...`` with its exit code; a
 usage error exits 2; anything else is a bug and keeps its traceback. ``HARDEN_DEBUG=1``
@@ -84,17 +84,17 @@ def _split(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
     return items or None
 
 
-def _settings(path: Path, **flags: Any) -> Any:
+def _settings(path: Path, **flags: Any) -> tuple[Any, Any]:
+    """The run's Settings and the command's Output options, from the parsed flags."""
+    from agent.config import load_output, load_settings, priorities_of
+
+    output = load_output(flags.pop("json_output"), flags.pop("verbose"), flags.pop("log_format"))
+    configure(output.verbose, output.log_format)
     if not flags.get("pass_env", True):  # not given: leave it to [tool.harden]
         flags["pass_env"] = None
-    priority = flags.pop("priority")
-    flags["all_priorities"] = priority == "all"
-    flags["priority"] = "security" if priority == "all" else priority
-    from agent.config import load_settings
-
+    flags["priorities"] = priorities_of(flags.pop("priority"))
     settings = load_settings(path.resolve() if path.exists() else path, flags)
-    configure(settings.verbose, settings.log_format)
-    return settings
+    return settings, output
 
 
 @click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -133,7 +133,7 @@ def run(path: Path, **flags: Any) -> None:
     """Scan PATH, fix what can be fixed, validate, commit to harden/<priority>/<run-id>."""
     from agent.commands.run import run_action
 
-    sys.exit(run_action(_settings(path, **flags)))
+    sys.exit(run_action(*_settings(path, **flags)))
 
 
 @cli.command()
@@ -150,7 +150,7 @@ def plan(path: Path, **flags: Any) -> None:
     """
     from agent.commands.plan import plan_action
 
-    sys.exit(plan_action(_settings(path, **flags)))
+    sys.exit(plan_action(*_settings(path, **flags)))
 
 
 @cli.command()
@@ -158,10 +158,12 @@ def plan(path: Path, **flags: Any) -> None:
 @click.option("-v", "--verbose", count=True)
 def demo(json_output: bool, verbose: int) -> None:
     """Run harden on a copy of the bundled example app, in a temporary git repo."""
-    configure(verbose, "text")
     from agent.commands.demo import demo_action
+    from agent.config import load_output
 
-    sys.exit(demo_action(json_output))
+    output = load_output(json_output, verbose)
+    configure(output.verbose, output.log_format)
+    sys.exit(demo_action(output))
 
 
 @cli.command()
@@ -170,8 +172,9 @@ def demo(json_output: bool, verbose: int) -> None:
 def checklist(path: Path, json_output: bool) -> None:
     """Score PATH (at HEAD) against the production checklist: pass, fail or n/a per item."""
     from agent.commands.checklist import checklist_action
+    from agent.config import Output
 
-    sys.exit(checklist_action(path, json_output))
+    sys.exit(checklist_action(path, Output(as_json=json_output)))
 
 
 @cli.command()
@@ -179,8 +182,9 @@ def checklist(path: Path, json_output: bool) -> None:
 def cost(json_output: bool) -> None:
     """Spend per run, model and prompt version, from the ledger of every model call."""
     from agent.commands.cost import cost_action
+    from agent.config import Output
 
-    sys.exit(cost_action(json_output))
+    sys.exit(cost_action(Output(as_json=json_output)))
 
 
 @cli.command()
@@ -218,7 +222,9 @@ def main() -> None:
         load_dotenv(Path.cwd() / ".env")
         cli.main(prog_name="harden", standalone_mode=False)
     except HardenError as exc:
-        if os.environ.get("HARDEN_DEBUG") == "1":
+        from agent.config import read_environment
+
+        if read_environment().debug:
             raise
         click.echo(f"Error: {exc.message}", err=True)
         sys.exit(exc.exit_code)

@@ -84,6 +84,39 @@ def test_bad_pyproject_setting(make_repo: GitRepo) -> None:
     assert "unknown key in [tool.harden]" in one_line_error(done)
 
 
+def test_bad_output_option_from_the_environment(
+    make_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"app.py": APP})
+    monkeypatch.setenv("HARDEN_LOG_FORMAT", "xml")
+    done = harden("plan", str(repo))
+    assert done.returncode == 1
+    assert "invalid setting log_format" in one_line_error(done)
+    monkeypatch.setenv("HARDEN_LOG_FORMAT", "json")
+    assert harden("plan", "--log-format", "text", str(repo)).returncode == 0
+
+
+def test_dotenv_in_the_working_directory_with_an_inline_comment(
+    make_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    evals = "def a(x):\n    return eval(x)\n\n\ndef b(x):\n    return eval(x)\n"
+    repo = make_repo({"app.py": evals})
+    (repo / ".env").write_text("HARDEN_MAX_FINDINGS=1 # fix one at a time\n", encoding="utf-8")
+    monkeypatch.delenv("HARDEN_MAX_FINDINGS", raising=False)
+    argv = [sys.executable, "-m", "agent", "plan", "--json", "."]
+    done = subprocess.run(argv, cwd=repo, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    actions = [row["action"] for row in json.loads(done.stdout)["rows"]]
+    assert actions == ["codemod patch ready", "skipped"]  # --max-findings 1, from .env
+
+
+def test_an_invalid_hardenignore_is_an_error_line(make_repo: GitRepo) -> None:
+    repo = make_repo({"app.py": APP, ".hardenignore": "vendor/\n!\n"})
+    done = harden("plan", str(repo))
+    assert done.returncode == 1
+    assert one_line_error(done) == "Error: .hardenignore line 2: '!' is no pattern"
+
+
 def test_syntax_error_and_non_utf8_files_are_skipped_with_a_warning(make_repo: GitRepo) -> None:
     repo = make_repo({"app.py": APP, "broken.py": "def f(:\n    pass\n"})
     (repo / "latin.py").write_bytes(b"# caf\xe9\nx = eval('1')\n")

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
+import pytest
+
+from agent.errors import ConfigError
 from agent.models import Confidence, Finding, Priority, Severity
 from agent.run.worklist import group_findings, rank_findings
 from agent.scan.files import select_files
+from tests.conftest import GitRepo, git
 
 TRACKED = [
     "app.py",
@@ -48,6 +53,95 @@ def test_select_files_applies_exclude_globs_and_hardenignore(tmp_path: Path) -> 
     )
     selected = select_files(TRACKED, tmp_path, exclude=("vendor/*", "build", "docs/conf.py"))
     assert selected == ["app.py", "pkg/core.py"]
+
+
+# Patterns of every kind git knows, and files that each of them decides.
+GITIGNORE = """\
+# a comment, then a blank line
+
+legacy/
+!legacy/keep.py
+/top.py
+gen/
+!a/b/gen/
+**/deep/**
+src/*
+!src/top.py
+docs
+foo/**/bar.py
+\\#odd.py
+*_pb2.py
+!keep_pb2.py
+"""
+FILES = [
+    "legacy/old.py",
+    "legacy/keep.py",  # its folder is ignored: a later ! cannot bring it back (as in git)
+    "x/deep/older.py",
+    "src/gen/x.py",
+    "a/b/gen/y.py",
+    "gen/z.py",
+    "top.py",
+    "pkg/top.py",  # /top.py is anchored at the root
+    "src/top.py",
+    "src/other.py",
+    "docs/conf.py",
+    "pkg/docs/index.py",  # docs, unanchored, matches at any depth
+    "#odd.py",
+    "foo/bar.py",
+    "foo/x/y/bar.py",
+    "foo_bar.py",
+    "msg_pb2.py",
+    "keep_pb2.py",
+    "app.py",
+]
+
+
+def _ignored_by_git(repo: Path, paths: list[str]) -> set[str]:
+    argv = ["git", "check-ignore", "--no-index", "--stdin"]
+    done = subprocess.run(argv, cwd=repo, input="\n".join(paths), capture_output=True, text=True)
+    assert done.returncode in (0, 1), done.stderr
+    return set(done.stdout.splitlines())
+
+
+def test_hardenignore_ignores_exactly_what_git_ignores(make_repo: GitRepo) -> None:
+    repo = make_repo({path: "x = 1\n" for path in FILES} | {".hardenignore": GITIGNORE})
+    (repo / ".gitignore").write_text(GITIGNORE, encoding="utf-8")  # git as the reference
+    ignored = _ignored_by_git(repo, FILES)
+    tracked = git(repo, "ls-files").splitlines()
+    selected = select_files(tracked, repo, exclude=())
+    assert set(selected) == set(FILES) - ignored
+    assert selected == [
+        "a/b/gen/y.py",
+        "app.py",
+        "foo_bar.py",
+        "keep_pb2.py",
+        "pkg/top.py",
+        "src/top.py",
+    ]
+
+
+def test_exclude_globs_keep_their_meaning_beside_hardenignore(make_repo: GitRepo) -> None:
+    repo = make_repo({path: "x = 1\n" for path in FILES} | {".hardenignore": "!*.py\n"})
+    exclude = ("legacy", "src/*", "*_pb2.py", "foo/*")  # fnmatch: foo/* spans folders too
+    selected = select_files(git(repo, "ls-files").splitlines(), repo, exclude)
+    assert selected == [
+        "#odd.py",
+        "a/b/gen/y.py",
+        "app.py",
+        "docs/conf.py",
+        "foo_bar.py",
+        "gen/z.py",
+        "pkg/docs/index.py",
+        "pkg/top.py",
+        "top.py",
+        "x/deep/older.py",
+    ]
+
+
+def test_an_invalid_hardenignore_pattern_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / ".hardenignore").write_text("legacy/\n!\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^\.hardenignore line 2: '!' is no pattern$"):
+        select_files(["app.py"], tmp_path, exclude=())
 
 
 def _finding(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from agent.config import Output
 from agent.llm.ledger import Ledger
 from agent.report.console import out as _out
 from agent.report.spend import cost_json, cost_table
@@ -12,10 +13,10 @@ from agent.report.tables import print_table
 __all__ = ["cost_action"]
 
 
-def cost_action(json_output: bool) -> int:
+def cost_action(output: Output) -> int:
     """``harden cost``: the ledger's spend per run, model and prompt version."""
     with Ledger.default() as ledger:
-        if json_output:
+        if output.as_json:
             click.echo(cost_json(ledger))
         elif ledger.count() == 0:
             _out.print("no model call has been recorded yet")

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from agent.commands.run import run_and_show
-from agent.config import load_settings
+from agent.config import Output, load_settings
 from agent.errors import ToolError
 from agent.git.records import Identity
 from agent.git.repo import create_repo
@@ -18,7 +18,7 @@ from agent.sandbox.depenv import bundled_python
 __all__ = ["demo_action"]
 
 
-def demo_action(json_output: bool) -> int:
+def demo_action(output: Output) -> int:
     """Copy the bundled example to a temp git repo and run the security job on it."""
     target = Path(tempfile.mkdtemp(prefix="harden-demo-")) / "notes-app"
     shutil.copytree(
@@ -28,8 +28,8 @@ def demo_action(json_output: bool) -> int:
     )
     _init_repo(target)
     _err.print(f"harden demo: example app copied to {target} and committed")
-    flags = {"json_output": json_output, "python": bundled_python("harden demo")}
-    report = run_and_show(load_settings(target, flags))
+    settings = load_settings(target, {"python": bundled_python("harden demo")})
+    report = run_and_show(settings, output)
     if report.branch:
         _err.print(f"review the fixes: cd {target} && git log -p main..{report.branch}")
     return 0

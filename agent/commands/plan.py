@@ -6,7 +6,7 @@ import click
 from rich.table import Table
 
 from agent.commands.run import sandbox_policy
-from agent.config import Settings
+from agent.config import Output, Settings
 from agent.report.console import err as _err
 from agent.report.console import out as _out
 from agent.report.progress import Progress
@@ -16,12 +16,12 @@ from agent.run.plan import Plan, PlanAction, PlanRow, make_plan
 __all__ = ["plan_action"]
 
 
-def plan_action(settings: Settings) -> int:
+def plan_action(settings: Settings, output: Output) -> int:
     """``harden plan``: findings, fixers and the model's estimated cost; changes nothing."""
     sandbox_policy(settings)
     with Progress(_err, "planning: scanning, and for the tests priority, running the tests"):
         plan = make_plan(settings)
-    if settings.json_output:
+    if output.as_json:
         click.echo(plan.model_dump_json(indent=2))
     else:
         _print_plan(plan)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from agent.config import Settings
+from agent.config import Output, Settings
 from agent.errors import ConfigError, PriorityFailedError
 from agent.models import RunReport
 from agent.report.all_priorities import priorities_table
@@ -26,13 +26,13 @@ from agent.sandbox.suite import resolve_python, started_interpreter
 __all__ = ["run_action", "run_and_show", "sandbox_policy"]
 
 
-def run_action(settings: Settings) -> int:
+def run_action(settings: Settings, output: Output) -> int:
     """``harden run``: exit 0 when the run completed, whatever it fixed."""
     sandbox_policy(settings)
-    if settings.all_priorities:
-        _run_all_and_show(settings)
+    if len(settings.priorities) > 1:
+        _run_all_and_show(settings, output)
     else:
-        run_and_show(settings)
+        run_and_show(settings, output)
     return 0
 
 
@@ -45,10 +45,10 @@ def sandbox_policy(settings: Settings) -> None:
     set_policy(SandboxPolicy(settings.pass_env, settings.allow_unconfined, interpreters))
 
 
-def run_and_show(settings: Settings) -> RunReport:
+def run_and_show(settings: Settings, output: Output) -> RunReport:
     with Progress(_err) as progress:
         report = run(settings, progress.update)
-    if settings.json_output:
+    if output.as_json:
         click.echo(redact_report(report).model_dump_json(indent=2))  # no secret on stdout
     else:
         _show(report)
@@ -56,11 +56,11 @@ def run_and_show(settings: Settings) -> RunReport:
     return report
 
 
-def _run_all_and_show(settings: Settings) -> list[RunReport]:
+def _run_all_and_show(settings: Settings, output: Output) -> list[RunReport]:
     with Progress(_err) as progress:
         done = run_all(settings, progress.update)
     reports = done.reports
-    if settings.json_output:
+    if output.as_json:
         runs = ",\n".join(redact_report(r).model_dump_json(indent=2) for r in reports)
         click.echo(f'{{"runs": [\n{runs}\n]}}')
     else:

@@ -10,12 +10,12 @@ per case, the prompt and the case's files in tokens plus a typical reply, times 
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent.config import read_environment
 from agent.evals.case import Case
 from agent.evals.cassettes import CassetteMode
 from agent.evals.errors import EvalError
@@ -24,7 +24,7 @@ from agent.fix.llm_fixer import LlmFixer
 from agent.llm.base import Provider, Usage
 from agent.llm.budget import Budget
 from agent.llm.client import estimate_cost
-from agent.llm.ledger import Ledger, default_data_dir
+from agent.llm.ledger import Ledger
 from agent.llm.pricing import Pricing
 from agent.llm.prompts import PromptVersion
 from agent.llm.providers import make_provider
@@ -68,9 +68,10 @@ class LlmKit:
 def build_kit(
     model: str, base_url: str | None, budget: float | None, mode: CassetteMode, run_id: str
 ) -> LlmKit:
-    env: Mapping[str, str] = os.environ
+    environment = read_environment()
+    env: Mapping[str, str] = environment.provider
     if mode == "replay":
-        env = {**{k: "replay-no-key" for k in _PLACEHOLDER_KEYS}, **os.environ}
+        env = {**{k: "replay-no-key" for k in _PLACEHOLDER_KEYS}, **env}
     provider = make_provider(model, base_url=base_url, env=env)
     pricing = Pricing.load()
     if budget is not None and pricing.price(model, Usage()) is None:
@@ -79,7 +80,7 @@ def build_kit(
     return LlmKit(
         model=model,
         provider=provider,
-        ledger=Ledger((data or default_data_dir(env)) / "ledger.sqlite"),
+        ledger=Ledger((data or environment.data_dir) / "ledger.sqlite"),
         budget=Budget(budget),
         pricing=pricing,
         retry=RetryPolicy(max_attempts=1) if mode == "replay" else RetryPolicy(),

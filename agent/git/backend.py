@@ -16,18 +16,17 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
-# GitPython checks for git when it is imported and raises ImportError if git is missing;
-# "quiet" defers that to the first command, which ``git_errors`` turns into one line.
-os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
+from agent.config import defer_gitpython_check
 
-import git
-from git.exc import BadName, BadObject
+defer_gitpython_check()  # before GitPython's import: a missing git fails the first command
 
-from agent.errors import NotARepoError, ToolError
+import git  # noqa: E402 (after defer_gitpython_check)
+from git.exc import BadName, BadObject  # noqa: E402
+
+from agent.errors import NotARepoError, ToolError  # noqa: E402
 
 __all__ = [
     "GIT_ENV",

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import sqlite3
 import stat
 from collections.abc import Mapping
@@ -26,6 +25,7 @@ import diskcache  # type: ignore[import-untyped]
 from diskcache.core import MODE_RAW, MODE_TEXT, UNKNOWN  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from agent.config import read_environment
 from agent.llm.base import ProviderReply, RenderedPrompt
 
 __all__ = [
@@ -83,12 +83,7 @@ class CachedReply(BaseModel):
 
 def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
     """``$HARDEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/harden``, else ``~/.cache/harden``."""
-    env = os.environ if env is None else env
-    if env.get("HARDEN_CACHE_DIR"):
-        return Path(env["HARDEN_CACHE_DIR"])
-    if env.get("XDG_CACHE_HOME"):
-        return Path(env["XDG_CACHE_HOME"]) / "harden"
-    return Path(env.get("HOME") or Path.home()) / ".cache" / "harden"
+    return read_environment(env).cache_dir
 
 
 def private_dir(path: Path) -> Path:

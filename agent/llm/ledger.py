@@ -17,6 +17,7 @@ from types import TracebackType
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.config import read_environment
 from agent.llm.cache import private_dir
 
 __all__ = ["MIGRATIONS", "CallRecord", "Ledger", "SpendRow", "default_data_dir"]
@@ -68,12 +69,7 @@ FROM calls GROUP BY run_id, provider, model, prompt ORDER BY MIN(id)
 
 def default_data_dir(env: Mapping[str, str] | None = None) -> Path:
     """``$HARDEN_DATA_DIR``, else ``$XDG_DATA_HOME/harden``, else ``~/.local/share/harden``."""
-    env = os.environ if env is None else env
-    if env.get("HARDEN_DATA_DIR"):
-        return Path(env["HARDEN_DATA_DIR"])
-    if env.get("XDG_DATA_HOME"):
-        return Path(env["XDG_DATA_HOME"]) / "harden"
-    return Path(env.get("HOME") or Path.home()) / ".local" / "share" / "harden"
+    return read_environment(env).data_dir
 
 
 def _now() -> str:

@@ -16,10 +16,11 @@ import gzip
 import hashlib
 import importlib.util
 import logging
-import os
 from pathlib import Path
 
 import tiktoken
+
+from agent.config import read_environment
 
 __all__ = ["count_tokens", "encoding"]
 
@@ -83,10 +84,10 @@ def _bundled_copy() -> bytes | None:
 
 def _cached_copy() -> bytes | None:
     """tiktoken's own cached download, if ``TIKTOKEN_CACHE_DIR`` holds one."""
-    cache_dir = os.environ.get("TIKTOKEN_CACHE_DIR")
+    cache_dir = read_environment().tiktoken_cache_dir
     if not cache_dir:
         return None
-    path = Path(cache_dir) / hashlib.sha1(O200K_URL.encode(), usedforsecurity=False).hexdigest()
+    path = cache_dir / hashlib.sha1(O200K_URL.encode(), usedforsecurity=False).hexdigest()
     try:
         data = path.read_bytes()
     except OSError:

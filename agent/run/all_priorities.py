@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from agent.config import Settings
 from agent.errors import ConfigError, HardenError
 from agent.git.repo import open_repo
-from agent.models import PRIORITY_ORDER, Priority, RunReport
+from agent.models import Priority, RunReport
 from agent.run.pipeline import Status, run
 from agent.run.touched import Symbol, touched_symbols
 
@@ -30,19 +30,19 @@ class AllRuns:
 
 
 def run_all(settings: Settings, status: Status) -> AllRuns:
-    """One run per priority, in the order production needs them."""
+    """One run per priority of ``settings``, in the order production needs them."""
     if settings.resume:
         raise ConfigError("--resume continues one priority's run: pass it without --priority all")
     repo = open_repo(settings.repo)
     taken: set[Symbol] = set()
     done = AllRuns()
-    for priority in PRIORITY_ORDER:
+    for priority in settings.priorities:
         status(f"priority {priority}")
-        one = settings.model_copy(update={"priority": priority, "all_priorities": False})
+        one = settings.model_copy(update={"priorities": (priority,)})
         try:
             report = run(one, status, base=repo.base_commit, taken=frozenset(taken))
         except HardenError as exc:
-            if priority is PRIORITY_ORDER[0]:
+            if priority is settings.priorities[0]:
                 raise  # a bad repo, option or lock: every priority would fail the same way
             done.failures[priority] = exc
             continue

@@ -7,17 +7,16 @@ Either way the choice is said in one line.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 
-from agent.config import Settings
+from agent.config import Settings, read_environment
 from agent.errors import ConfigError
 from agent.fix.llm_fixer import LlmFixer
 from agent.llm.base import Usage
 from agent.llm.budget import Budget
-from agent.llm.cache import ResponseCache, default_cache_dir
+from agent.llm.cache import ResponseCache
 from agent.llm.client import LLMClient
-from agent.llm.ledger import Ledger, default_data_dir
+from agent.llm.ledger import Ledger
 from agent.llm.pricing import Pricing
 from agent.llm.prompts import load_prompt
 from agent.llm.providers import make_provider
@@ -55,11 +54,11 @@ def prompt_for(settings: Settings, priority: Priority) -> str:
 
 
 def build_model_fixer(settings: Settings, run_id: str, priority: Priority) -> LlmFixer | None:
-    env = os.environ
-    model = choose_model(settings, env)
+    env = read_environment()
+    model = choose_model(settings, env.provider)
     if model is None:
         return None
-    provider = make_provider(model, base_url=settings.base_url, env=env)
+    provider = make_provider(model, base_url=settings.base_url, env=env.provider)
     pricing = Pricing.load(settings.pricing)
     if pricing.price(model, Usage()) is None:
         if settings.budget is not None and not settings.allow_unknown_cost:
@@ -70,8 +69,8 @@ def build_model_fixer(settings: Settings, run_id: str, priority: Priority) -> Ll
         log.warning("the price of %s is unknown: its cost will be reported as unknown", model)
     client = LLMClient(
         provider,
-        ledger=Ledger(default_data_dir(env) / "ledger.sqlite"),
-        cache=ResponseCache(default_cache_dir(env)),
+        ledger=Ledger(env.data_dir / "ledger.sqlite"),
+        cache=ResponseCache(env.cache_dir),
         budget=Budget(settings.budget, allow_unknown=settings.allow_unknown_cost),
         pricing=pricing,
         retry=RetryPolicy(),

@@ -88,7 +88,7 @@ def _run_in_dir(
 ) -> RunReport:
     run_dir = repo.ensure_harden_dir() / "runs" / run_id
     run_dir.mkdir(parents=True, exist_ok=start is not None)
-    priority = Priority(start.priority) if start else (settings.priority or Priority.SECURITY)
+    priority = Priority(start.priority) if start else settings.priority
     try:
         with log_to_file(run_dir / "harden.log"):
             fixer = build_model_fixer(settings, run_id, priority)

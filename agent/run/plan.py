@@ -10,7 +10,6 @@ says why; the rest go to the model (one call per group) or need one.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Sequence
 from enum import StrEnum
@@ -18,7 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from agent.config import Settings
+from agent.config import Settings, read_environment
 from agent.errors import NoPythonFilesError
 from agent.fix.chunk import build_chunk
 from agent.fix.codemod_fixer import CodemodAttempt, attempt_codemods, has_codemod
@@ -29,7 +28,7 @@ from agent.llm.client import estimate_cost
 from agent.llm.pricing import Pricing
 from agent.llm.prompts import PromptVersion, load_prompt
 from agent.llm.tokens import count_tokens
-from agent.models import PRIORITY_ORDER, Finding, Priority, SkippedFile
+from agent.models import Finding, Priority, SkippedFile
 from agent.redaction.secrets import Redactor
 from agent.run.llm_setup import choose_model, prompt_for
 from agent.run.touched import Symbol, split_touched, touched_by_patch
@@ -101,9 +100,8 @@ def _total(rows: list[PlanRow] | tuple[PlanRow, ...]) -> float | None:
 
 def make_plan(settings: Settings) -> Plan:
     repo = open_repo(settings.repo)
-    model = choose_model(settings, os.environ)
-    chosen = settings.priority or Priority.SECURITY
-    priorities = PRIORITY_ORDER if settings.all_priorities else (chosen,)
+    model = choose_model(settings, read_environment().provider)
+    priorities = settings.priorities
     with tempfile.TemporaryDirectory(prefix="harden-plan-") as tmp:
         snapshot = Path(tmp)
         repo.extract(repo.base_commit, snapshot)

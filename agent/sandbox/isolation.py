@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from agent.config import read_environment
 from agent.sandbox import _launch
 from agent.sandbox._launch import Setup as _Setup
 from agent.sandbox.cgroup import (
@@ -102,12 +103,12 @@ def network_isolation() -> str | None:
 
 def sandbox_mechanism() -> Mechanism:
     """What confines the filesystem of a run here: bubblewrap, Landlock, or nothing."""
-    return _sandbox_probe(os.environ.get("HARDEN_SANDBOX", "auto"))[0]
+    return _sandbox_probe(read_environment().sandbox)[0]
 
 
 def sandbox_unavailable() -> str | None:
     """None when a run's filesystem is confined, else why not (one line)."""
-    return _sandbox_probe(os.environ.get("HARDEN_SANDBOX", "auto"))[1] or None
+    return _sandbox_probe(read_environment().sandbox)[1] or None
 
 
 @functools.cache
@@ -130,7 +131,7 @@ def _try_mechanism(mechanism: Mechanism) -> str | None:
     with tempfile.TemporaryDirectory(prefix="harden-probe-") as temp:
         view = view_for(Path(temp), Path(temp), [Path(sys.executable)])
         exe, argv, net, rules = _wrap(mechanism, view, sys.executable, [sys.executable])
-        setup = _setup(exe, None, net, [], os.environ, rules)
+        setup = _setup(exe, None, net, [], read_environment().process, rules)
         return _probe(setup, [*argv, "-I", "-S", "-c", ""])
 
 
@@ -153,7 +154,7 @@ def _net_probe() -> tuple[NetMode | None, str]:
     reasons = []
     modes: tuple[NetMode, ...] = ("net", "usernet") if os.geteuid() else ("net",)
     for mode in modes:
-        setup = _setup(sys.executable, None, mode, [], os.environ)
+        setup = _setup(sys.executable, None, mode, [], read_environment().process)
         failure = _probe(setup, [sys.executable, "-I", "-S", "-c", ""])
         if failure is None:
             return mode, ""
@@ -192,7 +193,7 @@ def _try_cgroup(base: Path) -> str | None:
     except OSError as exc:
         return exc.strerror or str(exc)
     try:
-        setup = _setup(sys.executable, path, None, [], os.environ)
+        setup = _setup(sys.executable, path, None, [], read_environment().process)
         return _probe(setup, [sys.executable, "-I", "-S", "-c", ""])
     finally:
         remove_cgroup(path)

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent.config import read_environment
 from agent.git.worktree_env import source_roots
 from agent.sandbox.childenv import child_env, policy
 from agent.sandbox.isolation import (
@@ -180,7 +181,7 @@ def unconfined_refusal() -> str | None:
 
 
 def _child_env(home: Path, path_prefix: Path | None, install: bool, cwd: Path) -> dict[str, str]:
-    env = child_env(os.environ, home, install)
+    env = child_env(read_environment().process, home, install)
     if not install:  # the code in cwd first: the patched code, not an editable install
         env["PYTHONPATH"] = os.pathsep.join(str(p) for p in source_roots(cwd))
     if path_prefix is not None:

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent.config import read_environment
 from agent.errors import ConfigError
 from agent.sandbox.judge import EXIT_CODE_ONLY, judge_outcomes, stream_problem
 from agent.sandbox.outcomes import with_plugin
@@ -65,9 +66,9 @@ def resolve_python(explicit: str | None) -> str:
         if not found:
             raise ConfigError(f"--python {explicit}: no such interpreter")
         return found
-    venv = os.environ.get("VIRTUAL_ENV")
-    if venv and (Path(venv) / "bin" / "python").exists():
-        return str(Path(venv) / "bin" / "python")
+    venv = read_environment().virtual_env
+    if venv and (venv / "bin" / "python").exists():
+        return str(venv / "bin" / "python")
     found = shutil.which("python") or shutil.which("python3")
     if not found:
         raise ConfigError("no python on PATH to run the tests with; pass --python PATH")
