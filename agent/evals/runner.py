@@ -30,7 +30,7 @@ from agent.models import FileEdit, Finding, Patch, Priority, Stage, StageStatus,
 from agent.run.branch import FixBranch
 from agent.run.fixing import fix_groups
 from agent.run.observe import Attempt
-from agent.run.worklist import group_findings, rank_findings
+from agent.run.worklist import rank_findings, work_groups
 from agent.sandbox.baseline import run_suite
 from agent.sandbox.suite import Suite, find_suite
 from agent.scan import scan
@@ -144,7 +144,7 @@ class _Sample:
         self.out.set("detected", bool(targets), self._not_detected())
         if not targets:
             return self.out
-        groups = self._fix(group_findings(rank_findings(targets)), before)
+        groups = self._fix(work_groups(self.case.priority, rank_findings(targets)), before)
         if self.watch.fixer.fixers.model is not None:  # a model: did its replies match?
             bad = next((g.no_patch for g in groups if not g.schema_ok), "")
             self.out.set("schema", not bad, bad)

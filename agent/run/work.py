@@ -18,7 +18,14 @@ from agent.report.unfixed import set_aside, with_reasons
 from agent.run.branch import FixBranch, Landed
 from agent.run.fixing import Fixers, FixResult, fix_groups
 from agent.run.setup import RunSetup
-from agent.run.worklist import SuiteSetup, Worklist, group_findings, skipped_reasons, worklist
+from agent.run.worklist import (
+    SuiteSetup,
+    Worklist,
+    skipped_reasons,
+    uses_codemods,
+    work_groups,
+    worklist,
+)
 from agent.sandbox.baseline import run_baseline
 from agent.sandbox.runner import SandboxRun
 from agent.sandbox.suite import Suite
@@ -118,12 +125,11 @@ def _context(
 def _fix(setup: RunSetup, ranked: list[Finding], branch: FixBranch) -> FixResult:
     """Security and the like: codemods, then the model, per group. Tests: one new test
     file per target, from the model with the tests prompt."""
-    jobs, fixer = setup.settings.jobs, setup.fixer
-    if setup.priority is not Priority.TESTS:
-        return fix_groups(group_findings(ranked), branch, Fixers(True, fixer, jobs), setup.status)
-    root = setup.settings.prompts_dir
-    writer = generated_test_writer(fixer, root=root) if fixer is not None else None
-    return fix_groups([[t] for t in ranked], branch, Fixers(False, writer, jobs), setup.status)
+    fixer, priority = setup.fixer, setup.priority
+    if fixer is not None and priority is Priority.TESTS:
+        fixer = generated_test_writer(fixer, root=setup.settings.prompts_dir)
+    fixers = Fixers(uses_codemods(priority), fixer, setup.settings.jobs)
+    return fix_groups(work_groups(priority, ranked), branch, fixers, setup.status)
 
 
 def _with_budget(notes: Sequence[str], fixed: FixResult) -> tuple[str, ...]:
