@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from agent.evals.errors import BudgetSpent, ProviderFailed
 from agent.fix.llm_fixer import LlmFixer
 from agent.llm.base import RenderedPrompt
+from agent.llm.call import CallOutcome
 from agent.llm.client import CallResult, LLMClient
 from agent.run.fixing import Fixers
 from agent.run.observe import Attempt
@@ -121,7 +122,8 @@ class LlmCaseFixer:
 
     def check(self, attempt: Attempt) -> None:
         """A provider's permanent refusal or an exhausted budget stops the whole eval."""
-        if attempt.outcome == "refused-budget":
+        outcome = attempt.outcome
+        if outcome is CallOutcome.REFUSED_BUDGET:
             raise BudgetSpent(attempt.error or "the budget is spent")
-        if attempt.outcome.startswith("error: ") and attempt.outcome != "error: TransientError":
-            raise ProviderFailed(f"the model provider failed: {attempt.error or attempt.outcome}")
+        if outcome is not None and outcome.is_error and outcome is not CallOutcome.TRANSIENT_ERROR:
+            raise ProviderFailed(f"the model provider failed: {attempt.error or outcome}")

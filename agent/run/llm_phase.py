@@ -23,7 +23,7 @@ from agent.fix.apply import ApplyError
 from agent.fix.llm_fixer import LlmFixer, Proposal
 from agent.llm.budget import Budget
 from agent.log import finding_context
-from agent.models import Finding, ModelOutcome, Patch, StageResult, Verdict
+from agent.models import Finding, ModelOutcome, ModelOutcomeKind, Patch, StageResult, Verdict
 from agent.run.branch import FixBranch
 from agent.run.observe import Attempt, AttemptObserver
 
@@ -114,14 +114,14 @@ class LlmPhase:
             retry = fixer.propose(self.branch.root, group, feedback=feedback, attempt=1)
             feedback = self._try(retry)
         if feedback is not None:
-            self._outcome(proposal.findings, "failed", feedback)
+            self._outcome(proposal.findings, ModelOutcomeKind.FAILED, feedback)
 
     def _try(self, proposal: Proposal) -> str | None:
         """None when the proposal is settled (committed, abstained, unrecoverable), else why."""
         self._cost += proposal.cost_usd or 0.0
         if proposal.abstention:
             self._observe(proposal, reason=proposal.abstention)
-            self._outcome(proposal.findings, "abstained", proposal.abstention)
+            self._outcome(proposal.findings, ModelOutcomeKind.ABSTAINED, proposal.abstention)
             return None
         if proposal.error:
             return self._failed(proposal, proposal.error)
@@ -140,7 +140,7 @@ class LlmPhase:
         self._observe(proposal, reason=error, schema_ok=not proposal.retryable)
         if proposal.retryable:
             return error
-        kind = "budget" if proposal.over_budget else "failed"
+        kind = ModelOutcomeKind.BUDGET if proposal.over_budget else ModelOutcomeKind.FAILED
         self._outcome(proposal.findings, kind, error)
         return None
 
@@ -161,16 +161,16 @@ class LlmPhase:
         )
         self.observer.attempted(attempt)
 
-    def _outcome(self, findings: Sequence[Finding], kind: str, reason: str) -> None:
+    def _outcome(self, findings: Sequence[Finding], kind: ModelOutcomeKind, reason: str) -> None:
         ids = tuple(f.id for f in findings)
         self._outcomes.append(ModelOutcome(finding_ids=ids, kind=kind, reason=reason))
-        if kind != "abstained":
+        if kind is not ModelOutcomeKind.ABSTAINED:
             self._needs_model += list(ids)
 
 
 def _budget_note(budget: Budget, outcomes: Sequence[ModelOutcome]) -> str | None:
     """One line for the end of the run when the budget left groups unsent."""
-    left = sum(1 for o in outcomes if o.kind == "budget")
+    left = sum(1 for o in outcomes if o.kind is ModelOutcomeKind.BUDGET)
     if not left or budget.limit_usd is None:
         return None
     return (

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from agent.llm.call import CallOutcome
 from agent.models import Finding, Verdict
 
 __all__ = ["Attempt", "AttemptObserver", "Unobserved"]
@@ -24,7 +25,7 @@ class Attempt:
     verdict: Verdict | None = None  # None when no patch was made
     reason: str = ""  # why no patch was made
     schema_ok: bool = True  # a model's reply matched the patch schema
-    outcome: str = ""  # a model call's outcome (agent.llm.client); "" for a codemod
+    outcome: CallOutcome | None = None  # a model call's outcome; None for a codemod
     error: str | None = None  # the model call's error, if it failed
     latency_s: float = 0.0  # the codemods' time (a model's is in its call results)
 
