@@ -71,7 +71,5 @@ def _plan_summary(rows: list[PlanRow], model: str | None) -> str:
         return f"{found} {rest} need a model."
     costs = [r.est_usd for r in rows if r.est_input_tokens is not None]
     total = "unknown" if None in costs else f"${sum(c or 0.0 for c in costs):.4f}"
-    calls = len(costs)
-    return (
-        f"{found} {rest} would go to {model} in {calls} call(s) (estimated {total}, no call made)."
-    )
+    estimated = f"estimated {total} for {len(costs)} call(s)"
+    return f"{found} {rest} would go to {model} ({estimated}, no call made)."
