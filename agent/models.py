@@ -22,6 +22,7 @@ __all__ = [
     "GeneratedTestFate",
     "GeneratedTestFateKind",
     "ModelOutcome",
+    "ModelOutcomeKind",
     "Patch",
     "Priority",
     "RunReport",
@@ -176,11 +177,19 @@ class CommitRecord(Frozen):
     finding_ids: tuple[str, ...]
 
 
+class ModelOutcomeKind(StrEnum):
+    """Why model work produced no commit."""
+
+    ABSTAINED = "abstained"  # the model declined (false positive, no safe fix)
+    FAILED = "failed"  # no reply, or its patch was rejected after the retry
+    BUDGET = "budget"  # the budget left the group unsent
+
+
 class ModelOutcome(Frozen):
     """What became of model work that produced no commit: an abstention or a failure."""
 
     finding_ids: tuple[str, ...]
-    kind: str  # "abstained", "failed", "budget"
+    kind: ModelOutcomeKind
     reason: str
 
 
@@ -251,4 +260,5 @@ class RunReport(Frozen):
     unfixed: tuple[Unfixed, ...] = ()  # every finding not fixed, with its reason
     generated_tests: tuple[GeneratedTestFate, ...] = ()
     cost_usd: float = 0.0
+    checklist: str = ""  # report.md's production checklist of the base commit (markdown)
     notes: tuple[str, ...] = Field(default=())

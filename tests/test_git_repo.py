@@ -282,11 +282,11 @@ def test_without_git_on_path_the_cli_says_so_in_one_line(make_repo: GitRepo) -> 
     assert done.stderr.strip() == "Error: git is not installed or not on PATH"
 
 
-def test_nothing_but_the_eval_runner_runs_git_by_hand() -> None:
-    """The deprecated wrapper's one caller is evals/runner.py; no module builds a git argv."""
+def test_no_module_runs_git_by_hand() -> None:
+    """Git runs through Repo (GitPython) only: no module builds a git argv."""
     agent = Path(__file__).resolve().parent.parent / "agent"
     users = {p.relative_to(agent).as_posix() for p in agent.rglob("*.py") if _runs_git(p)}
-    assert users <= {"evals/runner.py", "git/legacy.py", "git/repo.py"}  # repo.py re-exports it
+    assert users == set()
 
 
 def _runs_git(path: Path) -> bool:
@@ -301,7 +301,7 @@ def _runs_git(path: Path) -> bool:
     return False
 
 
-_WRAPPER_HOMES = {"agent.git.repo", "agent.git.legacy"}
+_WRAPPER_HOMES = {"agent.git.repo"}
 
 
 def _user_state(path: Path) -> tuple[str, str, bytes]:

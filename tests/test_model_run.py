@@ -251,6 +251,55 @@ def test_plan_estimates_the_model_cost_without_calling_it(repo: Path, tmp_path: 
     assert row["est_usd"] == pytest.approx(expected)
 
 
+GROUPS = {
+    "app.py": """\
+import pickle
+
+
+def load_one(blob):
+    return pickle.loads(blob)
+
+
+def load_two(blob, other):
+    return pickle.loads(blob), pickle.loads(other)
+
+
+def parse_and_load(text, blob):
+    parsed = eval(text)
+    return parsed, pickle.loads(blob)
+""",
+    "store/cache.py": "import pickle\n\n\ndef load(blob):\n    return pickle.loads(blob)\n",
+    "tests/test_app.py": """\
+import pickle
+
+from app import parse_and_load
+
+
+def test_parse_and_load():
+    assert parse_and_load("[1, 2]", pickle.dumps(3)) == ([1, 2], 3)
+""",
+}
+
+
+def test_plan_counts_the_model_calls_the_run_makes(make_repo: GitRepo, tmp_path: Path) -> None:
+    # Four groups reach the model: load_one; load_two (two findings, one call);
+    # parse_and_load, whose eval a codemod fixes first; and store/cache.py's load.
+    repo = make_repo(GROUPS)
+    argv = [sys.executable, "-m", "agent", "plan", "--json", "--model", "openai/gpt-4.1-mini"]
+    with FakeLLM() as llm:
+        env = {**os.environ, "OPENAI_API_KEY": "sk-test-not-a-real-key", "OPENAI_BASE_URL": llm.url}
+        planned = subprocess.run(
+            [*argv, str(repo)], capture_output=True, text=True, env=env, check=False
+        )
+        assert planned.returncode == 0, planned.stderr
+        llm.script(*[Reply(ABSTAIN)] * 8)
+        report = harden(repo, llm, tmp_path, "--jobs", "1")
+    plan = json.loads(planned.stdout)
+    calls = len(model_requests(llm))
+    assert plan["est_calls"] == calls == 4
+    assert len(report["model_outcomes"]) == calls and len(report["commits"]) == 1
+
+
 def test_cost_lists_spend_per_run_model_and_prompt(repo: Path, tmp_path: Path) -> None:
     with FakeLLM() as llm:
         llm.script(Reply(GOOD_FIX, usage=WireUsage(1000, 400, 0, 100)))

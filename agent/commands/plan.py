@@ -71,4 +71,5 @@ def _plan_summary(rows: list[PlanRow], model: str | None) -> str:
         return f"{found} {rest} need a model."
     costs = [r.est_usd for r in rows if r.est_input_tokens is not None]
     total = "unknown" if None in costs else f"${sum(c or 0.0 for c in costs):.4f}"
-    return f"{found} {rest} would go to {model} (estimated {total}, no call made)."
+    estimated = f"estimated {total} for {len(costs)} call(s)"
+    return f"{found} {rest} would go to {model} ({estimated}, no call made)."

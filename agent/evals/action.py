@@ -227,7 +227,7 @@ def _no_prompt(case: Case, k: int, variant: Variant) -> SampleScore:
 
 def _check_replayed(fixer: LlmCaseFixer, path: Path) -> None:
     """A replayed call that failed found no recording of its request in the cassette."""
-    failed = [r for r in fixer.client.results if r.outcome.startswith("error")]
+    failed = [r for r in fixer.client.results if r.outcome.is_error]
     if failed:
         raise MissingCassette(
             f"the cassette {path} has no recording of a request this replay made "

@@ -1,10 +1,10 @@
 """The two fixers an eval scores, behind one interface: codemods, or a prompt on a model.
 
-``attempt`` returns a Patch or why there is none (and whether telling the model why is
-worth one more try), exactly as a run would get it: the builtin fixer is
-``fix_with_codemods``; the model fixer is ``LlmFixer`` with the prompt version under
-test. Each sample gets its own ``MeteredClient``: its calls carry the sample's index in
-the cache key (k samples are k real calls) and it adds up their tokens, dollars and time.
+Each names the ``Fixers`` the run loop (agent.run.fixing) fixes a sample with, exactly
+as a run would: the builtin fixer is the codemods alone; the model fixer is ``LlmFixer``
+with the prompt version under test, alone. ``check`` sees every attempt the loop makes.
+Each sample gets its own ``MeteredClient``: its calls carry the sample's index in the
+cache key (k samples are k real calls) and it adds up their tokens, dollars and time.
 
 Exception tree::
 
@@ -16,39 +16,27 @@ Exception tree::
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 
 from agent.evals.errors import BudgetSpent, ProviderFailed
-from agent.fix.apply import ApplyError
-from agent.fix.codemod_fixer import fix_with_codemods, has_codemod
 from agent.fix.llm_fixer import LlmFixer
 from agent.llm.base import RenderedPrompt
+from agent.llm.call import CallOutcome
 from agent.llm.client import CallResult, LLMClient
-from agent.models import Finding, Patch
+from agent.run.fixing import Fixers
+from agent.run.observe import Attempt
 
-__all__ = ["Attempt", "BuiltinFixer", "CaseFixer", "LlmCaseFixer", "MeteredClient", "Usage"]
+__all__ = ["BuiltinFixer", "CaseFixer", "LlmCaseFixer", "MeteredClient", "Usage"]
 
 M = TypeVar("M", bound=BaseModel)
 SAMPLE_STRIDE = 2  # cache-key sample indices per eval sample: the first try and one retry
 
 
 @dataclass(frozen=True)
-class Attempt:
-    """A patch, or why there is none; ``feedback`` set when a retry could do better."""
-
-    patch: Patch | None
-    reason: str = ""
-    feedback: str | None = None
-    schema_ok: bool = True
-
-
-@dataclass
 class Usage:
     """What a sample's fixer used."""
 
@@ -60,36 +48,27 @@ class Usage:
 
 
 class CaseFixer(Protocol):
+    """What a sample is fixed with, how its attempts are metered, and which are fatal."""
+
     name: str
-    retries: int
+    fixers: Fixers
 
-    @property
-    def usage(self) -> Usage: ...
+    def usage(self, attempts: Sequence[Attempt]) -> Usage: ...
 
-    def attempt(
-        self, root: Path, group: Sequence[Finding], feedback: str, attempt: int
-    ) -> Attempt: ...
+    def check(self, attempt: Attempt) -> None: ...
 
 
 class BuiltinFixer:
     """The codemod engine: deterministic, free, never retried."""
 
     name = "builtin"
-    retries = 0
+    fixers = Fixers(codemods=True, model=None)
 
-    def __init__(self) -> None:
-        self.usage = Usage()
+    def usage(self, attempts: Sequence[Attempt]) -> Usage:
+        return Usage(latency_s=sum(a.latency_s for a in attempts))
 
-    def attempt(self, root: Path, group: Sequence[Finding], feedback: str, attempt: int) -> Attempt:
-        fixable = [f for f in group if has_codemod(f)]
-        if not fixable:
-            return Attempt(None, "no codemod")
-        start = time.monotonic()
-        patch = fix_with_codemods(root, group[0].path, fixable)
-        self.usage.latency_s += time.monotonic() - start
-        if patch is None:
-            return Attempt(None, "no codemod could fix it safely")
-        return Attempt(patch)
+    def check(self, attempt: Attempt) -> None:
+        return None
 
 
 class MeteredClient(LLMClient):
@@ -123,17 +102,14 @@ class MeteredClient(LLMClient):
 
 
 class LlmCaseFixer:
-    """A prompt version on a model, with the one retry-with-feedback a run gives it."""
-
-    retries = 1
+    """A prompt version on a model alone (no codemods), with the run's one retry."""
 
     def __init__(self, fixer: LlmFixer, client: MeteredClient) -> None:
-        self.fixer = fixer
         self.client = client
+        self.fixers = Fixers(codemods=False, model=fixer)
         self.name = f"{fixer.name} via {fixer.model}"
 
-    @property
-    def usage(self) -> Usage:
+    def usage(self, attempts: Sequence[Attempt]) -> Usage:
         results = self.client.results
         costs = [r.cost_usd for r in results]
         return Usage(
@@ -144,23 +120,10 @@ class LlmCaseFixer:
             latency_s=sum(r.latency_s for r in results),
         )
 
-    def attempt(self, root: Path, group: Sequence[Finding], feedback: str, attempt: int) -> Attempt:
-        proposal = self.fixer.propose(root, group, feedback=feedback, attempt=attempt)
-        _raise_if_fatal(proposal.outcome, proposal.error)
-        if proposal.abstention:
-            return Attempt(None, proposal.abstention)
-        if proposal.error:
-            again = proposal.error if proposal.retryable else None
-            return Attempt(None, proposal.error, again, schema_ok=not proposal.retryable)
-        try:
-            return Attempt(proposal.to_patch(root))
-        except ApplyError as exc:
-            return Attempt(None, f"edits did not apply: {exc}", f"Your edits did not apply: {exc}")
-
-
-def _raise_if_fatal(outcome: str, error: str | None) -> None:
-    """A provider's permanent refusal or an exhausted budget stops the whole eval."""
-    if outcome == "refused-budget":
-        raise BudgetSpent(error or "the budget is spent")
-    if outcome.startswith("error: ") and outcome != "error: TransientError":
-        raise ProviderFailed(f"the model provider failed: {error or outcome}")
+    def check(self, attempt: Attempt) -> None:
+        """A provider's permanent refusal or an exhausted budget stops the whole eval."""
+        outcome = attempt.outcome
+        if outcome is CallOutcome.REFUSED_BUDGET:
+            raise BudgetSpent(attempt.error or "the budget is spent")
+        if outcome is not None and outcome.is_error and outcome is not CallOutcome.TRANSIENT_ERROR:
+            raise ProviderFailed(f"the model provider failed: {attempt.error or outcome}")

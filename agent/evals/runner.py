@@ -1,10 +1,11 @@
-"""Score one sample of one case through the same fix and validate path as ``harden run``.
+"""Score one sample of one case through the run loop of ``harden run`` (agent.run.fixing).
 
-The case is copied into a fresh git repo; the scan's findings of the case's rules in the
-case's files are grouped by enclosing symbol; each group is fixed (one retry with the
-failure fed back, for a model) and validated by the funnel against a baseline run of the
-repo's tests; an accepted patch is committed so the next group builds on it. Then the
-hidden tests, the kept tests and the patterns decide whether the case is resolved.
+The case is copied into a fresh git repo and checked out on a branch in a worktree, as a
+run does; the scan's findings of the case's rules in the case's files are grouped by
+enclosing symbol and handed to ``fix_groups`` with the sample's fixers, against a
+baseline run of the repo's tests. The sample watches every attempt (``_Watch``) and
+scores the last one of each group; then the hidden tests, the kept tests and the
+patterns decide whether the case is resolved.
 """
 
 from __future__ import annotations
@@ -23,15 +24,19 @@ from agent.evals.case import Case, materialise, pattern_problems
 from agent.evals.case_checks import run_hidden
 from agent.evals.fixers import CaseFixer
 from agent.evals.scoring import CHECKS, CheckStatus, SampleScore
-from agent.git.repo import git
+from agent.git.repo import open_repo
+from agent.git.worktree import Worktree
 from agent.models import FileEdit, Finding, Patch, Priority, Stage, StageStatus, Verdict
-from agent.run.worklist import group_findings, rank_findings
+from agent.run.branch import FixBranch
+from agent.run.fixing import fix_groups
+from agent.run.observe import Attempt
+from agent.run.worklist import rank_findings, work_groups
 from agent.sandbox.baseline import run_suite
 from agent.sandbox.suite import Suite, find_suite
 from agent.scan import scan
 from agent.scan.files import is_test_file
 from agent.testgen import coverage_targets
-from agent.validate.funnel import FunnelContext, run_funnel
+from agent.validate.funnel import FunnelContext, finding_key
 
 __all__ = ["SampleEnv", "run_sample"]
 
@@ -43,6 +48,7 @@ _FUNNEL_CHECKS = {
     Stage.FINDING_GONE: "finding-gone",
     Stage.TESTS: "tests",
 }
+_BRANCH = "harden-eval"
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,25 @@ class _Group:
     verdict: Verdict | None  # the funnel's last verdict; None when no patch was made
     no_patch: str  # why the last attempt made no patch
     schema_ok: bool = True  # the last reply matched the schema (model fixers)
+
+
+class _Watch:
+    """The attempts of the run loop, and each group's last word (by path and symbol)."""
+
+    def __init__(self, fixer: CaseFixer) -> None:
+        self.fixer = fixer
+        self.attempts: list[Attempt] = []
+        self.groups: dict[tuple[str, str], _Group] = {}
+
+    def attempted(self, attempt: Attempt) -> None:
+        self.fixer.check(attempt)
+        self.attempts.append(attempt)
+        key = _group_key(attempt.findings)
+        last = self.groups.get(key, _Group(None, ""))
+        if attempt.verdict is not None:
+            self.groups[key] = _Group(attempt.verdict, "")
+        else:
+            self.groups[key] = _Group(last.verdict, attempt.reason, attempt.schema_ok)
 
 
 @dataclass
@@ -75,10 +100,16 @@ class _Outcome:
 def run_sample(case: Case, fixer: CaseFixer, sample: int, env: SampleEnv) -> SampleScore:
     """Score ``fixer`` on ``case`` in a throw-away copy of the case's repo."""
     start = time.monotonic()
+    watch = _Watch(fixer)
     with tempfile.TemporaryDirectory(prefix=f"harden-eval-{case.id}-") as tmp:
-        repo = materialise(case, Path(tmp) / "repo")
-        outcome = _Sample(case, fixer, env, repo, Path(tmp) / "work").run()
-    usage = fixer.usage
+        root = materialise(case, Path(tmp) / "repo")
+        repo = open_repo(root)
+        wt = Worktree.create(repo, _BRANCH)
+        try:
+            outcome = _Sample(case, env, wt, Path(tmp) / "work", watch).run()
+        finally:
+            wt.remove(keep_branch=False)
+    usage = fixer.usage(watch.attempts)
     reason = next((f"{c}: {outcome.reasons[c]}" for c in CHECKS if c in outcome.reasons), "")
     return SampleScore(
         case_id=case.id,
@@ -99,22 +130,22 @@ def run_sample(case: Case, fixer: CaseFixer, sample: int, env: SampleEnv) -> Sam
 
 
 class _Sample:
-    def __init__(self, case: Case, fixer: CaseFixer, env: SampleEnv, repo: Path, work: Path):
-        self.case, self.fixer, self.env, self.repo = case, fixer, env, repo
+    def __init__(self, case: Case, env: SampleEnv, wt: Worktree, work: Path, watch: _Watch):
+        self.case, self.env, self.wt, self.watch = case, env, wt, watch
+        self.root = wt.path
         self.work = work
         self.out = _Outcome()
 
     def run(self) -> _Outcome:
-        before = scan(self.repo, list(self.case.files), ignore=DEFAULT_IGNORE).findings
+        before = scan(self.root, list(self.case.files), ignore=DEFAULT_IGNORE).findings
         if self.case.priority is Priority.TESTS:  # as in a run: the functions no test reaches
             before = (*before, *self._untested())
         targets = [f for f in before if self._targeted(f)]
         self.out.set("detected", bool(targets), self._not_detected())
         if not targets:
             return self.out
-        ctx = self._context(before)
-        groups = [self._fix_group(g, ctx) for g in group_findings(rank_findings(targets))]
-        if self.fixer.retries:  # a model: did its replies match the schema?
+        groups = self._fix(work_groups(self.case.priority, rank_findings(targets)), before)
+        if self.watch.fixer.fixers.model is not None:  # a model: did its replies match?
             bad = next((g.no_patch for g in groups if not g.schema_ok), "")
             self.out.set("schema", not bad, bad)
         no_patch = next((g.no_patch for g in groups if g.verdict is None), "")
@@ -124,9 +155,18 @@ class _Sample:
             self._after_fix(before)
         return self.out
 
+    def _fix(self, groups: list[list[Finding]], before: Sequence[Finding]) -> list[_Group]:
+        """Each group's last attempt, from the run loop on the sample's branch."""
+        branch = FixBranch(self.wt, self._context(), before)
+        fix_groups(groups, branch, self.watch.fixer.fixers, _quiet, self.watch)
+        landed = branch.landed()
+        self.out.patches += [v.patch for v in landed.verdicts if v.accepted]
+        tried = self.watch.groups
+        return [tried[k] for g in groups if (k := _group_key(g)) in tried]
+
     @cached_property
     def _files(self) -> list[str]:
-        return git("ls-files", cwd=self.repo).splitlines()
+        return open_repo(self.root).tracked_files()
 
     @cached_property
     def _plan(self) -> Suite:
@@ -134,7 +174,7 @@ class _Sample:
 
     def _untested(self) -> tuple[Finding, ...]:
         env = self.env
-        found = coverage_targets(self.repo, self._files, self._plan, env.python, env.timeout_s)
+        found = coverage_targets(self.root, self._files, self._plan, env.python, env.timeout_s)
         return found.findings
 
     def _targeted(self, finding: Finding) -> bool:
@@ -144,15 +184,15 @@ class _Sample:
     def _not_detected(self) -> str:
         return f"the scan found no {', '.join(self.case.rules)} in {', '.join(self.case.files)}"
 
-    def _context(self, findings: Sequence[Finding]) -> FunnelContext:
+    def _context(self) -> FunnelContext:
         plan = self._plan
         baseline = None
         if plan.argv is not None:
-            baseline = run_suite(plan, self.repo, self.env.timeout_s)
+            baseline = run_suite(plan, self.root, self.env.timeout_s)
         self.work.mkdir(exist_ok=True)
         return FunnelContext(
-            root=self.repo,
-            findings=tuple(findings),
+            root=self.root,
+            findings=(),
             plan=plan,
             baseline=baseline,
             python=self.env.python,
@@ -160,34 +200,6 @@ class _Sample:
             ignore=DEFAULT_IGNORE,
             workdir=self.work,
         )
-
-    def _fix_group(self, group: list[Finding], ctx: FunnelContext) -> _Group:
-        """The group's last verdict, after at most ``fixer.retries`` retries."""
-        feedback, last = "", _Group(None, "")
-        for attempt in range(1 + self.fixer.retries):
-            tried = self.fixer.attempt(self.repo, group, feedback, attempt)
-            if tried.patch is None:
-                last = _Group(last.verdict, tried.reason, tried.schema_ok)
-                if tried.feedback is None:
-                    return last
-                feedback = tried.feedback
-                continue
-            verdict = run_funnel(tried.patch, ctx).verdict
-            last = _Group(verdict, "")
-            failed = verdict.failed_stage
-            if failed is None:
-                self._commit(tried.patch)
-                return last
-            git("reset", "--quiet", "--hard", cwd=self.repo)
-            git("clean", "-fdq", cwd=self.repo)
-            feedback = f"Your patch was rejected at the {failed.stage} stage:\n{failed.detail}"
-        return last
-
-    def _commit(self, patch: Patch) -> None:
-        self.out.patches.append(patch)
-        git("add", "-A", cwd=self.repo)
-        identity = ("-c", "user.name=harden-eval", "-c", "user.email=harden-eval@example.invalid")
-        git(*identity, "commit", "-q", "--no-verify", "-m", patch.title, cwd=self.repo)
 
     def _funnel_checks(self, verdicts: Sequence[Verdict]) -> None:
         """Each stage the funnel reached: failed in any group, else passed, else skipped."""
@@ -201,13 +213,13 @@ class _Sample:
                 self.out.set(check, True if passed else None)
 
     def _after_fix(self, before: Sequence[Finding]) -> None:
-        after = scan(self.repo, list(self.case.files), ignore=DEFAULT_IGNORE).findings
+        after = scan(self.root, list(self.case.files), ignore=DEFAULT_IGNORE).findings
         left = [f for f in after if self._targeted(f)]
         self.out.set("finding-gone", not left, f"{len(left)} finding(s) of the case remain")
-        new = Counter(map(_key, after)) - Counter(map(_key, before))
+        new = Counter(map(finding_key, after)) - Counter(map(finding_key, before))
         self.out.set("no-new-findings", not new, "new: " + ", ".join(sorted(k[0] for k in new)))
         self._hidden()
-        problems = pattern_problems(self.case, self.repo)
+        problems = pattern_problems(self.case, self.root)
         self.out.set("patterns", not problems, "; ".join(problems))
 
     def _hidden(self) -> None:
@@ -217,7 +229,7 @@ class _Sample:
         if is_tests and not new_tests:
             self.out.set("mutants", False, "the fix adds no test file")
             return
-        result = run_hidden(self.case, self.repo, self.env.python, self.env.timeout_s, new_tests)
+        result = run_hidden(self.case, self.root, self.env.python, self.env.timeout_s, new_tests)
         if self.case.fail_to_pass:
             failing = [n for n, ok in result.fail_to_pass.items() if not ok]
             self.out.set("fail-to-pass", not failing, "still failing: " + ", ".join(failing))
@@ -228,16 +240,20 @@ class _Sample:
             self.out.set("mutants", not alive, "mutants not killed: " + ", ".join(alive))
 
 
+def _quiet(message: str) -> None:
+    """The eval shows its own progress, not the run loop's."""
+
+
+def _group_key(findings: Sequence[Finding]) -> tuple[str, str]:
+    return findings[0].path, findings[0].symbol
+
+
 def _is_new_test(edit: FileEdit) -> bool:
     return edit.before is None and edit.path.endswith(".py") and is_test_file(edit.path)
 
 
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
-
-
-def _key(f: Finding) -> tuple[str, str, str]:
-    return f.rule, f.path, f.symbol
 
 
 def _diff_lines(patch: Patch) -> int:

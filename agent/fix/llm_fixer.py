@@ -17,6 +17,7 @@ from agent.fix.apply import ApplyError, apply_edits
 from agent.fix.chunk import build_chunk
 from agent.fix.llm_patch import ModelPatch
 from agent.fix.restore import restore_edit
+from agent.llm.call import CallOutcome
 from agent.llm.client import LLMClient
 from agent.llm.prompts import PromptVersion
 from agent.models import FileEdit, Finding, Patch
@@ -24,8 +25,6 @@ from agent.redaction.secrets import Redactor
 from agent.scan.source import read_source
 
 __all__ = ["LlmFixer", "Proposal", "prompt_variables"]
-
-_RETRYABLE = frozenset({"unparsable", "schema-invalid"})
 
 
 @dataclass(frozen=True)
@@ -38,16 +37,16 @@ class Proposal:
     cost_usd: float | None
     fixer: str
     model: str
-    outcome: str = "ok"  # the client's outcome: ok, unparsable, schema-invalid, error: ...
+    outcome: CallOutcome = CallOutcome.OK  # the client's outcome
 
     @property
     def retryable(self) -> bool:
         """A reply that could not be read is worth one more try with the error shown."""
-        return self.outcome in _RETRYABLE
+        return self.outcome.retryable
 
     @property
     def over_budget(self) -> bool:
-        return self.outcome == "refused-budget"
+        return self.outcome is CallOutcome.REFUSED_BUDGET
 
     @property
     def abstention(self) -> str | None:

@@ -22,11 +22,10 @@ import git as gitpython
 
 from agent.errors import NotARepoError, ToolError
 from agent.git.backend import GIT_TIMEOUT_S, BadRevision, git_errors, open_gitpython, toplevel
-from agent.git.legacy import git  # deprecated: for agent/evals/runner.py only
 from agent.git.lock import harden_dir, run_lock
 from agent.git.records import FALLBACK_IDENTITY, Commit, FileDiff, Identity, Trailer, with_trailers
 
-__all__ = ["Repo", "create_repo", "git", "open_repo"]
+__all__ = ["Repo", "create_repo", "open_repo"]
 
 _FILE_ENTRIES = (gitpython.Blob, gitpython.Submodule)  # what ``git ls-tree -r`` lists
 

@@ -7,15 +7,52 @@ bookkeeping during a call (agent.llm.client).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from agent.llm.base import FatalError, ProviderError, RenderedPrompt, UnparsableError, Usage
+from agent.llm.base import (
+    FatalError,
+    ProviderError,
+    RenderedPrompt,
+    TransientError,
+    UnparsableError,
+    Usage,
+)
 
-__all__ = ["Call", "CallResult", "Meter", "OverBudget", "outcome_of", "validation_outcome"]
+__all__ = [
+    "Call",
+    "CallOutcome",
+    "CallResult",
+    "Meter",
+    "OverBudget",
+    "outcome_of",
+    "validation_outcome",
+]
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class CallOutcome(StrEnum):
+    """How a call ended; the values are what the ledger and the eval's files hold."""
+
+    OK = "ok"
+    UNPARSABLE = "unparsable"  # the reply was not JSON
+    SCHEMA_INVALID = "schema-invalid"  # JSON that does not match the schema
+    REFUSED_BUDGET = "refused-budget"  # never sent: the budget would be exceeded
+    TRANSIENT_ERROR = "error: TransientError"  # retries exhausted (429, 5xx, timeouts)
+    FATAL_ERROR = "error: FatalError"  # the provider refused for good (auth, bad model)
+    PROVIDER_ERROR = "error: ProviderError"  # any other provider failure
+
+    @property
+    def is_error(self) -> bool:
+        return self.value.startswith("error: ")
+
+    @property
+    def retryable(self) -> bool:
+        """A reply that could not be read is worth one more try with the error shown."""
+        return self in (CallOutcome.UNPARSABLE, CallOutcome.SCHEMA_INVALID)
 
 
 class CallResult(BaseModel, Generic[M]):
@@ -23,7 +60,7 @@ class CallResult(BaseModel, Generic[M]):
 
     model_config = ConfigDict(frozen=True)
 
-    outcome: str
+    outcome: CallOutcome
     parsed: M | None = None
     error: str | None = None
     usage: Usage = Usage()
@@ -35,11 +72,11 @@ class CallResult(BaseModel, Generic[M]):
 
     @property
     def ok(self) -> bool:
-        return self.outcome == "ok"
+        return self.outcome is CallOutcome.OK
 
     @property
     def over_budget(self) -> bool:
-        return self.outcome == "refused-budget"
+        return self.outcome is CallOutcome.REFUSED_BUDGET
 
 
 @dataclass(frozen=True)
@@ -62,14 +99,22 @@ class OverBudget(FatalError):
     """No further attempt: the budget was reached while this call was retrying."""
 
 
-def outcome_of(exc: ProviderError) -> str:
-    if isinstance(exc, OverBudget):
-        return "refused-budget"
-    return "unparsable" if isinstance(exc, UnparsableError) else f"error: {type(exc).__name__}"
+_BY_ERROR: tuple[tuple[type[ProviderError], CallOutcome], ...] = (
+    (OverBudget, CallOutcome.REFUSED_BUDGET),
+    (UnparsableError, CallOutcome.UNPARSABLE),
+    (FatalError, CallOutcome.FATAL_ERROR),
+    (TransientError, CallOutcome.TRANSIENT_ERROR),
+)
 
 
-def validation_outcome(exc: ValidationError) -> tuple[str, str]:
+def outcome_of(exc: ProviderError) -> CallOutcome:
+    """The outcome a provider error ends a call with (the most specific class first)."""
+    return next((o for kind, o in _BY_ERROR if isinstance(exc, kind)), CallOutcome.PROVIDER_ERROR)
+
+
+def validation_outcome(exc: ValidationError) -> tuple[CallOutcome, str]:
     errors = exc.errors(include_url=False)
-    outcome = "unparsable" if any(e["type"] == "json_invalid" for e in errors) else "schema-invalid"
+    invalid_json = any(e["type"] == "json_invalid" for e in errors)
+    outcome = CallOutcome.UNPARSABLE if invalid_json else CallOutcome.SCHEMA_INVALID
     lines = [f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']}" for e in errors]
     return outcome, "the reply did not match the schema: " + "; ".join(lines)

@@ -1,10 +1,10 @@
 """One path for every model call: cache -> budget -> retry -> provider -> ledger -> cache.
 
 ``LLMClient.complete`` never raises for what a model or provider can do wrong: the outcome
-("ok", "unparsable", "schema-invalid", "error: <class>", "refused-budget") is data in the
-``CallResult`` and a row in the ledger. Every call that reached the provider is billed,
-failed ones too (a ``ProviderError`` carries the usage it was charged). Only valid replies
-are cached; a hit costs nothing and records what it saved.
+(a ``CallOutcome``: "ok", "unparsable", "schema-invalid", "error: <class>",
+"refused-budget") is data in the ``CallResult`` and a row in the ledger. Every call that
+reached the provider is billed, failed ones too (a ``ProviderError`` carries the usage it
+was charged). Only valid replies are cached; a hit costs nothing and records what it saved.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from agent.llm.budget import Budget, BudgetExceeded
 from agent.llm.cache import ResponseCache, cache_key
 from agent.llm.call import (
     Call,
+    CallOutcome,
     CallResult,
     Meter,
     OverBudget,
@@ -152,13 +153,15 @@ class LLMClient:
             parsed = call.schema.model_validate_json(cached.reply.text)
         except ValidationError:
             return None
-        result = CallResult[M](outcome="ok", parsed=parsed, cost_usd=0.0, cache_hit=True)
+        result = CallResult[M](outcome=CallOutcome.OK, parsed=parsed, cost_usd=0.0, cache_hit=True)
         self._record(call, result, saved_usd=cached.cost_usd or 0.0)
         return result
 
     def _refused(self, message: str) -> CallResult[M]:
         _log.info("%s: call refused: %s", self.model_spec, message)
-        return CallResult[M](outcome="refused-budget", error=f"budget: {message}", cost_usd=0.0)
+        return CallResult[M](
+            outcome=CallOutcome.REFUSED_BUDGET, error=f"budget: {message}", cost_usd=0.0
+        )
 
     def _call(self, call: Call[M], max_tokens: int) -> tuple[CallResult[M], ProviderReply | None]:
         meter, start = Meter(), time.monotonic()
@@ -197,16 +200,16 @@ class LLMClient:
             raise
 
     @staticmethod
-    def _validate(schema: type[M], text: str) -> tuple[M | None, str, str | None]:
+    def _validate(schema: type[M], text: str) -> tuple[M | None, CallOutcome, str | None]:
         try:
-            return schema.model_validate_json(text), "ok", None
+            return schema.model_validate_json(text), CallOutcome.OK, None
         except ValidationError as exc:
             outcome, error = validation_outcome(exc)
             return None, outcome, error
 
     def _result(
         self,
-        outcome: str,
+        outcome: CallOutcome,
         parsed: M | None,
         error: str | None,
         usage: Usage,
@@ -256,7 +259,7 @@ class LLMClient:
                 latency_s=result.latency_s,
                 attempts=result.attempts,
                 cache_hit=result.cache_hit,
-                outcome=result.outcome,
+                outcome=result.outcome.value,
                 sample=call.sample,
                 saved_usd=saved_usd,
                 usage_note=result.usage_note,

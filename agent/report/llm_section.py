@@ -6,11 +6,15 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
-from agent.models import ModelOutcome, RunReport
+from agent.models import ModelOutcome, ModelOutcomeKind, RunReport
 
 __all__ = ["model_section", "print_model_summary"]
 
-_KINDS = {"abstained": "abstained", "failed": "failed", "budget": "left undone (budget)"}
+_KINDS = {
+    ModelOutcomeKind.ABSTAINED: "abstained",
+    ModelOutcomeKind.FAILED: "failed",
+    ModelOutcomeKind.BUDGET: "left undone (budget)",
+}
 
 
 def model_section(report: RunReport) -> str:
@@ -34,16 +38,16 @@ def _model_commits(report: RunReport) -> int:
 def _outcome_line(outcome: ModelOutcome) -> str:
     reason = " ".join(outcome.reason.split())[:300].replace("|", "\\|")
     ids = ", ".join(outcome.finding_ids)
-    return f"- {_KINDS.get(outcome.kind, outcome.kind)} ({ids}): {reason}"
+    return f"- {_KINDS[outcome.kind]} ({ids}): {reason}"
 
 
 def print_model_summary(report: RunReport, console: Console) -> None:
     if report.model is None:
         return
-    counts = {kind: 0 for kind in _KINDS}
+    counts = {kind: 0 for kind in ModelOutcomeKind}
     for outcome in report.model_outcomes:
-        counts[outcome.kind] = counts.get(outcome.kind, 0) + 1
-    parts = [f"{n} {_KINDS[k]}" for k, n in counts.items() if n and k in _KINDS]
+        counts[outcome.kind] += 1
+    parts = [f"{n} {_KINDS[k]}" for k, n in counts.items() if n]
     extra = f"; {', '.join(parts)}" if parts else ""
     console.print(
         f"model {escape(report.model)}: {_model_commits(report)} fix(es), "

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from agent.models import (
     CommitRecord,
     FindingStatus,
+    ModelOutcomeKind,
     RunReport,
     SetAside,
     SetAsideKind,
@@ -32,9 +33,9 @@ __all__ = [
 
 _DETAIL_WIDTH = 160
 _MODEL_KINDS = {
-    "failed": "the model failed",
-    "budget": "the budget ran out",
-    "abstained": "the model declined",
+    ModelOutcomeKind.FAILED: "the model failed",
+    ModelOutcomeKind.BUDGET: "the budget ran out",
+    ModelOutcomeKind.ABSTAINED: "the model declined",
 }
 
 
@@ -120,10 +121,10 @@ def _model(report: RunReport, finding_id: str) -> list[str]:
     return [
         _outcome_text(o.kind, o.reason)
         for o in report.model_outcomes
-        if finding_id in o.finding_ids and not (told and o.kind == "failed")
+        if finding_id in o.finding_ids and not (told and o.kind is ModelOutcomeKind.FAILED)
     ]
 
 
-def _outcome_text(kind: str, reason: str) -> str:
+def _outcome_text(kind: ModelOutcomeKind, reason: str) -> str:
     reason = " ".join(reason.split())[:_DETAIL_WIDTH]
-    return f"{_MODEL_KINDS.get(kind, kind)}: {reason}"
+    return f"{_MODEL_KINDS[kind]}: {reason}"

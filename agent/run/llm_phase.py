@@ -1,11 +1,13 @@
 """The model's share of a run: propose fixes for the findings no codemod fixed.
 
-First proposals are requested concurrently (``--jobs`` calls in flight); validation and
-commits stay sequential on the run's worktree. Each proposal gets at most one retry,
-with the failure (an edit that did not apply, a funnel stage that rejected it, a reply
-that did not match the schema) fed back to the model. A group whose codemod patch was
-rejected comes with that rejection (``ModelWork.feedback``): the model's first attempt
-already knows what the codemod tried and why it failed.
+First proposals are requested concurrently (``jobs`` calls in flight); validation and
+commits stay sequential on the run's branch (agent.run.branch). Each proposal gets at
+most one retry, with the failure (an edit that did not apply, a funnel stage that
+rejected it, a reply that did not match the schema) fed back to the model. A group whose
+codemod patch was rejected comes with that rejection (``ModelWork.feedback``): the
+model's first attempt already knows what the codemod tried and why it failed.
+
+``LlmPhase.fix`` returns what it did (``LlmResult``); the pipeline folds it in.
 """
 
 from __future__ import annotations
@@ -16,21 +18,19 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
-from agent.config import Settings
 from agent.fix.apply import ApplyError
 from agent.fix.llm_fixer import LlmFixer, Proposal
-from agent.git.worktree import Worktree
 from agent.llm.budget import Budget
 from agent.log import finding_context
-from agent.models import Finding, ModelOutcome, Patch, StageResult, Verdict
-from agent.validate.funnel import FunnelContext
+from agent.models import Finding, ModelOutcome, ModelOutcomeKind, Patch, StageResult, Verdict
+from agent.run.branch import FixBranch
+from agent.run.observe import Attempt, AttemptObserver
 
 __all__ = [
     "LlmPhase",
+    "LlmResult",
     "ModelWork",
-    "RunState",
     "codemod_feedback",
     "propose_all",
     "rejection_feedback",
@@ -47,90 +47,136 @@ class ModelWork:
     feedback: str = ""
 
 
-class RunState(Protocol):
-    """What the model phase reads and updates of a run (agent.run.pipeline's run state)."""
+@dataclass(frozen=True)
+class LlmResult:
+    """What the model phase did: outcomes without a commit, and what it cost."""
 
-    settings: Settings
-    status: Callable[[str], None]
-    fixer: LlmFixer | None
-    needs_model: list[str]
-    model_outcomes: list[ModelOutcome]
-    cost: float
-    notes: list[str]
-
-    def live(self, group: Sequence[Finding]) -> list[Finding]: ...
-
-    def validate_and_commit(self, patch: Patch, wt: Worktree, ctx: FunnelContext) -> Verdict: ...
+    outcomes: tuple[ModelOutcome, ...] = ()
+    needs_model: tuple[str, ...] = ()  # ids still needing a (working) model
+    gone: frozenset[str] = frozenset()  # ids an earlier commit fixed before the model got them
+    cost_usd: float = 0.0
+    budget_note: str | None = None  # set when the budget left groups unsent
 
 
 class LlmPhase:
     """Ask the model about the groups left over, validate each answer, retry once."""
 
-    def __init__(self, run: RunState, wt: Worktree, ctx: FunnelContext) -> None:
-        self.run = run
-        self.wt = wt
-        self.ctx = ctx
+    def __init__(
+        self,
+        branch: FixBranch,
+        fixer: LlmFixer | None,
+        jobs: int,
+        status: Callable[[str], None],
+        observer: AttemptObserver,
+    ) -> None:
+        self.branch = branch
+        self.fixer = fixer
+        self.jobs = jobs
+        self.status = status
+        self.observer = observer
+        self._outcomes: list[ModelOutcome] = []
+        self._needs_model: list[str] = []
+        self._gone: set[str] = set()
+        self._cost = 0.0
 
-    def fix(self, work: Sequence[ModelWork]) -> None:
-        run = self.run
-        live = [ModelWork(tuple(g), w.feedback) for w in work if (g := run.live(w.findings))]
-        if run.fixer is None or not live:
-            run.needs_model += [f.id for w in live for f in w.findings]
-            return
-        run.status(f"asking {run.fixer.model} about {len(live)} group(s) of findings")
-        for proposal in propose_all(run.fixer, self.wt.path, live, run.settings.jobs):
+    def fix(self, work: Sequence[ModelWork]) -> LlmResult:
+        live = [ModelWork(tuple(g), w.feedback) for w in work if (g := self._live(w.findings))]
+        if self.fixer is None or not live:
+            self._needs_model += [f.id for w in live for f in w.findings]
+            return self._result(None)
+        self.status(f"asking {self.fixer.model} about {len(live)} group(s) of findings")
+        for proposal in propose_all(self.fixer, self.branch.root, live, self.jobs):
             with finding_context(proposal.findings[0].id):
-                self._settle(proposal)
-        self._budget_note(run.fixer.client.budget)
+                self._settle(self.fixer, proposal)
+        return self._result(self.fixer.client.budget)
 
-    def _budget_note(self, budget: Budget) -> None:
-        """One line for the end of the run when the budget left groups unsent."""
-        left = sum(1 for o in self.run.model_outcomes if o.kind == "budget")
-        if not left or budget.limit_usd is None:
-            return
-        note = (
-            f"budget: ${budget.spent:.4f} spent of ${budget.limit_usd:.2f}; {left} group(s) "
-            "of findings were not sent to the model (raise --budget to go on)"
+    def _result(self, budget: Budget | None) -> LlmResult:
+        return LlmResult(
+            outcomes=tuple(self._outcomes),
+            needs_model=tuple(self._needs_model),
+            gone=frozenset(self._gone),
+            cost_usd=self._cost,
+            budget_note=_budget_note(budget, self._outcomes) if budget else None,
         )
-        self.run.notes[:] = [n for n in self.run.notes if not n.startswith("budget: ")] + [note]
 
-    def _settle(self, proposal: Proposal) -> None:
+    def _live(self, group: Sequence[Finding]) -> list[Finding]:
+        now = self.branch.live(group)
+        self._gone.update({f.id for f in group} - {f.id for f in now})
+        return now
+
+    def _settle(self, fixer: LlmFixer, proposal: Proposal) -> None:
         """Validate a proposal; on failure ask once more with the failure, then give up."""
         feedback = self._try(proposal)
-        if feedback is None or self.run.fixer is None:
+        if feedback is None:
             return
-        group = self.run.live(proposal.findings)
+        group = self._live(proposal.findings)
         if group:
-            retry = self.run.fixer.propose(self.wt.path, group, feedback=feedback, attempt=1)
+            retry = fixer.propose(self.branch.root, group, feedback=feedback, attempt=1)
             feedback = self._try(retry)
         if feedback is not None:
-            self._outcome(proposal.findings, "failed", feedback)
+            self._outcome(proposal.findings, ModelOutcomeKind.FAILED, feedback)
 
     def _try(self, proposal: Proposal) -> str | None:
         """None when the proposal is settled (committed, abstained, unrecoverable), else why."""
-        self.run.cost += proposal.cost_usd or 0.0
+        self._cost += proposal.cost_usd or 0.0
         if proposal.abstention:
-            self._outcome(proposal.findings, "abstained", proposal.abstention)
+            self._observe(proposal, reason=proposal.abstention)
+            self._outcome(proposal.findings, ModelOutcomeKind.ABSTAINED, proposal.abstention)
             return None
         if proposal.error:
-            if not proposal.retryable:
-                kind = "budget" if proposal.over_budget else "failed"
-                self._outcome(proposal.findings, kind, proposal.error)
-                return None
-            return proposal.error
+            return self._failed(proposal, proposal.error)
         try:
-            patch = proposal.to_patch(self.wt.path)
+            patch = proposal.to_patch(self.branch.root)
         except ApplyError as exc:
+            self._observe(proposal, reason=f"edits did not apply: {exc}")
             return f"Your edits did not apply: {exc}"
-        verdict = self.run.validate_and_commit(patch, self.wt, self.ctx)
+        verdict = self.branch.validate_and_commit(patch)
+        self._observe(proposal, verdict=verdict)
         failed = verdict.failed_stage
         return None if failed is None else rejection_feedback(failed)
 
-    def _outcome(self, findings: Sequence[Finding], kind: str, reason: str) -> None:
+    def _failed(self, proposal: Proposal, error: str) -> str | None:
+        """A call that gave no reply: worth a retry when the reply was unreadable."""
+        self._observe(proposal, reason=error, schema_ok=not proposal.retryable)
+        if proposal.retryable:
+            return error
+        kind = ModelOutcomeKind.BUDGET if proposal.over_budget else ModelOutcomeKind.FAILED
+        self._outcome(proposal.findings, kind, error)
+        return None
+
+    def _observe(
+        self,
+        proposal: Proposal,
+        verdict: Verdict | None = None,
+        reason: str = "",
+        schema_ok: bool = True,
+    ) -> None:
+        attempt = Attempt(
+            findings=proposal.findings,
+            verdict=verdict,
+            reason=reason,
+            schema_ok=schema_ok,
+            outcome=proposal.outcome,
+            error=proposal.error,
+        )
+        self.observer.attempted(attempt)
+
+    def _outcome(self, findings: Sequence[Finding], kind: ModelOutcomeKind, reason: str) -> None:
         ids = tuple(f.id for f in findings)
-        self.run.model_outcomes.append(ModelOutcome(finding_ids=ids, kind=kind, reason=reason))
-        if kind != "abstained":
-            self.run.needs_model += list(ids)
+        self._outcomes.append(ModelOutcome(finding_ids=ids, kind=kind, reason=reason))
+        if kind is not ModelOutcomeKind.ABSTAINED:
+            self._needs_model += list(ids)
+
+
+def _budget_note(budget: Budget, outcomes: Sequence[ModelOutcome]) -> str | None:
+    """One line for the end of the run when the budget left groups unsent."""
+    left = sum(1 for o in outcomes if o.kind is ModelOutcomeKind.BUDGET)
+    if not left or budget.limit_usd is None:
+        return None
+    return (
+        f"budget: ${budget.spent:.4f} spent of ${budget.limit_usd:.2f}; {left} group(s) "
+        "of findings were not sent to the model (raise --budget to go on)"
+    )
 
 
 def rejection_feedback(failed: StageResult, whose: str = "Your patch") -> str:

@@ -2,10 +2,11 @@
 cost, estimated from the rendered prompt's tokens. No call is made, nothing is written.
 
 The plan predicts the run: findings are cut at ``--max-findings`` and grouped as the run
-groups them (``group_findings``), and each group's codemods run in memory on the base
+groups them (``work_groups``), and each group's codemods run in memory on the base
 commit's files (``attempt_codemods``, the run's own function), so a finding counts as
 fixable offline only when a codemod really produces a patch for it. A refused finding
-says why; the rest go to the model (one call per group) or need one.
+says why; the rest go to the model (one call per group, counted in ``est_calls``) or
+need one.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
 
 from agent.config import Settings, read_environment
 from agent.errors import NoPythonFilesError
@@ -34,10 +35,11 @@ from agent.run.llm_setup import choose_model, prompt_for
 from agent.run.touched import Symbol, split_touched, touched_by_patch
 from agent.run.worklist import (
     Worklist,
-    group_findings,
     rank_findings,
     skipped_reasons,
     split_oversized,
+    uses_codemods,
+    work_groups,
 )
 from agent.sandbox.suite import find_suite, resolve_python
 from agent.scan import ScanResult, scan
@@ -86,6 +88,13 @@ class Plan(BaseModel):
     def est_usd(self) -> float | None:
         return _total(self.rows)
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def est_calls(self) -> int:
+        """The model calls the run would make: one per group left to the model (a retry
+        after a rejection, or a codemod patch the funnel rejects, adds more)."""
+        return sum(1 for r in self.rows if r.est_input_tokens is not None)
+
     def rows_of(self, priority: Priority) -> list[PlanRow]:
         return [r for r in self.rows if r.finding.priority is priority]
 
@@ -121,11 +130,12 @@ def make_plan(settings: Settings) -> Plan:
             estimate = _Estimator(snapshot, model, prompt, pricing)
             if priority is Priority.TESTS:  # new test files never conflict: nothing is taken
                 mine = _untested(settings, snapshot, repo.tracked_files(), files, result, notes)
-                rows += _priority_rows(mine, set(), settings.max_findings, estimate)[0]
+                rows += _priority_rows(priority, mine, set(), settings.max_findings, estimate)[0]
                 continue
             mine = rank_findings(f for f in result.findings if f.priority is priority)
             mine, too_large = _without_oversized(mine, snapshot, notes)
-            more, touched = _priority_rows(mine, taken, settings.max_findings, estimate)
+            limit = settings.max_findings
+            more, touched = _priority_rows(priority, mine, taken, limit, estimate)
             rows += more + too_large
             taken |= touched
     return Plan(
@@ -200,7 +210,11 @@ class _Estimator:
 
 
 def _priority_rows(
-    found: list[Finding], taken: set[Symbol], max_findings: int | None, estimate: _Estimator
+    priority: Priority,
+    found: list[Finding],
+    taken: set[Symbol],
+    max_findings: int | None,
+    estimate: _Estimator,
 ) -> tuple[list[PlanRow], set[Symbol]]:
     """One priority as its run works on it: findings in ``taken`` symbols and beyond the
     limit skipped, the rest in the run's groups; and the symbols its codemod patches change
@@ -209,8 +223,8 @@ def _priority_rows(
     kept = free[:max_findings]
     rows: list[PlanRow] = []
     touched: set[Symbol] = set()
-    for group in group_findings(kept):
-        attempt = _attempt(group, estimate.root)
+    for group in work_groups(priority, kept):
+        attempt = _attempt(group, estimate.root, priority)
         rows += _group_rows(group, attempt, estimate)
         touched |= touched_by_patch(attempt.patch) if attempt.patch else set()
     why = skipped_reasons(Worklist(tuple(found), tuple(free)), kept, max_findings)
@@ -221,9 +235,9 @@ def _priority_rows(
     return rows, touched
 
 
-def _attempt(group: Sequence[Finding], root: Path) -> CodemodAttempt:
+def _attempt(group: Sequence[Finding], root: Path, priority: Priority) -> CodemodAttempt:
     """The run's codemod attempt for a group, on the base commit's file."""
-    fixable = [f for f in group if has_codemod(f)]
+    fixable = [f for f in group if has_codemod(f)] if uses_codemods(priority) else []
     return attempt_codemods(root, group[0].path, fixable) if fixable else CodemodAttempt(None)
 
 

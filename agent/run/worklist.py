@@ -21,7 +21,16 @@ from agent.sandbox.suite import Suite
 from agent.testgen import coverage_targets
 from agent.validate.policy.content import oversized_file
 
-__all__ = ["SuiteSetup", "Worklist", "skipped_reasons", "split_oversized", "worklist"]
+__all__ = [
+    "SuiteSetup",
+    "Worklist",
+    "group_findings",
+    "skipped_reasons",
+    "split_oversized",
+    "uses_codemods",
+    "work_groups",
+    "worklist",
+]
 
 
 _TOO_LARGE = "the file is over the size limit of a patched file"
@@ -116,3 +125,16 @@ def group_findings(ranked: Sequence[Finding]) -> list[list[Finding]]:
     for finding in ranked:
         groups[(finding.path, finding.symbol)].append(finding)
     return list(groups.values())
+
+
+def uses_codemods(priority: Priority) -> bool:
+    """The tests priority writes new test files with the model; the others try codemods first."""
+    return priority is not Priority.TESTS
+
+
+def work_groups(priority: Priority, ranked: Sequence[Finding]) -> list[list[Finding]]:
+    """The groups a run works on, one patch (and one model call) each: one per enclosing
+    symbol of a file, or for the tests priority one per untested function."""
+    if priority is Priority.TESTS:
+        return [[target] for target in ranked]
+    return group_findings(ranked)

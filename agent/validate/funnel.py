@@ -41,7 +41,7 @@ from agent.validate.evasion import evasion
 from agent.validate.fingerprint import changed_files, fingerprint
 from agent.validate.policy.check import policy_violations
 
-__all__ = ["FunnelContext", "FunnelResult", "run_funnel", "validate"]
+__all__ = ["FunnelContext", "FunnelResult", "finding_key", "run_funnel", "validate"]
 
 
 @dataclass(frozen=True)
@@ -182,10 +182,10 @@ def _finding_gone(state: _State, ctx: FunnelContext) -> StageResult:
     after = state.findings_after = tuple(f for f in scanned if not _test_idiom(f))
     before = [f for f in ctx.findings if f.path in changed]
     claimed = [f for f in before if f.id in state.patch.finding_ids]
-    allowed = Counter(_key(f) for f in before) - Counter(_key(f) for f in claimed)
-    excess = Counter(_key(f) for f in after) - allowed
+    allowed = Counter(finding_key(f) for f in before) - Counter(finding_key(f) for f in claimed)
+    excess = Counter(finding_key(f) for f in after) - allowed
     if excess:
-        still = {k for k in excess if k in {_key(f) for f in claimed}}
+        still = {k for k in excess if k in {finding_key(f) for f in claimed}}
         lines = [
             f"{'still present' if k in still else 'new'}: {k[0]} in {k[1]}:{k[2]}" for k in excess
         ]
@@ -218,7 +218,8 @@ def _hidden(patch: Patch, claimed: Sequence[Finding]) -> str | None:
 _TEST_IDIOMS = frozenset({"S101", "S105", "S106", "S107", "S108", "S311", "T201", "T203"})
 
 
-def _key(f: Finding) -> tuple[str, str, str]:
+def finding_key(f: Finding) -> tuple[str, str, str]:
+    """What makes two findings the same one, line moves aside: rule, file and symbol."""
     return f.rule, f.path, f.symbol
 
 
