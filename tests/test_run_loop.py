@@ -121,3 +121,35 @@ def test_one_retry_feedback_text_and_one_finding_key_exist() -> None:
         if re.search(r"return f\.rule, f\.path, f\.symbol$", text, re.M)
     ]
     assert [Path(p).name for p in keys] == ["funnel.py"]
+
+
+SAME_LINE = """\
+import pickle
+
+import yaml
+
+
+def load(text, blob):
+    return yaml.load(text), pickle.loads(blob)
+"""
+
+
+def test_a_fix_that_rewrites_a_line_leaves_its_other_finding_unfixed(
+    make_repo: GitRepo, tmp_path: Path
+) -> None:
+    """The codemod's yaml fix rewrites the line pickle.loads is on: that finding's id would
+    change with its line, yet it is not fixed. It stays with its id, for the model."""
+    root = make_repo({"app.py": SAME_LINE})
+    wt = Worktree.create(Repo(root, git(root, "rev-parse", "HEAD").strip()), "harden/line")
+    try:
+        branch = _branch(wt, tmp_path)
+        found = [f for f in scan(wt.path, ["app.py"]).findings if f.rule in {"S506", "S301"}]
+        [group] = group_findings(rank_findings(found))
+        result = fix_groups([group], branch, Fixers(codemods=True), lambda _: None)
+        pickle_id = next(f.id for f in found if f.rule == "S301")
+        assert "yaml.safe_load" in (wt.path / "app.py").read_text()
+        assert result.model.needs_model == (pickle_id,)
+        assert pickle_id not in result.gone | branch.landed().fixed_ids
+        assert [f.id for f in branch.live(group)] == [pickle_id]
+    finally:
+        wt.remove(keep_branch=False)

@@ -9,7 +9,8 @@ command; ``landed`` the frozen record the pipeline folds into its report.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -20,9 +21,9 @@ from agent.run.commit_message import commit_message
 from agent.run.journal import Commit, Journal
 from agent.scan.files import is_test_file
 from agent.testgen import fate_of
-from agent.validate.funnel import FunnelContext, run_funnel
+from agent.validate.funnel import FunnelContext, finding_key, run_funnel
 
-__all__ = ["FixBranch", "Landed", "Workspace", "is_source_file"]
+__all__ = ["FixBranch", "Landed", "Workspace", "carry_ids", "is_source_file"]
 
 log = get_logger("pipeline")
 
@@ -98,7 +99,9 @@ class FixBranch:
         self._commit(patch, commit_message(verdict, findings))
         # An accepted patch passed the finding-gone stage, whose scan is its files' state now.
         for path in {e.path for e in patch.edits if is_source_file(e.path)}:
-            self._current[path] = [f for f in result.findings_after if f.path == path]
+            after = [f for f in result.findings_after if f.path == path]
+            before = self._current.get(path, [])
+            self._current[path] = carry_ids(before, after, set(patch.finding_ids))
         return verdict
 
     def _record(self, verdict: Verdict, fates: tuple[GeneratedTestFate, ...]) -> None:
@@ -127,3 +130,27 @@ class FixBranch:
 def is_source_file(path: str) -> bool:
     """A Python file the scanner looks at (tests are not scanned)."""
     return path.endswith(".py") and not is_test_file(path)
+
+
+def carry_ids(
+    before: Sequence[Finding], after: Sequence[Finding], claimed: Collection[str]
+) -> list[Finding]:
+    """The findings after a commit, each keeping the id it had before it.
+
+    A finding's id hashes its line, so a fix that rewrites a line holding a second finding
+    gives that one a new id. It is the same finding, not fixed: it takes back the id of the
+    unclaimed finding of the same rule, file and symbol that the commit made vanish.
+    """
+    after_ids = {f.id for f in after}
+    vanished: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for f in before:
+        if f.id not in after_ids and f.id not in claimed:
+            vanished[finding_key(f)].append(f.id)
+    before_ids = {f.id for f in before}
+    kept = []
+    for f in after:
+        old = vanished.get(finding_key(f))
+        kept.append(
+            f.model_copy(update={"id": old.pop(0)}) if f.id not in before_ids and old else f
+        )
+    return kept
