@@ -21,6 +21,7 @@ from agent.llm.client import LLMClient
 from agent.llm.pricing import Pricing
 from agent.llm.providers import make_provider
 from agent.llm.retry import RetryPolicy
+from agent.llm.structured import MODE_FILE, ModeMemory
 from agent.log import get_logger
 from agent.models import Priority
 from agent.prompts import load_prompt
@@ -59,7 +60,8 @@ def build_model_fixer(settings: Settings, run_id: str, priority: Priority) -> Mo
     model = choose_model(settings, env)
     if model is None:
         return None
-    provider = make_provider(model, base_url=settings.base_url, env=env)
+    modes = ModeMemory(default_data_dir(env) / MODE_FILE)
+    provider = make_provider(model, base_url=settings.base_url, env=env, modes=modes)
     pricing = Pricing.load(settings.pricing)
     if pricing.price(model, Usage()) is None:
         if settings.budget is not None and not settings.allow_unknown_cost:

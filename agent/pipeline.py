@@ -341,6 +341,8 @@ class _Run:
             needs_model_ids=tuple(dict.fromkeys(self.needs_model)),
             model=self.fixer.model if self.fixer else None,
             model_outcomes=tuple(self.model_outcomes),
+            structured_output=self.fixer.client.structured.answered if self.fixer else (),
+            structured_rejected=self.fixer.client.structured.rejected if self.fixer else (),
             set_aside=tuple(self.set_aside),
             cost_usd=round(self.cost, 6),
             generated_tests=tuple(self.generated_tests),

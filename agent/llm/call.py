@@ -32,6 +32,7 @@ class CallResult(BaseModel, Generic[M]):
     cache_hit: bool = False
     attempts: int = 0
     latency_s: float = 0.0
+    mode: str = ""  # the structured-output mode that answered (compatible servers), else ""
 
     @property
     def ok(self) -> bool:
@@ -51,11 +52,20 @@ class Call(Generic[M]):
 
 
 class Meter:
-    """Usage billed by failed attempts (the retry policy does not return it), and requests."""
+    """Usage billed by failed attempts (the retry policy does not return it), requests, and
+    the structured-output modes the server answered in or rejected."""
 
     def __init__(self) -> None:
         self.usage = Usage()
         self.sent = 0
+        self.mode = ""
+        self.rejected: tuple[str, ...] = ()
+
+    def count(self, requests: int, rejected: tuple[str, ...], mode: str = "") -> None:
+        """One provider call made ``requests`` HTTP requests (one was counted when sent)."""
+        self.sent += max(requests, 1) - 1
+        self.rejected += tuple(m for m in rejected if m not in self.rejected)
+        self.mode = mode or self.mode
 
 
 class OverBudget(FatalError):
