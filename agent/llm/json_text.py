@@ -17,6 +17,7 @@ __all__ = ["extract_json"]
 
 _FENCE = re.compile(r"```[A-Za-z0-9_-]*[ \t]*\n?(.*?)```", re.DOTALL)
 _DECODER = json.JSONDecoder()
+_MAX_STARTS = 200  # braces tried from the left: enough for prose, bounded for junk
 
 
 def extract_json(text: str) -> str:
@@ -32,10 +33,10 @@ def _candidates(text: str) -> Iterator[str]:
     yield text.strip()
     for block in _FENCE.finditer(text):
         yield block.group(1).strip()
-    start = text.find("{")
-    while start != -1:
+    start, tried = text.find("{"), 0
+    while start != -1 and tried < _MAX_STARTS:
         yield text[start:]
-        start = text.find("{", start + 1)
+        start, tried = text.find("{", start + 1), tried + 1
 
 
 def _object_at_start(text: str) -> str | None:
