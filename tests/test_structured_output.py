@@ -118,7 +118,7 @@ def test_a_fenced_reply_in_prompt_mode_is_read_and_validated(
         good = client.complete(rendered(), ModelPatch, finding_id="f1")
         bad = client.complete(rendered(), ModelPatch, finding_id="f2")
     assert (good.outcome, good.mode) == ("ok", "prompt")
-    assert bad.outcome == "unparsable" and "decision" in (bad.error or "")
+    assert (bad.outcome, bad.mode) == ("unparsable", "prompt") and "decision" in (bad.error or "")
     assert formats_sent(llm) == ["json_schema", "json_object", "none", "none"]
 
 

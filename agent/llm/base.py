@@ -154,6 +154,7 @@ class ProviderError(Exception):
         self.usage = usage or Usage()
         self.requests = 1  # HTTP requests this call made (more while negotiating a mode)
         self.rejected: tuple[str, ...] = ()  # structured-output modes refused meanwhile
+        self.mode = ""  # the structured-output mode of the answer this error was read from
 
 
 class TransientError(ProviderError):

@@ -192,7 +192,7 @@ class LLMClient:
             )
         except ProviderError as exc:
             meter.usage += exc.usage
-            meter.count(exc.requests, exc.rejected)
+            meter.count(exc.requests, exc.rejected, exc.mode)
             if exc.status == _RATE_LIMITED:
                 self.throttle.pause(exc.retry_after)
             raise

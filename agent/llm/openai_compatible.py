@@ -76,7 +76,7 @@ class CompatibleChat:
 
     def _moves_on(self, exc: ProviderError, mode: StructuredMode, rejected: list[str]) -> bool:
         """Whether to try the next mode after ``exc``; notes what ``exc`` taught."""
-        if isinstance(exc, UnparsableError):  # the server took the request: the mode works
+        if exc.mode:  # the server answered (badly): the mode itself works
             self.memory.remember(self.base_url, mode)
         if not isinstance(exc, InvalidRequestError) or not _ABOUT_FORMAT.search(exc.message):
             return False
@@ -99,6 +99,9 @@ class CompatibleChat:
             return self._text(mode, messages, schema, temperature, max_tokens)
         except openai.APIError as exc:
             raise classify(exc) from exc
+        except ProviderError as exc:  # raised reading an answer the server gave in this mode
+            exc.mode = str(mode)
+            raise
 
     def _json_schema(
         self, messages: Messages, schema: type[BaseModel], temperature: float, max_tokens: int
