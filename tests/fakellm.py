@@ -136,13 +136,14 @@ class Formats:
     status: int = 400
     message: str = "response_format {type} is not supported"
     fenced: bool = False
+    kind: str = "invalid_request_error"
 
     def rejection(self, body: Any) -> Fault | None:
         fmt = body.get("response_format") if isinstance(body, dict) else None
         kind = str(fmt.get("type")) if isinstance(fmt, dict) else "none"
         if kind in self.accepts:
             return None
-        error = {"message": self.message.format(type=kind), "type": "invalid_request_error"}
+        error = {"message": self.message.format(type=kind), "type": self.kind}
         return Fault(self.status, {"error": {**error, "param": None, "code": None}})
 
     def shaped(self, reply: Reply) -> Reply:
@@ -152,15 +153,17 @@ class Formats:
         return dataclasses.replace(reply, payload=text)
 
 
-# llama-cpp-python 0.3: the request model allows only "text" and "json_object", and its
-# error handler answers a pydantic validation error with a 500.
+# llama-cpp-python 0.3.36, as it answered here: its request model allows only "text" and
+# "json_object", and its error handler turns the validation error into a 500.
 LLAMA_CPP_PYTHON = Formats(
     accepts=frozenset({"none", "text", "json_object"}),
     status=500,
+    kind="internal_server_error",
     message=(
-        "1 validation error for CreateChatCompletionRequest\nresponse_format.type\n  Input "
-        "should be 'text' or 'json_object' [type=literal_error, input_value='{type}', "
-        "input_type=str]"
+        "1 validation error:\n  {{'type': 'literal_error', 'loc': ('body', 'response_format', "
+        "'type'), 'msg': \"Input should be 'text' or 'json_object'\", 'input': '{type}', "
+        "'ctx': {{'expected': \"'text' or 'json_object'\"}}}}\n\n  File \".../llama_cpp/server/"
+        'app.py", line 376, in create_chat_completion\n    POST /v1/chat/completions'
     ),
 )
 # A server (as some Ollama versions) whose OpenAI layer takes no response_format it knows
