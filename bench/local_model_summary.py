@@ -63,7 +63,7 @@ def _calls(ledger: Path, run_ids: list[str]) -> list[dict[str, Any]]:
 
 
 def _print_report(report: dict[str, Any]) -> None:
-    fixed = sum(1 for v in report["verdicts"] if v["accepted"] and v["patch"]["model"])
+    fixed = sum(1 for v in report["verdicts"] if v["patch"]["model"] and _passed(v))
     kinds = Counter(o["kind"] for o in report["model_outcomes"])
     used = ", ".join(report.get("structured_output", ())) or "none"
     rejected = ", ".join(report.get("structured_rejected", ())) or "none"
@@ -87,6 +87,10 @@ def _seconds(values: list[float]) -> str:
         return "no call reached the server"
     mean = statistics.fmean(values)
     return f"mean {mean:.1f}, min {min(values):.1f}, max {max(values):.1f} (n={len(values)})"
+
+
+def _passed(verdict: dict[str, Any]) -> bool:
+    return not any(stage["status"] == "failed" for stage in verdict["stages"])
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,6 +32,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def _passed(verdict: dict[str, Any]) -> bool:
+    return not any(stage["status"] == "failed" for stage in verdict["stages"])
+
+
 def test_one_real_call_is_handled_and_reported(make_repo: GitRepo, tmp_path: Path) -> None:
     repo = make_repo({"app.py": APP, "tests/test_app.py": TEST})
     env = {**os.environ, "HARDEN_DATA_DIR": str(tmp_path / "d"), "HARDEN_CACHE_DIR": str(tmp_path)}
@@ -40,7 +45,7 @@ def test_one_real_call_is_handled_and_reported(make_repo: GitRepo, tmp_path: Pat
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     modes = {str(m) for m in StructuredMode}
-    fixed = [v for v in report["verdicts"] if v["accepted"] and v["patch"]["model"]]
+    fixed = [v for v in report["verdicts"] if v["patch"]["model"] and _passed(v)]
     assert len(fixed) + len(report["model_outcomes"]) >= 1  # the reply became an outcome
     with Ledger(tmp_path / "d" / "ledger.sqlite") as ledger:
         calls = ledger.records(report["run_id"])
