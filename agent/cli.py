@@ -131,9 +131,9 @@ def cli() -> None:
 )
 def run(path: Path, **flags: Any) -> None:
     """Scan PATH, fix what can be fixed, validate, commit to harden/<priority>/<run-id>."""
-    from agent import actions
+    from agent.commands.run import run_action
 
-    sys.exit(actions.run_action(_settings(path, **flags)))
+    sys.exit(run_action(_settings(path, **flags)))
 
 
 @cli.command()
@@ -148,9 +148,9 @@ def plan(path: Path, **flags: Any) -> None:
     For the tests priority, the suite runs under coverage on a snapshot of the base commit
     to find the functions no test reaches.
     """
-    from agent import actions
+    from agent.commands.plan import plan_action
 
-    sys.exit(actions.plan_action(_settings(path, **flags)))
+    sys.exit(plan_action(_settings(path, **flags)))
 
 
 @cli.command()
@@ -159,18 +159,18 @@ def plan(path: Path, **flags: Any) -> None:
 def demo(json_output: bool, verbose: int) -> None:
     """Run harden on a copy of the bundled example app, in a temporary git repo."""
     configure(verbose, "text")
-    from agent import actions
+    from agent.commands.demo import demo_action
 
-    sys.exit(actions.demo_action(json_output))
+    sys.exit(demo_action(json_output))
 
 
 @cli.command()
 @click.option("--json", "json_output", is_flag=True, help="Print the spend as JSON.")
 def cost(json_output: bool) -> None:
     """Spend per run, model and prompt version, from the ledger of every model call."""
-    from agent import actions
+    from agent.commands.cost import cost_action
 
-    sys.exit(actions.cost_action(json_output))
+    sys.exit(cost_action(json_output))
 
 
 @cli.command()
@@ -179,10 +179,10 @@ def cost(json_output: bool) -> None:
 @click.option("--lock", is_flag=True, help="Release the new versions: add them to prompts.lock.")
 def prompts(prompts_dir: Path | None, lock: bool) -> None:
     """Prompt versions: id, version, description, content hash, lock status (exit 1: drift)."""
-    from agent import actions
+    from agent.commands.prompts import prompts_action
     from agent.config import custom_dirs
 
-    sys.exit(actions.prompts_action(prompts_dir or custom_dirs(Path.cwd()).prompts, lock))
+    sys.exit(prompts_action(prompts_dir or custom_dirs(Path.cwd()).prompts, lock))
 
 
 @cli.command(name="eval")

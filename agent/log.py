@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from agent.redact import redact_fixed
+from agent.redaction.secrets import redact_fixed
 
 __all__ = ["configure", "finding_context", "get_logger", "log_to_file", "run_context"]
 

@@ -19,6 +19,8 @@ __all__ = [
     "FileEdit",
     "Finding",
     "FindingStatus",
+    "GeneratedTestFate",
+    "GeneratedTestFateKind",
     "ModelOutcome",
     "Patch",
     "Priority",
@@ -30,8 +32,6 @@ __all__ = [
     "Stage",
     "StageResult",
     "StageStatus",
-    "TestFate",
-    "TestFateKind",
     "Unfixed",
     "Verdict",
     "stable_finding_id",
@@ -213,19 +213,17 @@ class Unfixed(Frozen):
     reason: str
 
 
-TestFateKind = Literal[
+GeneratedTestFateKind = Literal[
     "did not run", "failed", "flaky", "no coverage gain", "passes on pre-patch code", "kept"
 ]
 
 
-class TestFate(Frozen):
+class GeneratedTestFate(Frozen):
     """What became of one generated test file, as in TestGen-LLM's funnel."""
-
-    __test__ = False  # a data class, not a pytest test class
 
     test_path: str
     target: str  # path::symbol of the function it tests, or the finding id(s)
-    fate: TestFateKind
+    fate: GeneratedTestFateKind
     detail: str = ""
 
 
@@ -255,6 +253,6 @@ class RunReport(Frozen):
     structured_rejected: tuple[str, ...] = ()
     set_aside: tuple[SetAside, ...] = ()
     unfixed: tuple[Unfixed, ...] = ()  # every finding not fixed, with its reason
-    generated_tests: tuple[TestFate, ...] = ()
+    generated_tests: tuple[GeneratedTestFate, ...] = ()
     cost_usd: float = 0.0
     notes: tuple[str, ...] = Field(default=())

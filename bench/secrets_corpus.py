@@ -2,9 +2,9 @@
 
     python bench/secrets_corpus.py
 
-Detectors: harden's own (agent/redact.py without the library), detect-secrets with all
+Detectors: harden's own (agent/redaction/secrets.py without the library), detect-secrets with all
 its plugins and default filters (as ``detect-secrets scan`` runs them), the
-detect-secrets provider plugins harden uses (agent/redact_library.py), and what harden
+detect-secrets provider plugins harden uses (agent/redaction/library.py), and what harden
 now uses (its own plus those). Corpora: the planted secrets of tests/secret_corpus.py
 (the first corpus's files and the further kinds, one line each); ordinary code (every
 line of agent/, which holds no secret) and hand-picked non-secret lines. A planted secret
@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 from detect_secrets.core.scan import _process_line_based_plugins  # noqa: E402
 from detect_secrets.settings import default_settings  # noqa: E402
 
-from agent.redact import find_secrets  # noqa: E402
-from agent.redact_library import library_spans  # noqa: E402
+from agent.redaction.library import library_spans  # noqa: E402
+from agent.redaction.secrets import find_secrets  # noqa: E402
 from tests.secret_corpus import (  # noqa: E402
     NOT_SECRET_LINES,
     corpus_files,

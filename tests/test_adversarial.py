@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from agent.ledger import Ledger
+from agent.llm.ledger import Ledger
 from tests.conftest import commit_all, git
 from tests.fakellm import FakeLLM, Reply
 from tests.userstate import harden_branches, user_state

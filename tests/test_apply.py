@@ -6,7 +6,7 @@ from collections.abc import Callable
 import pytest
 
 from agent.fix.apply import ApplyError, apply_edits
-from agent.fix.model_patch import SearchReplace
+from agent.fix.llm_patch import SearchReplace
 
 SOURCE = """\
 import pickle

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from agent.ledger import Ledger
 from agent.llm.base import Usage
 from agent.llm.budget import Budget, BudgetExceeded
 from agent.llm.client import LLMClient
+from agent.llm.ledger import Ledger
 from agent.llm.pricing import Pricing
 from agent.llm.retry import RetryPolicy
 from agent.llm.settle import settlement

@@ -2,8 +2,8 @@ import ast
 import textwrap
 
 from agent.fix.llm_fixer import prompt_variables
+from agent.llm.prompts import load_prompt
 from agent.models import Priority
-from agent.prompts import load_prompt
 from agent.scan import scan
 from agent.scan.checks.performance import findings
 from tests.conftest import GitRepo

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.chunk import ChunkError, build_chunk
+from agent.fix.chunk import ChunkError, build_chunk
+from agent.llm.tokens import count_tokens
 from agent.models import Confidence, Finding, Priority, Severity
-from agent.tokens import count_tokens
 
 MODULE = textwrap.dedent(
     '''\

@@ -222,7 +222,7 @@ def test_exclude_select_and_ignore_on_the_command_line(make_repo: GitRepo) -> No
 
 
 def test_cost_as_json(tmp_path: Path) -> None:
-    from agent.ledger import CallRecord, Ledger
+    from agent.llm.ledger import CallRecord, Ledger
 
     data = tmp_path / "data"
     with Ledger(data / "ledger.sqlite") as ledger:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from agent.commit_message import commit_message
 from agent.models import (
     Confidence,
     FileEdit,
@@ -18,6 +17,7 @@ from agent.models import (
     StageStatus,
     Verdict,
 )
+from agent.run.commit_message import commit_message
 
 
 def _finding(fid: str, rule: str, line: int) -> Finding:

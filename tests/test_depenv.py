@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.depenv import DependencyError, import_name, python_with
+from agent.sandbox.depenv import DependencyError, import_name, python_with
 
 
 def _imports(python: str, *modules: str) -> subprocess.CompletedProcess[str]:

@@ -28,9 +28,9 @@ from agent.evals.case import (
 )
 from agent.evals.case_checks import check_case, run_hidden
 from agent.models import Priority
+from agent.sandbox.suite import find_suite
 from agent.scan import scan
 from agent.testgen import coverage_targets
-from agent.testplan import plan_tests
 from tests.conftest import git
 
 CASES_ROOT = Path(__file__).resolve().parents[1] / "evals" / "cases"
@@ -71,7 +71,7 @@ def test_harden_reports_the_case_rules(case_id: str, tmp_path: Path) -> None:
     if case.priority is Priority.TESTS:
         repo = materialise(case, tmp_path / "repo")
         files = git(repo, "ls-files").split()
-        plan = plan_tests(None, sys.executable, files)
+        plan = find_suite(None, sys.executable, files)
         findings += coverage_targets(repo, files, plan, sys.executable, 120).findings
         assert case.target in {f"{f.path}::{f.symbol}" for f in findings}
     reported = {(rule, f.path) for f in findings for rule in (f.rule, *f.aliases)}

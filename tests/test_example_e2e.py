@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from agent.depenv import python_with
+from agent.sandbox.depenv import python_with
 from tests.conftest import commit_all, git
 from tests.userstate import user_state, worktrees
 

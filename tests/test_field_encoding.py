@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.source_io import SourceEncodingError, encode_source, read_source, write_source
+from agent.scan.source import SourceEncodingError, encode_source, read_source, write_source
 from tests.conftest import GitRepo, commit_all, git
 from tests.test_run import harden
 

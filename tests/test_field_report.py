@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from agent.redact import REDACTED, redact_fixed
+from agent.redaction.secrets import REDACTED, redact_fixed
 from tests.conftest import GitRepo, git
 from tests.test_run import harden
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.isolation import (
+from agent.sandbox.isolation import (
     DATA_LIMIT_BYTES,
     MAX_TASKS,
     OPEN_FILES,
@@ -27,7 +27,7 @@ from agent.isolation import (
     pids_cgroup,
     pids_limit,
 )
-from agent.sandbox import run_command
+from agent.sandbox.runner import run_command
 
 PY = sys.executable
 NO_NETNS = network_isolation()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.costs import cost_table
-from agent.ledger import MIGRATIONS, CallRecord, Ledger, default_data_dir
+from agent.llm.ledger import MIGRATIONS, CallRecord, Ledger, default_data_dir
+from agent.report.spend import cost_table
 
 
 def record(**changes: object) -> CallRecord:

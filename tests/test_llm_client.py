@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from agent.ledger import Ledger
 from agent.llm.base import FatalError, TransientError, Usage
 from agent.llm.budget import Budget
 from agent.llm.cache import ResponseCache
 from agent.llm.client import LLMClient, estimate_cost
+from agent.llm.ledger import Ledger
 from agent.llm.pricing import Pricing
 from agent.llm.retry import RetryPolicy
 from tests.llm_scripted import Script, ScriptedProvider, rendered

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from agent.fix.model_patch import ModelPatch
-from agent.ledger import Ledger
+from agent.fix.llm_patch import ModelPatch
 from agent.llm.anthropic_provider import AnthropicProvider
 from agent.llm.base import Provider
 from agent.llm.budget import Budget
 from agent.llm.client import LLMClient
+from agent.llm.ledger import Ledger
 from agent.llm.openai_provider import OpenAIProvider
 from agent.llm.pricing import Pricing
 from agent.llm.retry import RetryPolicy

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from agent.ledger import Ledger
+from agent.llm.ledger import Ledger
 from tests.conftest import GitRepo, git
 from tests.fakellm import FakeLLM, Reply, WireUsage
 

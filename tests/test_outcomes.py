@@ -1,4 +1,4 @@
-"""The per-test outcome channel (agent.outcomes) with real pytest runs, and its parser."""
+"""The per-test outcome channel (agent.sandbox.outcomes) with real pytest runs, and its parser."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.outcomes import Outcomes, parse, with_plugin
-from agent.sandbox import TestRun as Run
-from agent.sandbox import run_command
-from agent.verdict import judge_outcomes, stream_problem
+from agent.sandbox.judge import judge_outcomes, stream_problem
+from agent.sandbox.outcomes import Outcomes, parse, with_plugin
+from agent.sandbox.runner import SandboxRun as Run
+from agent.sandbox.runner import run_command
 
 TESTS = """\
 def test_ok():

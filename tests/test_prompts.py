@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.prompts import (
+from agent.llm.prompts import (
     PromptError,
     check_lock,
     list_prompts,

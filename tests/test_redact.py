@@ -13,9 +13,14 @@ from collections.abc import Callable
 
 import pytest
 
-from agent.fix.model_patch import SearchReplace
+from agent.fix.llm_patch import SearchReplace
 from agent.fix.restore import restore_edit
-from agent.redact import PLACEHOLDER_PREFIX, Redactor, shannon_entropy, stray_placeholders
+from agent.redaction.secrets import (
+    PLACEHOLDER_PREFIX,
+    Redactor,
+    shannon_entropy,
+    stray_placeholders,
+)
 
 _rng = random.Random(20261127)
 

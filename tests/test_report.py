@@ -28,8 +28,8 @@ from agent.models import (
     StageStatus,
     Verdict,
 )
-from agent.report import md_code, md_text, print_summary, render_markdown, write_reports
-from agent.sarif import FINGERPRINT_KEY, build_sarif
+from agent.report.markdown import md_code, md_text, print_summary, render_markdown, write_reports
+from agent.report.sarif import FINGERPRINT_KEY, build_sarif
 
 PASSED = StageStatus.PASSED
 

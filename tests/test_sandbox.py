@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from agent import childenv
-from agent.sandbox import run_command, sandbox_mechanism
+from agent.sandbox import childenv
+from agent.sandbox.runner import run_command, sandbox_mechanism
 
 SECRETS = {
     "OPENAI_API_KEY": "sk-openai",

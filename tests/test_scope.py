@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from agent.models import FileEdit, Patch
-from agent.scope import scope_violations
+from agent.validate.policy.check import policy_violations
 
 FINDING_PATHS = {"app.py"}
 APP = (
@@ -45,7 +45,7 @@ def _app(after: str) -> FileEdit:
 
 
 def _refused(root: Path, *edits: FileEdit, deps: tuple[str, ...] = ()) -> list[str]:
-    return scope_violations(_patch(*edits, dependencies=deps), root, FINDING_PATHS)
+    return policy_violations(_patch(*edits, dependencies=deps), root, FINDING_PATHS)
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def root(tmp_path: Path) -> Path:
     ids=lambda e: e.path,
 )
 def test_allowed_edits(root: Path, edit: FileEdit) -> None:
-    assert scope_violations(_patch(edit), root, FINDING_PATHS | {"pkg/__init__.py"}) == []
+    assert policy_violations(_patch(edit), root, FINDING_PATHS | {"pkg/__init__.py"}) == []
 
 
 def test_a_new_test_file_may_skip(root: Path) -> None:
@@ -217,7 +217,7 @@ def test_an_existing_suppression_may_stay(root: Path) -> None:
     before = APP.replace("pickle.loads(blob)", "pickle.loads(blob)  # noqa: S301")
     after = before.replace("return pickle", "blob = bytes(blob)\n    return pickle")
     assert (
-        scope_violations(_patch(_edit("app.py", before=before, after=after)), root, {"app.py"})
+        policy_violations(_patch(_edit("app.py", before=before, after=after)), root, {"app.py"})
         == []
     )
 
@@ -228,7 +228,7 @@ def test_removed_asserts_in_a_test_file_with_a_finding_are_refused_even_with_rai
     before = "def test_x():\n    assert f()\n"
     after = "def test_x():\n    if not f():\n        raise AssertionError\n"
     edit = _edit("tests/test_x.py", before=before, after=after)
-    [refused] = scope_violations(_patch(edit), root, {"tests/test_x.py"})
+    [refused] = policy_violations(_patch(edit), root, {"tests/test_x.py"})
     assert "assertion(s) removed" in refused
 
 
@@ -244,14 +244,14 @@ def test_symlink_out_of_the_repo_is_refused_even_as_the_finding_file(
     outside = tmp_path / "outside.py"
     outside.write_text("x = 1\n", encoding="utf-8")
     (root / "link.py").symlink_to(outside)
-    refused = scope_violations(_patch(_edit("link.py")), root, {"link.py"})
+    refused = policy_violations(_patch(_edit("link.py")), root, {"link.py"})
     assert refused == ["link.py: path resolves outside the repository (symlink)"]
 
 
 def test_symlinked_directory_out_of_the_repo_is_refused(root: Path, tmp_path: Path) -> None:
     (tmp_path / "elsewhere").mkdir()
     (root / "tests").symlink_to(tmp_path / "elsewhere")
-    [refused] = scope_violations(_patch(_edit("tests/test_new.py", new=True)), root, set())
+    [refused] = policy_violations(_patch(_edit("tests/test_new.py", new=True)), root, set())
     assert refused.startswith("tests/test_new.py: ") and "symlink" in refused
 
 
@@ -262,7 +262,7 @@ def test_a_symlink_inside_the_repo_is_not_written_through(root: Path) -> None:
     (root / "same.py").symlink_to(root / "real" / "app.py")
     paths = {"alias/app.py", "same.py"}
     patch = _patch(_edit("alias/app.py"), _edit("same.py"))
-    assert scope_violations(patch, root, paths) == [
+    assert policy_violations(patch, root, paths) == [
         "alias/app.py: path goes through a symlink (alias)",
         "same.py: path goes through a symlink (same.py)",
     ]
@@ -270,5 +270,5 @@ def test_a_symlink_inside_the_repo_is_not_written_through(root: Path) -> None:
 
 def test_every_refused_edit_is_reported(root: Path) -> None:
     patch = _patch(_edit("app.py"), _edit("setup.cfg"), _edit("other.py"))
-    refused = scope_violations(patch, root, FINDING_PATHS)
+    refused = policy_violations(patch, root, FINDING_PATHS)
     assert [r.split(":")[0] for r in refused] == ["setup.cfg", "other.py"]

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.commit_message import commit_message
 from agent.log import JsonFormatter, get_logger
 from agent.models import FileEdit, Patch, Verdict, stable_finding_id
-from agent.redact import REDACTED, find_secrets, redact_fixed
+from agent.redaction.secrets import REDACTED, find_secrets, redact_fixed
+from agent.run.commit_message import commit_message
 from tests.conftest import git
 from tests.fakellm import FakeLLM, Reply
 from tests.secret_corpus import ABSTAIN, ECHO_FIX, corpus_files, leaked, planted_secrets

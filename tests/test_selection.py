@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.models import Confidence, Finding, Priority, Severity
-from agent.selection import group_findings, rank_findings, select_files
+from agent.run.worklist import group_findings, rank_findings
+from agent.scan.files import select_files
 
 TRACKED = [
     "app.py",

@@ -1,6 +1,6 @@
 """The generated-test funnel with scripted model replies, on a real repo with real pytest.
 
-The tests priority: targets from coverage, the TestWriter asks the (fake, local) model
+The tests priority: targets from coverage, the GeneratedTestWriter asks the (fake, local) model
 through the real openai SDK, the reply becomes a patch that the real funnel judges. A fix
 with a regression test: the security prompt's reply carries code edits and a new test.
 """
@@ -18,21 +18,21 @@ import pytest
 from rich.console import Console
 
 from agent import config
-from agent.fix.llm_fixer import ModelFixer
-from agent.ledger import Ledger
+from agent.fix.llm_fixer import LlmFixer
 from agent.llm.budget import Budget
 from agent.llm.client import LLMClient
+from agent.llm.ledger import Ledger
 from agent.llm.openai_provider import OpenAIProvider
 from agent.llm.pricing import Pricing
+from agent.llm.prompts import load_prompt
 from agent.llm.retry import RetryPolicy
-from agent.models import Finding, Priority, RunReport, TestFate
-from agent.prompts import load_prompt
-from agent.report import print_summary, render_markdown
-from agent.sandbox import run_command
+from agent.models import Finding, GeneratedTestFate, Priority, RunReport
+from agent.report.markdown import print_summary, render_markdown
+from agent.sandbox.runner import run_command
+from agent.sandbox.suite import find_suite
 from agent.scan import scan
-from agent.testgen import coverage_targets, fates, test_writer
-from agent.testplan import plan_tests
-from agent.validate import FunnelContext, run_funnel
+from agent.testgen import coverage_targets, fates, generated_test_writer
+from agent.validate.funnel import FunnelContext, run_funnel
 from tests.conftest import GitRepo, git
 from tests.fakellm import FakeLLM, Reply
 
@@ -153,7 +153,7 @@ def llm() -> Iterator[FakeLLM]:
         yield fake
 
 
-def _fixer(llm: FakeLLM, tmp_path: Path) -> ModelFixer:
+def _fixer(llm: FakeLLM, tmp_path: Path) -> LlmFixer:
     client = LLMClient(
         OpenAIProvider("gpt-4.1-mini", api_key="sk-test", base_url=llm.url, timeout_s=10),
         ledger=Ledger(tmp_path / "ledger.sqlite"),
@@ -164,7 +164,7 @@ def _fixer(llm: FakeLLM, tmp_path: Path) -> ModelFixer:
         run_id="run-1",
         model_spec="openai/gpt-4.1-mini",
     )
-    return ModelFixer(client, load_prompt("fix/security"), "openai/gpt-4.1-mini")
+    return LlmFixer(client, load_prompt("fix/security"), "openai/gpt-4.1-mini")
 
 
 @pytest.fixture
@@ -172,7 +172,7 @@ def ctx(make_repo: GitRepo, tmp_path: Path) -> FunnelContext:
     """The repo, its scan and coverage targets, and the context the pipeline would build."""
     root = make_repo({"app.py": APP, "tests/test_app.py": TESTS})
     files = git(root, "ls-files").splitlines()
-    plan = plan_tests(None, sys.executable, files)
+    plan = find_suite(None, sys.executable, files)
     targets = coverage_targets(root, files, plan, sys.executable, 120)
     found = scan(root, ["app.py"], config.DEFAULT_IGNORE).findings
     (tmp_path / "work").mkdir()
@@ -188,11 +188,11 @@ def ctx(make_repo: GitRepo, tmp_path: Path) -> FunnelContext:
     )
 
 
-def _judge(fixer: ModelFixer, ctx: FunnelContext, finding: Finding) -> TestFate:
+def _judge(fixer: LlmFixer, ctx: FunnelContext, finding: Finding) -> GeneratedTestFate:
     """Propose, validate, read the fate; then put the repo back as the pipeline would."""
     patch = fixer.propose(ctx.root, [finding]).to_patch(ctx.root)
     verdict = run_funnel(patch, ctx).verdict
-    fate = fates.test_fate(verdict, ctx.findings)
+    fate = fates.fate_of(verdict, ctx.findings)
     git(ctx.root, "checkout", "-q", "--", ".")
     git(ctx.root, "clean", "-fdq")
     assert fate is not None
@@ -205,7 +205,7 @@ def test_tests_priority_funnel_keeps_only_the_test_that_earns_it(
     target = next(f for f in ctx.findings if f.rule == "HT101")
     assert target.symbol == "slugify"
     llm.script(*(Reply(_reply(text)) for text in (GOOD, FLAKY, NO_GAIN, WRONG, BROKEN)))
-    writer = test_writer(_fixer(llm, tmp_path))
+    writer = generated_test_writer(_fixer(llm, tmp_path))
     judged = [_judge(writer, ctx, target) for _ in range(5)]
     print({t.fate: t.detail.splitlines()[0] for t in judged})
     assert [t.fate for t in judged] == [
@@ -238,7 +238,7 @@ def test_a_regression_test_must_fail_on_the_pre_patch_code(
 def test_the_report_counts_each_fate(tmp_path: Path) -> None:
     kinds = ["kept", "flaky", "flaky", "did not run"]
     tests = tuple(
-        TestFate(test_path=f"tests/t{i}.py", target="a.py::f", fate=k, detail="why")
+        GeneratedTestFate(test_path=f"tests/t{i}.py", target="a.py::f", fate=k, detail="why")
         for i, k in enumerate(kinds)
     )  # type: ignore[arg-type]
     report = RunReport(

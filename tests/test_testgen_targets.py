@@ -11,9 +11,9 @@ import pytest
 
 from agent.errors import ConfigError
 from agent.models import Priority, stable_finding_id
+from agent.sandbox.suite import find_suite
 from agent.testgen import TARGET_RULE, coverage_targets
-from agent.testgen.test_chunk import test_chunk
-from agent.testplan import plan_tests
+from agent.testgen.target_chunk import chunk_for_tests
 from tests.conftest import GitRepo, git
 
 APP = '''\
@@ -86,7 +86,7 @@ def test_outer():
 
 def _targets(root: Path, risky: set[tuple[str, str]]) -> list[tuple[str, str]]:
     files = git(root, "ls-files").splitlines()
-    plan = plan_tests(None, sys.executable, files)
+    plan = find_suite(None, sys.executable, files)
     found = coverage_targets(root, files, plan, sys.executable, 120, risky)
     assert found.note is None, found.note
     assert found.suite_run is not None and found.suite_run.passed, found.suite_run
@@ -115,14 +115,14 @@ def test_without_risk_the_longest_comes_first(make_repo: GitRepo) -> None:
 def test_target_findings_are_stable_and_point_at_the_def(make_repo: GitRepo) -> None:
     root = make_repo({"app.py": APP, "tests/test_app.py": TESTS})
     files = git(root, "ls-files").splitlines()
-    plan = plan_tests(None, sys.executable, files)
+    plan = find_suite(None, sys.executable, files)
     first = coverage_targets(root, files, plan, sys.executable, 120).findings[0]
     assert first.line == APP.splitlines().index("def unreached_long(values):") + 1
     assert first.end_line == first.line + 4
     assert first.message == "public function `unreached_long` (5 lines) is not reached by any test"
     line = "def unreached_long(values):"
     assert first.id == stable_finding_id(TARGET_RULE, "app.py", "unreached_long", line, 0)
-    chunk = test_chunk(root, first)
+    chunk = chunk_for_tests(root, first)
     assert "total += value" in chunk and "from app import unreached_long" in chunk
     assert "tests/test_app_unreached_long_generated.py" in chunk
     assert "def test_reached():" in chunk  # the existing test, as an example of style
@@ -131,7 +131,7 @@ def test_target_findings_are_stable_and_point_at_the_def(make_repo: GitRepo) -> 
 def test_a_repo_without_tests_has_every_public_function_as_target(make_repo: GitRepo) -> None:
     root = make_repo({"app.py": APP})
     files = git(root, "ls-files").splitlines()
-    plan = plan_tests(None, sys.executable, files)
+    plan = find_suite(None, sys.executable, files)
     found = coverage_targets(root, files, plan, sys.executable, 120)
     assert found.suite_run is None and found.note and "no tests" in found.note
     # Longer first; equally long ones in source order.
@@ -159,7 +159,7 @@ def test_missing_coverage_is_a_config_error_naming_the_install(
     )
     python.chmod(python.stat().st_mode | stat.S_IXUSR)
     files = git(root, "ls-files").splitlines()
-    plan = plan_tests(None, str(python), files)
+    plan = find_suite(None, str(python), files)
     with pytest.raises(ConfigError, match="pip install coverage"):
         coverage_targets(root, files, plan, str(python), 60)
     assert os.access(python, os.X_OK)

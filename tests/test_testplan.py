@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from agent.baseline import run_suite
 from agent.errors import ConfigError
+from agent.sandbox.baseline import run_suite
 
 # Aliased so that pytest does not try to collect the Test* dataclasses as test classes.
-from agent.sandbox import TestRun as Run
-from agent.sandbox import run_command
-from agent.testplan import TestPlan as Plan
-from agent.testplan import is_test_file, judge, plan_tests
+from agent.sandbox.runner import SandboxRun as Run
+from agent.sandbox.runner import run_command
+from agent.sandbox.suite import Suite as Plan
+from agent.sandbox.suite import find_suite, judge
+from agent.scan.files import is_test_file
 
 PY = sys.executable
 TEST_FILE = """\
@@ -33,7 +34,7 @@ def test_c():
 
 
 def test_plan_is_pytest_when_the_repo_has_tests() -> None:
-    plan = plan_tests(None, PY, ["app.py", "tests/test_app.py"])
+    plan = find_suite(None, PY, ["app.py", "tests/test_app.py"])
     assert plan.is_pytest
     assert plan.argv is not None
     assert plan.argv[:3] == (PY, "-m", "pytest")
@@ -41,18 +42,18 @@ def test_plan_is_pytest_when_the_repo_has_tests() -> None:
 
 
 def test_plan_is_none_without_tests() -> None:
-    plan = plan_tests(None, PY, ["app.py", "README.md", "tests/data.json"])
+    plan = find_suite(None, PY, ["app.py", "README.md", "tests/data.json"])
     assert plan.argv is None
     assert plan.display == "none"
     assert "no tests" in plan.source
 
 
 def test_configured_command_wins_over_detection() -> None:
-    plan = plan_tests(f"{PY} -m pytest -x tests/unit", PY, ["app.py"])
+    plan = find_suite(f"{PY} -m pytest -x tests/unit", PY, ["app.py"])
     assert plan.argv == (PY, "-m", "pytest", "-x", "tests/unit")
     assert plan.source == "configured"
     assert plan.is_pytest
-    other = plan_tests("sh -c 'make check'", PY, ["tests/test_app.py"])
+    other = find_suite("sh -c 'make check'", PY, ["tests/test_app.py"])
     assert other.argv == ("sh", "-c", "make check")
     assert not other.is_pytest
 
@@ -60,7 +61,7 @@ def test_configured_command_wins_over_detection() -> None:
 @pytest.mark.parametrize("command", ["no-such-test-runner-xyz --all", "   "])
 def test_bad_configured_command_is_a_one_line_config_error(command: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        plan_tests(command, PY, ["tests/test_app.py"])
+        find_suite(command, PY, ["tests/test_app.py"])
     assert "\n" not in caught.value.message
     assert caught.value.message
 
@@ -76,7 +77,7 @@ def test_is_test_file() -> None:
 
 @pytest.fixture
 def plan() -> Plan:
-    return plan_tests(None, PY, ["test_tiny.py"])
+    return find_suite(None, PY, ["test_tiny.py"])
 
 
 def _run(repo: Path, plan: Plan, a: bool, b: bool, timeout_s: float = 60) -> Run:

@@ -5,11 +5,11 @@ import threading
 import time
 from pathlib import Path
 
-from agent.fix.model_patch import ModelPatch
-from agent.ledger import Ledger
+from agent.fix.llm_patch import ModelPatch
 from agent.llm.base import TransientError
 from agent.llm.budget import Budget
 from agent.llm.client import LLMClient
+from agent.llm.ledger import Ledger
 from agent.llm.pricing import Pricing
 from agent.llm.retry import RetryPolicy
 from agent.llm.throttle import Throttle

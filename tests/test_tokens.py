@@ -16,7 +16,7 @@ import pytest
 import tiktoken
 from tiktoken_ext import openai_public
 
-from agent import tokens
+from agent.llm import tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = [
@@ -33,7 +33,7 @@ socket.create_connection = _refuse
 socket.getaddrinfo = _refuse
 """
 CHILD = (
-    "from agent.tokens import count_tokens, encoding;"
+    "from agent.llm.tokens import count_tokens, encoding;"
     "print(encoding() is not None, count_tokens('hello world'))"
 )
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from agent.git.repo import open_repo
 from agent.models import Confidence, Finding, Priority, Severity
-from agent.repo import open_repo
-from agent.touched import split_touched, touched_symbols
+from agent.run.touched import split_touched, touched_symbols
 from tests.conftest import GitRepo, commit_all, git
 
 BASE = """import os

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from agent.ledger import CallRecord, Ledger
+from agent.llm.ledger import CallRecord, Ledger
 from tests.fakellm import Computed, FakeLLM, Raw, Reply, Step, WireUsage
 from tests.secret_corpus import ABSTAIN
 from tests.trust_harness import ANTHROPIC_MODEL, OPENAI_MODEL, harden_command, init_repo

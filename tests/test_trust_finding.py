@@ -2,8 +2,9 @@
 
 Each class is tried through the real CLI and openai SDK against the fake server
 (tests/trust_scripted.py) with at least four variants, all of which must be rejected with
-the user's checkout unchanged; fast unit tests on agent.evasion, agent.scope_imports and
-agent.scope_content pin the rules and show that honest fixes still pass.
+the user's checkout unchanged; fast unit tests on agent.validate.evasion,
+agent.validate.policy.imports and
+agent.validate.policy.content pin the rules and show that honest fixes still pass.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from agent.evasion import evasion
 from agent.models import FileEdit, Finding, Patch
-from agent.scope import scope_violations
+from agent.validate.evasion import evasion
+from agent.validate.policy.check import policy_violations
 from tests.trust_scripted import (
     Variant,
     edit,
@@ -335,7 +336,7 @@ def _patch(*edits: FileEdit) -> Patch:
 )
 def test_production_imports_that_are_not_test_code_pass(tmp_path: Path, line: str) -> None:
     after = line + YAML
-    refused = scope_violations(
+    refused = policy_violations(
         _patch(FileEdit(path="app/m.py", before=YAML, after=after)), tmp_path, {"app/m.py"}
     )
     assert refused == []
@@ -345,4 +346,4 @@ def test_a_suppression_kept_on_its_rewritten_line_is_not_new(tmp_path: Path) -> 
     before = YAML.replace("yaml.load(text)", "yaml.load(text)  # nosec")
     after = before.replace("yaml.load(text)", "yaml.load(text.strip())")
     patch = _patch(FileEdit(path="app.py", before=before, after=after))
-    assert scope_violations(patch, tmp_path, {"app.py"}) == []
+    assert policy_violations(patch, tmp_path, {"app.py"}) == []

@@ -26,8 +26,8 @@ from typing import Any
 
 import pytest
 
-from agent._launch import landlock_abi
-from agent.isolation import sandbox_mechanism
+from agent.sandbox._launch import landlock_abi
+from agent.sandbox.isolation import sandbox_mechanism
 from tests.fakellm import FakeLLM, Reply
 from tests.trust_harness import HardenRun, artifacts, harden_command, init_repo
 from tests.userstate import user_state, worktrees
@@ -101,7 +101,7 @@ class Listener:
 
 @dataclass(frozen=True)
 class Place:
-    """Where the attack aims, and the sockets listening outside the sandbox."""
+    """SuiteSetup the attack aims, and the sockets listening outside the sandbox."""
 
     repo: Path
     home: Path

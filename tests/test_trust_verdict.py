@@ -3,9 +3,9 @@
 Each class of attack is tried with four variants through the real CLI and openai SDK
 against the fake server (tests/trust_scripted.py): a patch that breaks an existing test
 (or the session) with a trick meant to make the run look green. Plain spellings are
-refused statically at scope (agent.scope_tamper); obfuscated ones get through scope and
-must be caught by the per-test outcomes (agent.outcomes, agent.verdict) or by the
-worktree fingerprint (agent.fingerprint). Before this change the exit code decided, and
+refused statically at scope (agent.validate.policy.tamper); obfuscated ones get through scope and
+must be caught by the per-test outcomes (agent.sandbox.outcomes, agent.sandbox.judge) or by the
+worktree fingerprint (agent.validate.fingerprint). Before this change the exit code decided, and
 e.g. ``atexit.register(lambda: os._exit(0))`` got a broken patch committed.
 """
 
@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from agent.models import FileEdit
-from agent.scope_tamper import tamper_refusal
+from agent.validate.policy.tamper import tamper_refusal
 from tests.trust_harness import init_repo
 from tests.trust_scripted import (
     Variant,
@@ -255,7 +255,7 @@ def test_a_command_that_is_not_pytest_is_judged_by_exit_code_and_says_so(
     assert len(report["commits"]) == 1
 
 
-# --- fast checks of the static half (agent.scope_tamper) -----------------------------------
+# --- fast checks of the static half (agent.validate.policy.tamper) ---
 
 
 @pytest.mark.parametrize(

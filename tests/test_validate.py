@@ -10,11 +10,11 @@ import pytest
 
 from agent import config
 from agent.models import FileEdit, Finding, Patch, Stage, StageStatus, Verdict
-from agent.sandbox import run_command
+from agent.sandbox.runner import run_command
+from agent.sandbox.suite import find_suite
 from agent.scan import scan
-from agent.selection import select_files
-from agent.testplan import plan_tests
-from agent.validate import FunnelContext, validate
+from agent.scan.files import select_files
+from agent.validate.funnel import FunnelContext, validate
 from tests.conftest import GitRepo, git
 
 APP = """\
@@ -52,7 +52,7 @@ def funnel(make_repo: GitRepo, tmp_path: Path) -> Funnel:
         root = make_repo(files)
         tracked = git(root, "ls-files").splitlines()
         findings = scan(root, select_files(tracked, root, ()), config.DEFAULT_IGNORE).findings
-        plan = plan_tests(None, sys.executable, tracked)
+        plan = find_suite(None, sys.executable, tracked)
         baseline = run_command(list(plan.argv), root, 60) if plan.argv else None
         workdir = tmp_path / "work"
         workdir.mkdir()

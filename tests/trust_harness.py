@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent.ledger import Ledger
+from agent.llm.ledger import Ledger
 from tests.fakellm import FakeLLM
 
 __all__ = [

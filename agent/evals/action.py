@@ -16,27 +16,25 @@ from pathlib import Path
 
 import click
 from pydantic import BaseModel, ConfigDict, Field
-from rich.console import Console
 
 from agent.errors import HardenError
 from agent.evals.case import Case, load_cases
 from agent.evals.cassettes import CassetteMode, cassette_path, use_cassette
 from agent.evals.compare import Comparison, compare, load_thresholds
 from agent.evals.errors import EvalError, MissingCassette
-from agent.evals.fixers import BuiltinFixer, ModelCaseFixer
-from agent.evals.kit import ModelKit, build_kit, estimate
+from agent.evals.fixers import BuiltinFixer, LlmCaseFixer
+from agent.evals.model_kit import LlmKit, build_kit, estimate
 from agent.evals.report import EvalResult, write_outputs
 from agent.evals.results import EvalRun
 from agent.evals.runner import SampleEnv, run_sample
 from agent.evals.scoring import CaseScore, SampleScore
 from agent.evals.table import print_result
 from agent.evals.variants import Variant, baseline_file, blessed_baseline, load_run, make_variant
-from agent.testplan import resolve_python
+from agent.report.console import err as _err
+from agent.report.console import out as _out
+from agent.sandbox.suite import resolve_python
 
 __all__ = ["EvalOptions", "eval_action"]
-
-_out = Console(soft_wrap=True)
-_err = Console(stderr=True, soft_wrap=True)
 
 
 class EvalOptions(BaseModel):
@@ -75,10 +73,10 @@ def eval_action(options: EvalOptions) -> int:
 
 class _Eval:
     def __init__(self, options: EvalOptions) -> None:
-        self.o = options
+        self.options = options
         self.stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         self.env = SampleEnv(resolve_python(options.python), options.test_timeout)
-        self.kit: ModelKit | None = None
+        self.kit: LlmKit | None = None
 
     def run(self) -> int:
         started, start = datetime.now(UTC).isoformat(timespec="seconds"), time.monotonic()
@@ -97,42 +95,46 @@ class _Eval:
             notes=tuple(notes),
         )
         self._show(result)
-        if self.o.bless:
+        if self.options.bless:
             self._bless(runs)
         return 1 if result.regressions else 0
 
     def _cases(self) -> list[Case]:
-        if not self.o.cases_dir.is_dir():
-            raise EvalError(f"no eval cases: {self.o.cases_dir} does not exist (see --cases-dir)")
-        cases = load_cases(self.o.cases_dir, self.o.cases)
-        cases = [c for c in cases if self.o.priority in (None, c.priority.value)]
+        if not self.options.cases_dir.is_dir():
+            raise EvalError(
+                f"no eval cases: {self.options.cases_dir} does not exist (see --cases-dir)"
+            )
+        cases = load_cases(self.options.cases_dir, self.options.cases)
+        cases = [c for c in cases if self.options.priority in (None, c.priority.value)]
         if not cases:
-            raise EvalError(f"no eval cases selected in {self.o.cases_dir}")
+            raise EvalError(f"no eval cases selected in {self.options.cases_dir}")
         return cases
 
     def _variants(self) -> tuple[list[Variant], Variant | None]:
-        o = self.o
-        if o.model == "builtin" and o.prompts:
+        opts = self.options
+        if opts.model == "builtin" and opts.prompts:
             raise EvalError("--prompt needs a model: pass --model provider/name")
-        refs: Sequence[str | None] = o.prompts or [None]
-        candidates = [make_variant(o.model, ref, o.prompts_root) for ref in refs]
-        if o.baseline is None or o.baseline.endswith(".json"):
+        refs: Sequence[str | None] = opts.prompts or [None]
+        candidates = [make_variant(opts.model, ref, opts.prompts_root) for ref in refs]
+        if opts.baseline is None or opts.baseline.endswith(".json"):
             return candidates, None
-        return candidates, make_variant(o.model, o.baseline, o.prompts_root)
+        return candidates, make_variant(opts.model, opts.baseline, opts.prompts_root)
 
     def _prepare(self, variants: Sequence[Variant], cases: Sequence[Case]) -> None:
         """Build the model's client kit and show the cost estimate, before any call."""
         if all(v.is_builtin for v in variants):
             return
-        o = self.o
-        self.kit = build_kit(o.model, o.base_url, o.budget, o.cassettes, f"eval-{self.stamp}")
+        opts = self.options
+        self.kit = build_kit(
+            opts.model, opts.base_url, opts.budget, opts.cassettes, f"eval-{self.stamp}"
+        )
         pairs = [(c, p) for v in variants for c in cases if v.runs_on(c) and (p := v.prompt_for(c))]
-        _err.print(estimate(o.model, pairs, o.samples, self.kit.pricing).line(o.samples))
+        _err.print(estimate(opts.model, pairs, opts.samples, self.kit.pricing).line(opts.samples))
 
     def _run_variant(self, variant: Variant, cases: Sequence[Case]) -> EvalRun:
         chosen = [c for c in cases if variant.runs_on(c)]
-        tasks = [(c, k) for c in chosen for k in range(self.o.samples)]
-        jobs = 1 if self.o.cassettes != "off" else min(self.o.jobs, len(tasks) or 1)
+        tasks = [(c, k) for c in chosen for k in range(self.options.samples)]
+        jobs = 1 if self.options.cassettes != "off" else min(self.options.jobs, len(tasks) or 1)
         _err.print(f"eval: {variant.label} ({variant.model}): {len(tasks)} sample(s)")
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="harden-eval") as pool:
             scores = list(pool.map(lambda t: self._sample(variant, *t), tasks))
@@ -145,7 +147,7 @@ class _Eval:
             label=variant.label,
             model=variant.model,
             prompts={k: v for k, v in prompts.items() if v},
-            samples=self.o.samples,
+            samples=self.options.samples,
             cases=tuple(by_case),
         )
 
@@ -156,17 +158,17 @@ class _Eval:
         if prompt is None:
             return _no_prompt(case, k, variant)
         fixer = self.kit.fixer(prompt, k)
-        path = cassette_path(self.o.cassettes_dir, prompt, variant.model, case.id, k)
-        with use_cassette(path, self.o.cassettes):
+        path = cassette_path(self.options.cassettes_dir, prompt, variant.model, case.id, k)
+        with use_cassette(path, self.options.cassettes):
             score = run_sample(case, fixer, k, self.env)
-        if self.o.cassettes == "replay":
+        if self.options.cassettes == "replay":
             _check_replayed(fixer, path)
         return score
 
     def _compare(
         self, runs: Sequence[EvalRun], variants: Sequence[Variant], base: EvalRun | None
     ) -> tuple[list[Comparison], list[str]]:
-        limits = load_thresholds(self.o.project)
+        limits = load_thresholds(self.options.project)
         comparisons: list[Comparison] = []
         notes: list[str] = []
         for run, variant in zip(runs, variants, strict=True):
@@ -176,17 +178,17 @@ class _Eval:
         return comparisons, notes
 
     def _blessed(self, variant: Variant, notes: list[str]) -> EvalRun | None:
-        if self.o.baseline is not None:  # a result file given with --baseline
-            return load_run(Path(self.o.baseline))
-        path = blessed_baseline(self.o.baselines_dir, variant)
+        if self.options.baseline is not None:  # a result file given with --baseline
+            return load_run(Path(self.options.baseline))
+        path = blessed_baseline(self.options.baselines_dir, variant)
         if path is None:
             notes.append(f"no blessed baseline for {variant.label} on {variant.model}")
             return None
         return load_run(path)
 
     def _show(self, result: EvalResult) -> None:
-        files = write_outputs(result, self.o.out)
-        if self.o.json_output:
+        files = write_outputs(result, self.options.out)
+        if self.options.json_output:
             click.echo(result.model_dump_json(indent=2))
         else:
             print_result(result, _out)
@@ -196,7 +198,7 @@ class _Eval:
 
     def _bless(self, runs: Sequence[EvalRun]) -> None:
         for run in runs:
-            path = baseline_file(self.o.baselines_dir, run.label, run.model)
+            path = baseline_file(self.options.baselines_dir, run.label, run.model)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(run.model_dump_json(indent=2) + "\n", encoding="utf-8")
             _err.print(f"blessed: {path}")
@@ -223,7 +225,7 @@ def _no_prompt(case: Case, k: int, variant: Variant) -> SampleScore:
     )
 
 
-def _check_replayed(fixer: ModelCaseFixer, path: Path) -> None:
+def _check_replayed(fixer: LlmCaseFixer, path: Path) -> None:
     """A replayed call that failed found no recording of its request in the cassette."""
     failed = [r for r in fixer.client.results if r.outcome.startswith("error")]
     if failed:

@@ -19,8 +19,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.errors import HardenError
+from agent.git.repo import git
 from agent.models import Priority
-from agent.repo import git
 
 __all__ = [
     "HIDDEN_DIR",

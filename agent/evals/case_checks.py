@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.evals.case import HIDDEN_DIR, Case, materialise, overlay, pattern_problems
-from agent.sandbox import run_command
+from agent.sandbox.runner import run_command
 
 __all__ = ["HiddenResult", "check_case", "run_hidden"]
 

@@ -2,7 +2,7 @@
 
 ``attempt`` returns a Patch or why there is none (and whether telling the model why is
 worth one more try), exactly as a run would get it: the builtin fixer is
-``fix_with_codemods``; the model fixer is ``ModelFixer`` with the prompt version under
+``fix_with_codemods``; the model fixer is ``LlmFixer`` with the prompt version under
 test. Each sample gets its own ``MeteredClient``: its calls carry the sample's index in
 the cache key (k samples are k real calls) and it adds up their tokens, dollars and time.
 
@@ -27,12 +27,12 @@ from pydantic import BaseModel
 from agent.evals.errors import BudgetSpent, ProviderFailed
 from agent.fix.apply import ApplyError
 from agent.fix.codemod_fixer import fix_with_codemods, has_codemod
-from agent.fix.llm_fixer import ModelFixer
+from agent.fix.llm_fixer import LlmFixer
 from agent.llm.base import RenderedPrompt
 from agent.llm.client import CallResult, LLMClient
 from agent.models import Finding, Patch
 
-__all__ = ["Attempt", "BuiltinFixer", "CaseFixer", "MeteredClient", "ModelCaseFixer", "Usage"]
+__all__ = ["Attempt", "BuiltinFixer", "CaseFixer", "LlmCaseFixer", "MeteredClient", "Usage"]
 
 M = TypeVar("M", bound=BaseModel)
 SAMPLE_STRIDE = 2  # cache-key sample indices per eval sample: the first try and one retry
@@ -122,12 +122,12 @@ class MeteredClient(LLMClient):
         return result
 
 
-class ModelCaseFixer:
+class LlmCaseFixer:
     """A prompt version on a model, with the one retry-with-feedback a run gives it."""
 
     retries = 1
 
-    def __init__(self, fixer: ModelFixer, client: MeteredClient) -> None:
+    def __init__(self, fixer: LlmFixer, client: MeteredClient) -> None:
         self.fixer = fixer
         self.client = client
         self.name = f"{fixer.name} via {fixer.model}"

@@ -57,10 +57,10 @@ def eval_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def to_options(flags: dict[str, Any], project: Path) -> EvalOptions:
     from agent.config import custom_dirs
-    from agent.depenv import bundled_python
     from agent.evals.action import EvalOptions
     from agent.evals.errors import EvalError
     from agent.resources import bundled_dir
+    from agent.sandbox.depenv import bundled_python
 
     record, replay = flags.pop("record"), flags.pop("replay")
     if record and replay:

@@ -18,19 +18,20 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from agent.baseline import run_suite
 from agent.config import DEFAULT_IGNORE
 from agent.evals.case import Case, materialise, pattern_problems
 from agent.evals.case_checks import run_hidden
 from agent.evals.fixers import CaseFixer
 from agent.evals.scoring import CHECKS, CheckStatus, SampleScore
+from agent.git.repo import git
 from agent.models import FileEdit, Finding, Patch, Priority, Stage, StageStatus, Verdict
-from agent.repo import git
+from agent.run.worklist import group_findings, rank_findings
+from agent.sandbox.baseline import run_suite
+from agent.sandbox.suite import Suite, find_suite
 from agent.scan import scan
-from agent.selection import group_findings, rank_findings
+from agent.scan.files import is_test_file
 from agent.testgen import coverage_targets
-from agent.testplan import TestPlan, is_test_file, plan_tests
-from agent.validate import FunnelContext, run_funnel
+from agent.validate.funnel import FunnelContext, run_funnel
 
 __all__ = ["SampleEnv", "run_sample"]
 
@@ -128,8 +129,8 @@ class _Sample:
         return git("ls-files", cwd=self.repo).splitlines()
 
     @cached_property
-    def _plan(self) -> TestPlan:
-        return plan_tests(None, self.env.python, self._files)
+    def _plan(self) -> Suite:
+        return find_suite(None, self.env.python, self._files)
 
     def _untested(self) -> tuple[Finding, ...]:
         env = self.env

@@ -19,8 +19,8 @@ from pydantic import ValidationError
 from agent.evals.case import Case
 from agent.evals.errors import EvalError
 from agent.evals.results import BUILTIN, EvalRun
+from agent.llm.prompts import PromptError, PromptVersion, load_prompt
 from agent.models import Priority
-from agent.prompts import PromptError, PromptVersion, load_prompt
 
 __all__ = ["DEFAULT_PROMPT", "Variant", "baseline_file", "load_run", "make_variant"]
 
@@ -66,7 +66,7 @@ def make_variant(model: str, prompt: str | None, prompts_root: Path | None) -> V
 
 
 def baseline_file(root: Path, label: str, model: str) -> Path:
-    """Where the blessed run of this variant lives."""
+    """SuiteSetup the blessed run of this variant lives."""
     if model == BUILTIN:
         return root / "builtin.json"
     return root / f"{_slug(label)}__{_slug(model)}.json"

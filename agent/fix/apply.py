@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from agent.fix.model_patch import SearchReplace
+from agent.fix.llm_patch import SearchReplace
 from agent.models import FileEdit
 
 __all__ = ["ApplyError", "apply_edits"]

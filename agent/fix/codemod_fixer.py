@@ -17,10 +17,10 @@ import libcst as cst
 from libcst.codemod import CodemodContext, SkipFile
 
 from agent.fix.codemods import codemods_for
-from agent.fix.codemods._imports import tidy_imports
+from agent.fix.codemods._lib.imports import tidy_imports
 from agent.fix.codemods.base import CodemodSpec
 from agent.models import FileEdit, Finding, Patch
-from agent.source_io import read_source
+from agent.scan.source import read_source
 
 __all__ = ["CodemodAttempt", "attempt_codemods", "fix_with_codemods", "has_codemod"]
 

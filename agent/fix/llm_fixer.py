@@ -13,17 +13,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.chunk import build_chunk
 from agent.fix.apply import ApplyError, apply_edits
-from agent.fix.model_patch import ModelPatch
+from agent.fix.chunk import build_chunk
+from agent.fix.llm_patch import ModelPatch
 from agent.fix.restore import restore_edit
 from agent.llm.client import LLMClient
+from agent.llm.prompts import PromptVersion
 from agent.models import FileEdit, Finding, Patch
-from agent.prompts import PromptVersion
-from agent.redact import Redactor
-from agent.source_io import read_source
+from agent.redaction.secrets import Redactor
+from agent.scan.source import read_source
 
-__all__ = ["ModelFixer", "Proposal", "prompt_variables"]
+__all__ = ["LlmFixer", "Proposal", "prompt_variables"]
 
 _RETRYABLE = frozenset({"unparsable", "schema-invalid"})
 
@@ -81,7 +81,7 @@ def _read(root: Path, path: str) -> str | None:
     return read_source(target) if path.endswith(".py") else target.read_text(encoding="utf-8")
 
 
-class ModelFixer:
+class LlmFixer:
     def __init__(self, client: LLMClient, prompt: PromptVersion, model: str) -> None:
         self.client = client
         self.prompt = prompt

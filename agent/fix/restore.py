@@ -9,7 +9,7 @@ tokens before it and one after. ``password = "P"`` kept (its name, ``=`` and quo
 included) on a line that may otherwise change is restored; ``log.info("creds: P")``,
 ``os.environ.get("X", "P")`` or the same literal under another name is new text around
 it and is not. A placeholder left unrestored stays as it is, and the scope stage refuses a patch
-that adds one (agent.redact.stray_placeholders), so a secret is never written where the
+that adds one (agent.redaction.secrets.stray_placeholders), so a secret is never written where the
 original code did not have it.
 """
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from agent.fix.model_patch import SearchReplace
-from agent.redact import Redactor
+from agent.fix.llm_patch import SearchReplace
+from agent.redaction.secrets import Redactor
 
 __all__ = ["restore_edit"]
 

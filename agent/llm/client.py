@@ -17,7 +17,6 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from agent.ledger import CallRecord, Ledger
 from agent.llm.base import (
     Provider,
     ProviderError,
@@ -35,6 +34,7 @@ from agent.llm.call import (
     outcome_of,
     validation_outcome,
 )
+from agent.llm.ledger import CallRecord, Ledger
 from agent.llm.pricing import Pricing
 from agent.llm.retry import RetryPolicy
 from agent.llm.settle import settlement

@@ -21,9 +21,9 @@ from agent.scan.raw import RawFinding
 from agent.scan.repo_facts import RepoFacts
 from agent.scan.ruff import ruff_findings, ruff_text_findings
 from agent.scan.rules import RUFF_SELECT, rule_number
+from agent.scan.source import SourceDecodeError, is_utf8_source, read_source
 from agent.scan.statements import StatementIndex
 from agent.scan.symbols import SymbolIndex
-from agent.source_io import SourceDecodeError, is_utf8_source, read_source
 
 __all__ = ["ScanResult", "scan"]
 

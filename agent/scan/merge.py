@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from agent.models import Confidence, Finding, stable_finding_id
-from agent.redact import find_secrets, redact_fixed
+from agent.redaction.secrets import find_secrets, redact_fixed
 from agent.scan.raw import RawFinding
 from agent.scan.rules import default_cwe, default_severity, priority_of, rule_number
 from agent.scan.statements import StatementIndex

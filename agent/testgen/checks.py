@@ -25,18 +25,26 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.models import FileEdit, Finding, Patch, Stage, StageResult, StageStatus, TestFateKind
-from agent.outcomes import PLUGIN_ARGS
-from agent.sandbox import TestRun, run_command
-from agent.scope_content import under_tests
-from agent.source_io import read_source
+from agent.models import (
+    FileEdit,
+    Finding,
+    GeneratedTestFateKind,
+    Patch,
+    Stage,
+    StageResult,
+    StageStatus,
+)
+from agent.sandbox.judge import judge_single_file
+from agent.sandbox.outcomes import PLUGIN_ARGS
+from agent.sandbox.runner import SandboxRun, run_command
+from agent.sandbox.suite import summary_line
+from agent.scan.files import is_test_file, under_tests
+from agent.scan.source import read_source
 from agent.testgen.coverage_run import LineCoverage, measure
 from agent.testgen.coverage_targets import TARGET_RULE
 from agent.testgen.functions import find_function
-from agent.testplan import is_test_file, summary_line
-from agent.verdict import judge_single_file
 
-__all__ = ["RUNS", "TestRunner", "check_generated_test", "fate_detail", "new_test_file"]
+__all__ = ["RUNS", "GeneratedTestRunner", "check_generated_test", "fate_detail", "new_test_file"]
 
 RUNS = 3
 _NOT_RUN_EXIT_CODES = frozenset({2, 3, 4, 5})  # interrupted, internal, usage, no tests
@@ -44,21 +52,19 @@ _PYTEST_ARGS = ("-q", "-rfE", "-p", "no:cacheprovider")
 
 
 @dataclass(frozen=True)
-class TestRunner:
+class GeneratedTestRunner:
     """Runs one test file with the funnel's interpreter, sandboxed, in the worktree."""
-
-    __test__ = False  # not a pytest test class
 
     root: Path
     python: str
     timeout_s: float
     path_prefix: Path | None = None
 
-    def run(self, path: str) -> TestRun:
+    def run(self, path: str) -> SandboxRun:
         argv = [self.python, "-m", "pytest", *PLUGIN_ARGS, *_PYTEST_ARGS, path]
         return run_command(argv, self.root, self.timeout_s, self.path_prefix, outcomes=True)
 
-    def measure(self, path: str) -> tuple[TestRun, LineCoverage | None]:
+    def measure(self, path: str) -> tuple[SandboxRun, LineCoverage | None]:
         args = [*_PYTEST_ARGS, path]
         return measure(self.python, args, self.root, self.timeout_s, self.path_prefix, True)
 
@@ -71,12 +77,12 @@ def new_test_file(patch: Patch) -> FileEdit | None:
     )
 
 
-def fate_detail(fate: TestFateKind, text: str) -> str:
+def fate_detail(fate: GeneratedTestFateKind, text: str) -> str:
     return f"{fate}: {text}"
 
 
 def check_generated_test(
-    patch: Patch, findings: Sequence[Finding], runner: TestRunner
+    patch: Patch, findings: Sequence[Finding], runner: GeneratedTestRunner
 ) -> StageResult:
     """The fate of the patch's new test file as a stage result (skipped when there is none)."""
     test = new_test_file(patch)
@@ -96,7 +102,7 @@ def _is_py(path: str) -> bool:
     return path.endswith(".py")
 
 
-def _result(fate: TestFateKind, text: str) -> StageResult:
+def _result(fate: GeneratedTestFateKind, text: str) -> StageResult:
     status = StageStatus.PASSED if fate == "kept" else StageStatus.FAILED
     return StageResult(stage=Stage.GENERATED_TEST, status=status, detail=fate_detail(fate, text))
 
@@ -113,7 +119,7 @@ def _fix_edits(patch: Patch) -> list[FileEdit]:
     return [e for e in patch.edits if not is_test_file(e.path)]
 
 
-def _first_run(run: TestRun) -> StageResult | None:
+def _first_run(run: SandboxRun) -> StageResult | None:
     if run.timed_out:
         return _result("failed", f"did not finish in {run.duration_s:.0f}s")
     if run.exit_code in _NOT_RUN_EXIT_CODES:
@@ -124,18 +130,18 @@ def _first_run(run: TestRun) -> StageResult | None:
     return None
 
 
-def _failure(run: TestRun) -> tuple[TestFateKind, str] | None:
+def _failure(run: SandboxRun) -> tuple[GeneratedTestFateKind, str] | None:
     """Why the run of one test file did not pass, judged by its per-test outcomes."""
     judged = judge_single_file(run.outcomes)
     if judged is not None:
-        fate: TestFateKind = "did not run" if judged[0] == "did not run" else "failed"
+        fate: GeneratedTestFateKind = "did not run" if judged[0] == "did not run" else "failed"
         return fate, f"{judged[1]} ({summary_line(run)})"
     if not run.passed:
         return "failed", summary_line(run)
     return None
 
 
-def _stable(runner: TestRunner, path: str) -> StageResult | None:
+def _stable(runner: GeneratedTestRunner, path: str) -> StageResult | None:
     """Passed once already; ``RUNS - 1`` more runs must pass too."""
     for done in range(1, RUNS):
         run = runner.run(path)
@@ -181,7 +187,9 @@ def _kept_detail(
     return text
 
 
-def _fails_before(runner: TestRunner, path: str, edits: Sequence[FileEdit]) -> StageResult | None:
+def _fails_before(
+    runner: GeneratedTestRunner, path: str, edits: Sequence[FileEdit]
+) -> StageResult | None:
     with _reverted(runner.root, edits):
         run = runner.run(path)
     if _failure(run) is None:

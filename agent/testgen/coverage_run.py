@@ -1,6 +1,6 @@
 """Run tests under coverage.py and read back which lines of which files they executed.
 
-The tests are untrusted code, so they run through `agent.sandbox.run_command` like any
+The tests are untrusted code, so they run through `agent.sandbox.runner.run_command` like any
 other test run. coverage.py runs in the repository's own interpreter (layered with harden's
 own coverage.py when it has none) with an empty rcfile of ours (a repo's own coverage
 settings, such as ``source``, ``omit`` or ``parallel``, must not change what we measure),
@@ -16,12 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.depenv import DependencyError, python_with_coverage
 from agent.errors import ConfigError
 from agent.llm.cache import default_cache_dir
-from agent.outcomes import PLUGIN_ARGS
-from agent.sandbox import TestRun, run_command
-from agent.testplan import TestPlan
+from agent.sandbox.depenv import DependencyError, python_with_coverage
+from agent.sandbox.outcomes import PLUGIN_ARGS
+from agent.sandbox.runner import SandboxRun, run_command
+from agent.sandbox.suite import Suite
 
 __all__ = ["LineCoverage", "coverage_python", "measure", "pytest_args"]
 
@@ -62,7 +62,7 @@ def coverage_python(python: str) -> str:
         ) from exc
 
 
-def pytest_args(plan: TestPlan) -> list[str] | None:
+def pytest_args(plan: Suite) -> list[str] | None:
     """The arguments after ``pytest`` in the repo's test command; None if it is not pytest."""
     argv = list(plan.argv or ())
     for i, arg in enumerate(argv):
@@ -80,10 +80,10 @@ def measure(
     timeout_s: float,
     path_prefix: Path | None = None,
     outcomes: bool = False,
-) -> tuple[TestRun, LineCoverage | None]:
+) -> tuple[SandboxRun, LineCoverage | None]:
     """Run ``python -m pytest <pytest_argv>`` under coverage; None when no data came out.
 
-    With ``outcomes`` the run streams per-test outcomes (agent.outcomes).
+    With ``outcomes`` the run streams per-test outcomes (agent.sandbox.outcomes).
     """
     python = coverage_python(python)
     with tempfile.TemporaryDirectory(prefix="harden-coverage-") as tmp:

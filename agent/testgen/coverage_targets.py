@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.models import Confidence, Finding, Priority, Severity, stable_finding_id
-from agent.redact import redact_fixed
-from agent.sandbox import TestRun
+from agent.redaction.secrets import redact_fixed
+from agent.sandbox.runner import SandboxRun
+from agent.sandbox.suite import Suite
+from agent.scan.files import is_test_file
+from agent.scan.source import read_source
 from agent.scan.symbols import SymbolIndex
-from agent.source_io import read_source
 from agent.testgen.coverage_run import LineCoverage, measure, pytest_args
 from agent.testgen.functions import PublicFunction, public_functions
-from agent.testplan import TestPlan, is_test_file
 
 __all__ = ["TARGET_RULE", "CoverageTargets", "coverage_targets"]
 
@@ -37,14 +38,14 @@ class CoverageTargets:
     """The targets, best first; the suite's run under coverage; why there are none, if so."""
 
     findings: tuple[Finding, ...]
-    suite_run: TestRun | None = None
+    suite_run: SandboxRun | None = None
     note: str | None = None
 
 
 def coverage_targets(
     root: Path,
     files: Sequence[str],
-    plan: TestPlan,
+    plan: Suite,
     python: str,
     timeout_s: float,
     risky_symbols: Collection[tuple[str, str]] = (),

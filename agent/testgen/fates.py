@@ -10,15 +10,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import get_args
 
-from agent.models import Finding, Stage, StageStatus, TestFate, TestFateKind, Verdict
+from agent.models import (
+    Finding,
+    GeneratedTestFate,
+    GeneratedTestFateKind,
+    Stage,
+    StageStatus,
+    Verdict,
+)
 from agent.testgen.checks import new_test_file
 
-__all__ = ["FATES", "test_fate"]
+__all__ = ["FATES", "fate_of"]
 
-FATES: tuple[TestFateKind, ...] = get_args(TestFateKind)
+FATES: tuple[GeneratedTestFateKind, ...] = get_args(GeneratedTestFateKind)
 
 
-def test_fate(verdict: Verdict, findings: Sequence[Finding] = ()) -> TestFate | None:
+def fate_of(verdict: Verdict, findings: Sequence[Finding] = ()) -> GeneratedTestFate | None:
     """The fate of the verdict's generated test; None when the patch adds no test file.
 
     ``findings`` (any superset of the patch's) name the target as ``path::symbol``.
@@ -27,15 +34,12 @@ def test_fate(verdict: Verdict, findings: Sequence[Finding] = ()) -> TestFate | 
     if test is None:
         return None
     fate, detail = _fate(verdict)
-    return TestFate(
+    return GeneratedTestFate(
         test_path=test.path, target=_target(verdict, findings), fate=fate, detail=detail
     )
 
 
-test_fate.__test__ = False  # type: ignore[attr-defined]  # a function, not a pytest test
-
-
-def _fate(verdict: Verdict) -> tuple[TestFateKind, str]:
+def _fate(verdict: Verdict) -> tuple[GeneratedTestFateKind, str]:
     stages = {s.stage: s for s in verdict.stages}
     own = stages.get(Stage.GENERATED_TEST)
     failed = verdict.failed_stage

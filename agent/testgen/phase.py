@@ -1,7 +1,7 @@
 """Ask a model for one new test file per untested function, through the model phase.
 
-The HT101 findings flow through `agent.model_phase.ModelPhase` unchanged: the run's fixer
-is swapped for a `TestWriter`, a ModelFixer that sends the ``fix/tests`` prompt and a
+The HT101 findings flow through `agent.run.llm_phase.LlmPhase` unchanged: the run's fixer
+is swapped for a `GeneratedTestWriter`, a LlmFixer that sends the ``fix/tests`` prompt and a
 richer chunk. The reply is the usual ModelPatch, with no edits and a ``new_test_file``,
 and the funnel's generated-test stage decides whether the test is kept.
 """
@@ -10,30 +10,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.fix.llm_fixer import ModelFixer
+from agent.fix.llm_fixer import LlmFixer
+from agent.llm.prompts import load_prompt
 from agent.models import Finding
-from agent.prompts import load_prompt
-from agent.testgen.test_chunk import test_chunk
+from agent.testgen.target_chunk import chunk_for_tests
 
-__all__ = ["TESTS_PROMPT", "TestWriter", "test_writer"]
+__all__ = ["TESTS_PROMPT", "GeneratedTestWriter", "generated_test_writer"]
 
 TESTS_PROMPT = "fix/tests"
 
 
-class TestWriter(ModelFixer):
-    """A ModelFixer whose chunk is the target, how to import it, and an example test."""
-
-    __test__ = False  # not a pytest test class
+class GeneratedTestWriter(LlmFixer):
+    """A LlmFixer whose chunk is the target, how to import it, and an example test."""
 
     def chunk(self, root: Path, finding: Finding) -> str:
-        return test_chunk(root, finding)
+        return chunk_for_tests(root, finding)
 
 
-def test_writer(
-    fixer: ModelFixer, prompt: str = TESTS_PROMPT, root: Path | None = None
-) -> TestWriter:
+def generated_test_writer(
+    fixer: LlmFixer, prompt: str = TESTS_PROMPT, root: Path | None = None
+) -> GeneratedTestWriter:
     """The run's model client and model, with the tests prompt (from ``root`` if given)."""
-    return TestWriter(fixer.client, load_prompt(prompt, root), fixer.model)
-
-
-test_writer.__test__ = False  # type: ignore[attr-defined]  # a function, not a pytest test
+    return GeneratedTestWriter(fixer.client, load_prompt(prompt, root), fixer.model)

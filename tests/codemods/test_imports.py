@@ -11,7 +11,7 @@ import pytest
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
-from agent.fix.codemods._imports import tidy_imports
+from agent.fix.codemods._lib.imports import tidy_imports
 from tests.codemods.helpers import run_fix
 
 

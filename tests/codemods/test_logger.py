@@ -4,8 +4,8 @@ from pathlib import Path
 
 import libcst as cst
 
-from agent.fix.codemods._log_calls import string_literal
-from agent.fix.codemods._logger import module_logger
+from agent.fix.codemods._lib.log_calls import string_literal
+from agent.fix.codemods._lib.logger import module_logger
 from tests.codemods.helpers import new_findings, ruff_formatted, run_fix
 
 RULES = {"E722"}

@@ -1,7 +1,7 @@
 import libcst as cst
 import pytest
 
-from agent.fix.codemods._template import Value, decompose
+from agent.fix.codemods._lib.template import Value, decompose
 
 
 def parts(source: str) -> list[str] | None:

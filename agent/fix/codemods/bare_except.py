@@ -21,9 +21,9 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from agent.fix.codemods._intent import deliberate
-from agent.fix.codemods._log_calls import reraises
-from agent.fix.codemods._logger import LoggingCommand
+from agent.fix.codemods._lib.intent import deliberate
+from agent.fix.codemods._lib.log_calls import reraises
+from agent.fix.codemods._lib.logger import LoggingCommand
 from agent.fix.codemods.base import CodemodSpec
 
 _BARE_RAISE = m.Raise(exc=None)

@@ -29,8 +29,8 @@ import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
-from agent.fix.codemods._dependency_files import dependency_edits
-from agent.fix.codemods._xml_bindings import Binding, dotted, module_bindings, used_chains
+from agent.fix.codemods._lib.dependency_files import dependency_edits
+from agent.fix.codemods._lib.xml_bindings import Binding, dotted, module_bindings, used_chains
 from agent.fix.codemods.base import CodemodSpec, HardenCommand
 from agent.models import FileEdit, Finding
 from agent.scan.rules import rule_number

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import libcst as cst
 from libcst.codemod import CodemodContext
 
-from agent.fix.codemods._log_calls import drop_keyword, is_log_call
+from agent.fix.codemods._lib.log_calls import drop_keyword, is_log_call
 from agent.fix.codemods.base import CodemodSpec, HardenCommand
 from agent.models import Finding
 

@@ -28,7 +28,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
-from agent.fix.codemods._secretnames import env_var_name, is_credential_name, is_signing_key
+from agent.fix.codemods._lib.secretnames import env_var_name, is_credential_name, is_signing_key
 from agent.fix.codemods.base import CodemodSpec, HardenCommand
 from agent.models import FileEdit, Finding
 

@@ -23,7 +23,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
 
-from agent.fix.codemods._assign import assignment
+from agent.fix.codemods._lib.assign import assignment
 from agent.fix.codemods.base import CodemodSpec, HardenCommand
 from agent.models import Finding
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import libcst as cst
 import libcst.matchers as m
 
-from agent.fix.codemods._log_calls import LEVELS, string_literal
+from agent.fix.codemods._lib.log_calls import LEVELS, string_literal
 from agent.fix.codemods.base import CodemodSpec, HardenCommand
 
 __all__ = ["Field", "Part", "message_parts", "render"]
@@ -65,7 +65,7 @@ class LazyLogging(HardenCommand):
 
 
 def _message_index(call: cst.Call) -> int | None:
-    """Where a log call's message is, if it is the last positional argument."""
+    """SuiteSetup a log call's message is, if it is the last positional argument."""
     if not isinstance(call.func, cst.Attribute) or any(a.star for a in call.args):
         return None
     method = call.func.attr.value

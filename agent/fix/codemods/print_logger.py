@@ -29,9 +29,9 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
 
-from agent.fix.codemods._log_calls import log_call
-from agent.fix.codemods._logger import LoggingCommand
-from agent.fix.codemods._request_data import body_params, mentions
+from agent.fix.codemods._lib.log_calls import log_call
+from agent.fix.codemods._lib.logger import LoggingCommand
+from agent.fix.codemods._lib.request_data import body_params, mentions
 from agent.fix.codemods.base import CodemodSpec
 from agent.fix.codemods.logging_lazy import Part, message_parts, render
 from agent.models import Finding

@@ -21,7 +21,7 @@ import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
-from agent.fix.codemods._secretnames import is_security_name
+from agent.fix.codemods._lib.secretnames import is_security_name
 from agent.fix.codemods.base import CodemodSpec, HardenCommand
 from agent.models import Finding
 

@@ -27,8 +27,8 @@ from collections.abc import Sequence
 import libcst as cst
 from libcst.codemod import CodemodContext
 
-from agent.fix.codemods._sql import placeholder_for, rewrite_sql
-from agent.fix.codemods._sql_flow import (
+from agent.fix.codemods._lib.sql import placeholder_for, rewrite_sql
+from agent.fix.codemods._lib.sql_flow import (
     TwoStep,
     barriers,
     is_simple,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from agent.fix.codemods._log_calls import add_keyword
+from agent.fix.codemods._lib.log_calls import add_keyword
 from agent.fix.codemods.base import CodemodSpec, HardenCommand
 
 _RUN = m.Call(func=m.Attribute(value=m.Name("subprocess"), attr=m.Name("run")))

@@ -23,8 +23,8 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod.visitors import AddImportsVisitor
 
-from agent.fix.codemods._shell import split_command
-from agent.fix.codemods._template import Value, decompose
+from agent.fix.codemods._lib.shell import split_command
+from agent.fix.codemods._lib.template import Value, decompose
 from agent.fix.codemods.base import CodemodSpec, HardenCommand
 
 _FUNCTIONS = ("run", "call", "check_call", "check_output", "Popen")

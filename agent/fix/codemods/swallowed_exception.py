@@ -39,9 +39,9 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
 
-from agent.fix.codemods._intent import deliberate, falls_back, keeps_default, only_passes
-from agent.fix.codemods._log_calls import reports, reraises
-from agent.fix.codemods._logger import LoggingCommand
+from agent.fix.codemods._lib.intent import deliberate, falls_back, keeps_default, only_passes
+from agent.fix.codemods._lib.log_calls import reports, reraises
+from agent.fix.codemods._lib.logger import LoggingCommand
 from agent.fix.codemods.base import CodemodSpec
 from agent.models import Finding
 

@@ -31,8 +31,8 @@ import ast
 from collections.abc import Iterator
 
 from agent.scan.checks._names import dotted_name, imported_names
+from agent.scan.files import is_test_file
 from agent.scan.raw import RawFinding
-from agent.testplan import is_test_file
 
 __all__ = ["findings"]
 

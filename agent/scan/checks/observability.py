@@ -30,8 +30,8 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from agent.scan.checks._names import dotted_name, imported_roots
+from agent.scan.files import is_test_file
 from agent.scan.raw import RawFinding
-from agent.testplan import is_test_file
 
 __all__ = ["drop", "findings"]
 

@@ -1,0 +1,25 @@
+"""``harden cost``: the ledger's spend per run, model and prompt version."""
+
+from __future__ import annotations
+
+import click
+
+from agent.llm.ledger import Ledger
+from agent.report.console import out as _out
+from agent.report.spend import cost_json, cost_table
+from agent.report.tables import print_table
+
+__all__ = ["cost_action"]
+
+
+def cost_action(json_output: bool) -> int:
+    """``harden cost``: the ledger's spend per run, model and prompt version."""
+    with Ledger.default() as ledger:
+        if json_output:
+            click.echo(cost_json(ledger))
+        elif ledger.count() == 0:
+            _out.print("no model call has been recorded yet")
+            return 0
+        else:
+            print_table(_out, cost_table(ledger))
+    return 0

@@ -1,0 +1,91 @@
+"""``harden run`` (the default command): scan, fix, validate, commit; then show the report."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Collection
+from pathlib import Path
+
+import click
+
+from agent.config import Settings
+from agent.errors import ConfigError, PriorityFailedError
+from agent.models import RunReport
+from agent.report.all_priorities import priorities_table
+from agent.report.console import err as _err
+from agent.report.console import out as _out
+from agent.report.markdown import print_summary
+from agent.report.progress import Progress
+from agent.report.redact import redact_report
+from agent.report.tables import print_table
+from agent.run.all_priorities import run_all
+from agent.run.pipeline import run
+from agent.sandbox.childenv import SandboxPolicy, set_policy
+from agent.sandbox.suite import resolve_python, started_interpreter
+
+__all__ = ["run_action", "run_and_show", "sandbox_policy"]
+
+
+def run_action(settings: Settings) -> int:
+    """``harden run``: exit 0 when the run completed, whatever it fixed."""
+    sandbox_policy(settings)
+    if settings.all_priorities:
+        _run_all_and_show(settings)
+    else:
+        run_and_show(settings)
+    return 0
+
+
+def sandbox_policy(settings: Settings) -> None:
+    """What the user allowed the confined commands of this process (see agent.sandbox.childenv)."""
+    interpreters: tuple[str, ...] = ()
+    with contextlib.suppress(ConfigError):  # no interpreter: the run says so where it needs one
+        started = started_interpreter(resolve_python(settings.python))
+        interpreters = (started,) if started else ()
+    set_policy(SandboxPolicy(settings.pass_env, settings.allow_unconfined, interpreters))
+
+
+def run_and_show(settings: Settings) -> RunReport:
+    with Progress(_err) as progress:
+        report = run(settings, progress.update)
+    if settings.json_output:
+        click.echo(redact_report(report).model_dump_json(indent=2))  # no secret on stdout
+    else:
+        _show(report)
+    _notes(report)
+    return report
+
+
+def _run_all_and_show(settings: Settings) -> list[RunReport]:
+    with Progress(_err) as progress:
+        done = run_all(settings, progress.update)
+    reports = done.reports
+    if settings.json_output:
+        runs = ",\n".join(redact_report(r).model_dump_json(indent=2) for r in reports)
+        click.echo(f'{{"runs": [\n{runs}\n]}}')
+    else:
+        for report in reports:
+            _show(report)
+        print_table(_out, priorities_table(reports))
+    shared = set.intersection(*(set(r.notes) for r in reports)) if reports else set()
+    for note in sorted(shared):  # said by every priority's run: say it once
+        _err.print(f"note: {note}")
+    for report in reports:
+        _notes(report, prefix=f"{report.priority.value}: ", skip=shared)
+    for priority, error in done.failures.items():
+        _err.print(f"error: {priority.value}: {error}")
+    if done.failures:
+        failed = ", ".join(p.value for p in done.failures)
+        raise PriorityFailedError(f"the {failed} priority could not run (see above)")
+    return reports
+
+
+def _show(report: RunReport) -> None:
+    print_summary(report, _out)
+    _out.print(f"reports: {Path(report.repo) / '.harden' / 'runs' / report.run_id}")
+
+
+def _notes(report: RunReport, prefix: str = "", skip: Collection[str] = ()) -> None:
+    for note in report.notes:
+        if note not in skip:
+            _err.print(f"note: {prefix}{note}")

@@ -1,0 +1,3 @@
+"""Secrets found in code, replaced by placeholders before text leaves the machine, and restored
+only where they stood.
+"""

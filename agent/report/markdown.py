@@ -1,0 +1,326 @@
+"""What a run did, for people and for tools.
+
+``write_reports`` puts report.json, report.md (a pull-request body) and findings.sarif
+(GitHub code scanning, see :mod:`agent.report.sarif`) in the run's directory, all three with
+every secret replaced by ``<redacted>`` (:mod:`agent.report.redact`); ``print_summary``
+prints the terminal table.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from agent.models import CommitRecord, Finding, RunReport, Severity, Stage, StageStatus, Verdict
+from agent.report.llm_section import model_section, print_model_summary
+from agent.report.redact import redact_report
+from agent.report.sarif import FindingStatus, build_sarif, finding_statuses
+from agent.report.unfixed import describe_rejection, earlier_attempts, fixed_later
+from agent.testgen.report import generated_tests_section, print_generated_tests
+
+__all__ = ["SeverityCounts", "print_summary", "render_markdown", "write_reports"]
+
+DETAIL_LINES = 8
+DETAIL_WIDTH = 200
+_SEVERITIES = sorted(Severity, key=lambda s: s.rank, reverse=True)
+_MD_SPECIAL = re.compile(r"([\\`|<>*_\[\]])")
+
+
+@dataclass(frozen=True)
+class SeverityCounts:
+    """One row of the summary table; ``found`` also counts findings not attempted."""
+
+    severity: str
+    found: int = 0
+    fixed: int = 0
+    rejected: int = 0
+    needs_model: int = 0
+
+    def cells(self) -> list[str]:
+        counts = (self.found, self.fixed, self.rejected, self.needs_model)
+        return [self.severity, *map(str, counts)]
+
+
+def write_reports(report: RunReport, run_dir: Path) -> list[Path]:
+    """Write report.json, report.md and findings.sarif into ``run_dir``; return their paths."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    report = redact_report(report)
+    contents = {
+        "report.json": report.model_dump_json(indent=2) + "\n",
+        "report.md": render_markdown(report),
+        "findings.sarif": json.dumps(build_sarif(report), indent=2) + "\n",
+    }
+    for name, text in contents.items():
+        (run_dir / name).write_text(text, encoding="utf-8")
+    return [run_dir / name for name in contents]
+
+
+# -- counts shared by the markdown and the terminal ---------------------------------------
+
+
+def severity_counts(report: RunReport) -> list[SeverityCounts]:
+    """One row per severity, highest first, then a total row."""
+    statuses = finding_statuses(report)
+    rows = [
+        _count(s.value, [f for f in report.findings if f.severity is s], statuses)
+        for s in _SEVERITIES
+    ]
+    return [*rows, _count("total", list(report.findings), statuses)]
+
+
+def _count(
+    label: str, findings: list[Finding], statuses: dict[str, FindingStatus]
+) -> SeverityCounts:
+    tally = Counter(statuses[f.id] for f in findings)
+    return SeverityCounts(
+        severity=label,
+        found=len(findings),
+        fixed=tally[FindingStatus.FIXED],
+        rejected=tally[FindingStatus.REJECTED],
+        needs_model=tally[FindingStatus.NEEDS_MODEL],
+    )
+
+
+def rejected_verdicts(report: RunReport) -> list[Verdict]:
+    return [v for v in report.verdicts if not v.accepted]
+
+
+def rejected_by_stage(report: RunReport) -> Counter[Stage]:
+    """How many rejected patches failed at each stage."""
+    return Counter(s.stage for v in rejected_verdicts(report) if (s := v.failed_stage))
+
+
+# -- report.md ----------------------------------------------------------------------------
+
+
+def render_markdown(report: RunReport) -> str:
+    """report.md: a pull-request body for the run's branch."""
+    parts = (
+        _title,
+        _summary,
+        _fixes,
+        _rejected,
+        model_section,
+        generated_tests_section,
+        _needs_model,
+        _not_attempted,
+        _tests,
+        _notes,
+    )
+    return "\n\n".join(text for part in parts if (text := part(report))) + "\n"
+
+
+def md_text(text: str) -> str:
+    """Text from code, safe in a table cell or a line: markdown specials and pipes escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def md_code(text: str) -> str:
+    """An inline code span that survives backticks inside ``text``; pipes escaped for tables."""
+    text = " ".join(text.split())
+    ticks = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}".replace("|", "\\|")
+
+
+def md_table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
+    """A GitHub table; cells must already be escaped."""
+    head = list(header)
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _title(report: RunReport) -> str:
+    base = md_code(report.base_commit[:12])
+    if report.branch is None:
+        head = f"# harden: no fix accepted (base {base})"
+    else:
+        head = f"# harden: {len(report.commits)} fix(es) on {md_code(report.branch)} (base {base})"
+    return (
+        f"{head}\n\nRun {md_code(report.run_id)} on {md_code(report.repo)}, priority "
+        f"{report.priority.value}, started {report.started_at}, took {report.duration_s:.1f} s."
+    )
+
+
+def _summary(report: RunReport) -> str:
+    header = ["severity", "found", "fixed", "rejected", "needs a model"]
+    table = md_table(header, (row.cells() for row in severity_counts(report)))
+    total = severity_counts(report)[-1]
+    stages = ", ".join(f"{stage.value}: {n}" for stage, n in rejected_by_stage(report).items())
+    bullets = [
+        f"- **Fixed:** {total.fixed} finding(s) in {len(report.commits)} commit(s)",
+        f"- **Rejected:** {len(rejected_verdicts(report))} patch(es)"
+        + (f" ({stages})" if stages else ""),
+        f"- **Needs a model:** {total.needs_model} finding(s)",
+    ]
+    not_attempted = total.found - total.fixed - total.rejected - total.needs_model
+    if not_attempted:
+        bullets.append(f"- **Not attempted:** {not_attempted} finding(s)")
+    bullets.append(f"- **Files skipped:** {len(report.skipped_files)}")
+    bullets += [f"  - {md_code(s.path)}: {md_text(s.reason)}" for s in report.skipped_files]
+    return "## Summary\n\n" + table + "\n\n" + "\n".join(bullets)
+
+
+def _findings_by_id(report: RunReport) -> dict[str, Finding]:
+    return {f.id: f for f in report.findings}
+
+
+def _fixes(report: RunReport) -> str:
+    if not report.commits:
+        return ""
+    return "## Fixes\n\n" + "\n\n".join(_fix(report, c) for c in report.commits)
+
+
+def _fix(report: RunReport, commit: CommitRecord) -> str:
+    by_id = _findings_by_id(report)
+    rows = [_finding_row(by_id[fid]) for fid in commit.finding_ids if fid in by_id]
+    table = md_table(["rule", "CWE", "location", "finding"], rows)
+    verdict = _verdict_for(report, commit)
+    evidence = "Stages passed: unknown (no matching verdict)."
+    if verdict is not None:
+        passed = [s.stage.value for s in verdict.stages if s.status is StageStatus.PASSED]
+        evidence = "Stages passed: " + (", ".join(passed) or "none") + "."
+        if verdict.tests_run:
+            evidence += f" Tests run: {md_code(verdict.tests_run)}."
+    for earlier in earlier_attempts(report, commit):
+        evidence += f"\n\nEarlier attempt: {md_text(describe_rejection(earlier))}."
+    return f"### {md_text(commit.title)} ({md_code(commit.sha[:12])})\n\n{table}\n\n{evidence}"
+
+
+def _finding_row(finding: Finding) -> list[str]:
+    cwe = f"CWE-{finding.cwe}" if finding.cwe is not None else "-"
+    return [md_code(finding.rule), cwe, md_code(finding.location), md_text(finding.message)]
+
+
+def _verdict_for(report: RunReport, commit: CommitRecord) -> Verdict | None:
+    """The accepted verdict behind ``commit``: same findings, the same title if possible."""
+    same = [
+        v
+        for v in report.verdicts
+        if v.accepted and tuple(sorted(v.patch.finding_ids)) == tuple(sorted(commit.finding_ids))
+    ]
+    titled = [v for v in same if v.patch.title == commit.title]
+    return (titled or same)[-1] if same else None
+
+
+def _rejected(report: RunReport) -> str:
+    rejected = rejected_verdicts(report)
+    if not rejected:
+        return ""
+    return "## Rejected\n\n" + "\n\n".join(_rejection(v, report) for v in rejected)
+
+
+def _rejection(verdict: Verdict, report: RunReport) -> str:
+    by_id = _findings_by_id(report)
+    failed = verdict.failed_stage
+    stage = failed.stage.value if failed else "unknown"
+    found = [by_id[i] for i in verdict.patch.finding_ids if i in by_id]
+    what = ", ".join(f"{md_code(f.rule)} at {md_code(f.location)}" for f in found)
+    text = f"### {md_text(verdict.patch.title)}\n\nFailed at **{stage}** (for {what or 'unknown'})."
+    if (later := fixed_later(report, verdict)) is not None:
+        by = md_code(verdict.patch.fixer)
+        text += f" This attempt was by {by}; then fixed by {md_code(later.sha[:12])}."
+    detail = trim_detail(failed.detail) if failed else ""
+    return text + ("\n\n" + fenced(detail) if detail else "")
+
+
+def trim_detail(detail: str, lines: int = DETAIL_LINES, width: int = DETAIL_WIDTH) -> str:
+    """The first ``lines`` lines of ``detail``, each cut to ``width`` characters."""
+    all_lines = detail.strip().splitlines()
+    kept = [ln if len(ln) <= width else ln[: width - 1] + "…" for ln in all_lines[:lines]]
+    if len(all_lines) > lines:
+        kept.append(f"… ({len(all_lines) - lines} more lines)")
+    return "\n".join(kept)
+
+
+def fenced(text: str) -> str:
+    """A fenced code block longer than any backtick run inside ``text``."""
+    fence = "`" * max(3, max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def _needs_model(report: RunReport) -> str:
+    intro = (
+        "No codemod fixes these; configure a model to let harden try them."
+        if report.model is None
+        else "No codemod fixes these, and the model's attempts did not produce a fix."
+    )
+    return _remaining(report, FindingStatus.NEEDS_MODEL, "Needs a model", intro)
+
+
+def _not_attempted(report: RunReport) -> str:
+    intro = "The run stopped before these (finding limit, budget, or the fixer abstained)."
+    return _remaining(report, FindingStatus.NOT_ATTEMPTED, "Not attempted", intro)
+
+
+def _remaining(report: RunReport, status: FindingStatus, heading: str, intro: str) -> str:
+    statuses = finding_statuses(report)
+    left = [f for f in report.findings if statuses[f.id] is status]
+    if not left:
+        return ""
+    why = {u.finding_id: u.reason for u in report.unfixed}
+    rows = [
+        [md_code(f.rule), md_code(f.location), md_text(f.message), md_text(why.get(f.id, ""))]
+        for f in left
+    ]
+    header = ["rule", "location", "message", "why"]
+    return f"## {heading}\n\n{intro}\n\n" + md_table(header, rows)
+
+
+def _tests(report: RunReport) -> str:
+    if report.test_command is None:
+        return "## Tests\n\nNo test command was found; fixes were not checked by tests."
+    text = f"## Tests\n\nTest command: {md_code(report.test_command)}"
+    if not report.baseline_failures:
+        return text + "\n\nNo test was failing at the base commit."
+    failing = "\n".join(f"- {md_code(t)}" for t in report.baseline_failures)
+    return f"{text}\n\nAlready failing at the base commit (not held against fixes):\n\n{failing}"
+
+
+def _notes(report: RunReport) -> str:
+    if not report.notes:
+        return ""
+    return "## Notes\n\n" + "\n".join(f"- {md_text(note)}" for note in report.notes)
+
+
+# -- terminal -----------------------------------------------------------------------------
+
+
+def print_summary(report: RunReport, console: Console) -> None:
+    """The findings table, rejections per stage, and where to look at the fixes."""
+    table = Table(title=f"harden: {report.priority.value} findings")
+    for column in ("severity", "found", "fixed", "rejected", "needs a model"):
+        table.add_column(column, justify="left" if column == "severity" else "right")
+    *rows, total = severity_counts(report)
+    for row in rows:
+        table.add_row(*row.cells(), end_section=row is rows[-1])
+    table.add_row(*total.cells(), style="bold")
+    console.print(table)
+    for stage, count in rejected_by_stage(report).items():
+        console.print(f"rejected at {stage.value}: {count} patch(es)")
+    for commit in report.commits:
+        _print_earlier_attempts(report, commit, console)
+    print_model_summary(report, console)
+    print_generated_tests(report, console)
+    if report.branch is None:
+        console.print("no fix was accepted; no branch was created")
+    else:
+        branch = escape(report.branch)
+        console.print(f"fixes are on branch [bold]{branch}[/bold]; review: git log -p {branch}")
+
+
+def _print_earlier_attempts(report: RunReport, commit: CommitRecord, console: Console) -> None:
+    verdict = _verdict_for(report, commit)
+    by = "the model" if verdict is not None and verdict.patch.model else "a codemod"
+    for earlier in earlier_attempts(report, commit):
+        said = escape(describe_rejection(earlier, detail=False))
+        console.print(f"{said}, then fixed by {by}: {escape(commit.title)} ({commit.sha[:10]})")

@@ -1,0 +1,85 @@
+"""Choose the model for a run and assemble its client, or say why there is none.
+
+``--model provider/name`` wins; ``--model builtin`` means codemods only; with no choice,
+a present OPENAI_API_KEY or ANTHROPIC_API_KEY picks that provider's default model.
+Either way the choice is said in one line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from agent.config import Settings
+from agent.errors import ConfigError
+from agent.fix.llm_fixer import LlmFixer
+from agent.llm.base import Usage
+from agent.llm.budget import Budget
+from agent.llm.cache import ResponseCache, default_cache_dir
+from agent.llm.client import LLMClient
+from agent.llm.ledger import Ledger, default_data_dir
+from agent.llm.pricing import Pricing
+from agent.llm.prompts import load_prompt
+from agent.llm.providers import make_provider
+from agent.llm.retry import RetryPolicy
+from agent.llm.structured import MODE_FILE, ModeMemory
+from agent.log import get_logger
+from agent.models import Priority
+
+__all__ = ["BUILTIN", "NO_MODEL_NOTE", "build_model_fixer", "choose_model", "prompt_for"]
+
+BUILTIN = "builtin"
+_DEFAULTS = (
+    ("OPENAI_API_KEY", "openai/gpt-4.1-mini"),
+    ("ANTHROPIC_API_KEY", "anthropic/claude-haiku-4-5"),
+)
+log = get_logger("model")
+
+NO_MODEL_NOTE = (
+    "no model configured: built-in codemods only; set OPENAI_API_KEY or ANTHROPIC_API_KEY, "
+    "or pass --model, to send the findings no codemod fixes to a model"
+)
+
+
+def choose_model(settings: Settings, env: Mapping[str, str]) -> str | None:
+    if settings.model:
+        return None if settings.model == BUILTIN else settings.model
+    return next((model for key, model in _DEFAULTS if env.get(key)), None)
+
+
+def prompt_for(settings: Settings, priority: Priority) -> str:
+    """The prompt of ``priority``: the configured one if it is that priority's, else its own."""
+    chosen = settings.prompt
+    if chosen and chosen.partition("@")[0] == f"fix/{priority}":
+        return chosen
+    return f"fix/{priority}"
+
+
+def build_model_fixer(settings: Settings, run_id: str, priority: Priority) -> LlmFixer | None:
+    env = os.environ
+    model = choose_model(settings, env)
+    if model is None:
+        return None
+    modes = ModeMemory(default_data_dir(env) / MODE_FILE)
+    provider = make_provider(model, base_url=settings.base_url, env=env, modes=modes)
+    pricing = Pricing.load(settings.pricing)
+    if pricing.price(model, Usage()) is None:
+        if settings.budget is not None and not settings.allow_unknown_cost:
+            raise ConfigError(
+                f"the price of {model} is unknown, so --budget cannot be enforced; add "
+                f'[tool.harden.pricing."{model}"] or pass --allow-unknown-cost'
+            )
+        log.warning("the price of %s is unknown: its cost will be reported as unknown", model)
+    client = LLMClient(
+        provider,
+        ledger=Ledger(default_data_dir(env) / "ledger.sqlite"),
+        cache=ResponseCache(default_cache_dir(env)),
+        budget=Budget(settings.budget, allow_unknown=settings.allow_unknown_cost),
+        pricing=pricing,
+        retry=RetryPolicy(),
+        run_id=run_id,
+        model_spec=model,
+    )
+    return LlmFixer(
+        client, load_prompt(prompt_for(settings, priority), settings.prompts_dir), model
+    )
