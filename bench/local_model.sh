@@ -77,7 +77,7 @@ example_repo() {
 
 run_harden() {
     local python
-    python=$("$HARDEN_PY" -c 'from agent.depenv import bundled_python; print(bundled_python("bench"))')
+    python=$("$HARDEN_PY" -c 'from agent.sandbox.depenv import bundled_python; print(bundled_python("bench"))')
     say "harden --priority $PRIORITY --model openai/$ALIAS --base-url http://127.0.0.1:$PORT/v1"
     HARDEN_DATA_DIR="$WORK/data" HARDEN_CACHE_DIR="$WORK/cache" "$HARDEN_PY" -m agent run \
         --json --priority "$PRIORITY" --python "$python" --model "openai/$ALIAS" \

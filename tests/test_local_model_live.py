@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from agent.ledger import Ledger
+from agent.llm.ledger import Ledger
 from agent.llm.structured import MODE_FILE, StructuredMode
 from tests.conftest import GitRepo
 

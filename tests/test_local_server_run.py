@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from agent.ledger import Ledger
+from agent.llm.ledger import Ledger
 from agent.llm.structured import MODE_FILE
 from tests.conftest import GitRepo
 from tests.fakellm import LLAMA_CPP_PYTHON, FakeLLM, Reply

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.fix.model_patch import ModelPatch
-from agent.ledger import Ledger
+from agent.fix.llm_patch import ModelPatch
 from agent.llm.budget import Budget
 from agent.llm.client import LLMClient
+from agent.llm.ledger import Ledger
 from agent.llm.openai_provider import OpenAIProvider
 from agent.llm.pricing import Pricing
 from agent.llm.providers import make_provider
