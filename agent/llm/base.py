@@ -174,7 +174,8 @@ class UnparsableError(FatalError):
 
 
 class Provider(Protocol):
-    """One adapter per SDK. ``complete`` makes exactly one HTTP request (SDK retries off)."""
+    """One adapter per SDK. ``complete`` makes one HTTP request (SDK retries off); on an
+    OpenAI-compatible server, one per structured-output mode it tries (``requests``)."""
 
     name: str
     model: str

@@ -35,7 +35,8 @@ __all__ = ["OpenAIProvider"]
 
 
 class OpenAIProvider:
-    """One ``complete`` = one HTTP request to OpenAI or an OpenAI-compatible server."""
+    """One ``complete`` = one HTTP request to OpenAI; on a compatible server, one per
+    structured-output mode tried (agent.llm.openai_compatible)."""
 
     def __init__(
         self,
