@@ -166,8 +166,9 @@ LLAMA_CPP_PYTHON = Formats(
         'app.py", line 376, in create_chat_completion\n    POST /v1/chat/completions'
     ),
 )
-# A server (as some Ollama versions) whose OpenAI layer takes no response_format it knows
-# nothing of: 400 invalid_request_error for both kinds; the schema goes in the prompt.
+# A server whose OpenAI layer takes no response_format at all: 400 invalid_request_error
+# for both kinds, so the schema goes in the prompt. An imitation of the strictest case seen
+# among local servers, not a recording of a real Ollama.
 OLLAMA_LIKE = Formats(accepts=frozenset({"none"}), message="invalid response_format: {type}")
 # A server that takes every response_format and ignores it: the model chats around its JSON.
 FENCED = Formats(accepts=frozenset({"none", "text", "json_object", "json_schema"}), fenced=True)
