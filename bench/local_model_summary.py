@@ -48,8 +48,8 @@ def _args() -> argparse.Namespace:
 
 
 def _reports(path: Path) -> list[dict[str, Any]]:
-    data = json.loads(path.read_text())
-    return data if isinstance(data, list) else [data]
+    data = json.loads(path.read_text())  # one run's report, or {"runs": [...]} for --priority all
+    return list(data["runs"]) if "runs" in data else [data]
 
 
 def _calls(ledger: Path, run_ids: list[str]) -> list[dict[str, Any]]:
@@ -73,9 +73,11 @@ def _print_report(report: dict[str, Any]) -> None:
         f"model outcomes:         fixed {fixed}, abstained {kinds['abstained']}, "
         f"failed {kinds['failed']}, budget {kinds['budget']}"
     )
-    for outcome in report["model_outcomes"]:
-        reason = " ".join(outcome["reason"].split())[:150]
-        print(f"  - {outcome['kind']}: {reason}")
+    reasons = Counter(
+        (o["kind"], " ".join(o["reason"].split())[:150]) for o in report["model_outcomes"]
+    )
+    for (kind, reason), n in reasons.most_common():
+        print(f"  - {kind} x{n}: {reason}")
 
 
 def _counts(values: Any) -> str:
