@@ -10,7 +10,9 @@
 #   BENCH_VENV   venv for the server (default .bench-venv): llama-cpp-python compiles on
 #                first install, about 20-40 min on 2 cores; later runs reuse it
 #   PORT         server port on 127.0.0.1 (default 8765)
-#   PRIORITY     harden priority to run (default security)
+#   PRIORITY     harden priority to run (default security; "all" runs every priority)
+#   JOBS         harden --jobs (default 1: the server answers one request at a time, so
+#                more jobs only queue there and each call's seconds would include the wait)
 #   HARDEN_PY    the python that has harden installed (default: python3 on PATH)
 #   HARDEN_MODEL_TIMEOUT  seconds per request (default 300)
 #   LIVE_TEST    1 (default): also run tests/test_local_model_live.py against the server
@@ -21,6 +23,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV=${BENCH_VENV:-$ROOT/.bench-venv}
 PORT=${PORT:-8765}
 PRIORITY=${PRIORITY:-security}
+JOBS=${JOBS:-1}
 HARDEN_PY=${HARDEN_PY:-python3}
 ALIAS=gemma-3-270m
 WORK=$(mktemp -d -t harden-local-model-XXXXXX)
@@ -80,7 +83,7 @@ run_harden() {
     python=$("$HARDEN_PY" -c 'from agent.sandbox.depenv import bundled_python; print(bundled_python("bench"))')
     say "harden --priority $PRIORITY --model openai/$ALIAS --base-url http://127.0.0.1:$PORT/v1"
     HARDEN_DATA_DIR="$WORK/data" HARDEN_CACHE_DIR="$WORK/cache" "$HARDEN_PY" -m agent run \
-        --json --priority "$PRIORITY" --python "$python" --model "openai/$ALIAS" \
+        --json --priority "$PRIORITY" --jobs "$JOBS" --python "$python" --model "openai/$ALIAS" \
         --base-url "http://127.0.0.1:$PORT/v1" "$WORK/repo" >"$WORK/report.json" 2>"$WORK/harden.log" \
         || { tail -20 "$WORK/harden.log" >&2; exit 1; }
 }
