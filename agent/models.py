@@ -256,6 +256,10 @@ class RunReport(Frozen):
     needs_model_ids: tuple[str, ...] = ()
     model: str | None = None
     model_outcomes: tuple[ModelOutcome, ...] = ()
+    # On an OpenAI-compatible server: the structured-output modes its replies came in, and
+    # those it rejected (agent.llm.structured: json_schema, json_object, prompt).
+    structured_output: tuple[str, ...] = ()
+    structured_rejected: tuple[str, ...] = ()
     set_aside: tuple[SetAside, ...] = ()
     unfixed: tuple[Unfixed, ...] = ()  # every finding not fixed, with its reason
     generated_tests: tuple[GeneratedTestFate, ...] = ()

@@ -10,11 +10,17 @@ Use it through the real SDKs, so tests cover their parsing, errors and headers::
 path (the Anthropic SDK adds ``/v1/messages``). Each request takes the next scripted
 step; the reply's shape follows the path (``/v1/responses``, ``/v1/chat/completions``,
 ``/v1/messages``). An empty script answers 500 "fake server: no scripted reply".
+
+``FakeLLM(formats=...)`` imitates an OpenAI-compatible server that accepts only some
+``response_format`` types (``Formats``; e.g. ``LLAMA_CPP_PYTHON``, ``OLLAMA_LIKE``,
+``FENCED``): a Chat Completions request of another type gets the server's rejection and
+consumes no step; ``fenced`` wraps every reply's JSON in prose and a code fence.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import socket
 import threading
@@ -29,10 +35,14 @@ from typing import Any
 from pydantic import BaseModel
 
 __all__ = [
+    "FENCED",
+    "LLAMA_CPP_PYTHON",
+    "OLLAMA_LIKE",
     "Computed",
     "Delay",
     "FakeLLM",
     "Fault",
+    "Formats",
     "Raw",
     "Recorded",
     "Reply",
@@ -115,6 +125,56 @@ Step = Reply | Fault | Delay | Reset | Raw | Computed
 
 
 @dataclass(frozen=True)
+class Formats:
+    """The ``response_format`` types a compatible server takes ("none": no response_format).
+
+    A request of another type is answered with ``status`` and ``message`` (``{type}`` is
+    replaced by the type asked for) in the wire format's error object.
+    """
+
+    accepts: frozenset[str]
+    status: int = 400
+    message: str = "response_format {type} is not supported"
+    fenced: bool = False
+    kind: str = "invalid_request_error"
+
+    def rejection(self, body: Any) -> Fault | None:
+        fmt = body.get("response_format") if isinstance(body, dict) else None
+        kind = str(fmt.get("type")) if isinstance(fmt, dict) else "none"
+        if kind in self.accepts:
+            return None
+        error = {"message": self.message.format(type=kind), "type": self.kind}
+        return Fault(self.status, {"error": {**error, "param": None, "code": None}})
+
+    def shaped(self, reply: Reply) -> Reply:
+        if not self.fenced:
+            return reply
+        text = f"Sure! Here is the patch:\n```json\n{reply.text()}\n```\nHope this helps."
+        return dataclasses.replace(reply, payload=text)
+
+
+# llama-cpp-python 0.3.36, as it answered here: its request model allows only "text" and
+# "json_object", and its error handler turns the validation error into a 500.
+LLAMA_CPP_PYTHON = Formats(
+    accepts=frozenset({"none", "text", "json_object"}),
+    status=500,
+    kind="internal_server_error",
+    message=(
+        "1 validation error:\n  {{'type': 'literal_error', 'loc': ('body', 'response_format', "
+        "'type'), 'msg': \"Input should be 'text' or 'json_object'\", 'input': '{type}', "
+        "'ctx': {{'expected': \"'text' or 'json_object'\"}}}}\n\n  File \".../llama_cpp/server/"
+        'app.py", line 376, in create_chat_completion\n    POST /v1/chat/completions'
+    ),
+)
+# A server whose OpenAI layer takes no response_format at all: 400 invalid_request_error
+# for both kinds, so the schema goes in the prompt. An imitation of the strictest case seen
+# among local servers, not a recording of a real Ollama.
+OLLAMA_LIKE = Formats(accepts=frozenset({"none"}), message="invalid response_format: {type}")
+# A server that takes every response_format and ignores it: the model chats around its JSON.
+FENCED = Formats(accepts=frozenset({"none", "text", "json_object", "json_schema"}), fenced=True)
+
+
+@dataclass(frozen=True)
 class Recorded:
     method: str
     path: str
@@ -126,7 +186,8 @@ class Recorded:
 class FakeLLM:
     """A ThreadingHTTPServer on 127.0.0.1 with a queue of scripted steps."""
 
-    def __init__(self) -> None:
+    def __init__(self, formats: Formats | None = None) -> None:
+        self.formats = formats
         self.requests: list[Recorded] = []
         self._steps: deque[Step] = deque()
         self._lock = threading.Lock()
@@ -202,12 +263,20 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, body: Any) -> None:
         headers = {k.lower(): v for k, v in self.headers.items()}
         self.server_fake.record(Recorded(self.command, self.path, headers, body, time.time()))
+        formats = self.server_fake.formats if self.path.endswith("/chat/completions") else None
+        rejection = formats.rejection(body) if formats is not None else None
+        if rejection is not None:
+            with contextlib.suppress(OSError):
+                self._answer(rejection)
+            return
         step = self.server_fake.next_step()
         while isinstance(step, Delay):
             time.sleep(step.seconds)
             step = self.server_fake.next_step()
         if isinstance(step, Computed):
             step = step.make(body)
+        if formats is not None and isinstance(step, Reply):
+            step = formats.shaped(step)
         with contextlib.suppress(OSError):  # the client gave up (timeout) and hung up
             self._answer(step)
 

@@ -6,6 +6,10 @@ Exception tree::
     ├── TransientError            408/409/429/5xx, timeouts, connection errors: retry,
     │                             honouring ``retry_after`` (seconds) when the server gave it
     └── FatalError                400/401/403/404, insufficient quota, bad config: never retry
+        ├── InvalidRequestError   the server rejected the request itself (400/422, or a 500
+        │                         whose body is a validation error): never retry; on an
+        │                         OpenAI-compatible server a rejected ``response_format``
+        │                         moves on to the next structured-output mode instead
         └── UnparsableError       the reply came but is not valid JSON of the schema (billed;
                                   the fixer may ask again with the error as feedback)
 
@@ -21,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 __all__ = [
     "FatalError",
+    "InvalidRequestError",
     "Messages",
     "PromptRef",
     "Provider",
@@ -114,13 +119,21 @@ class RenderedPrompt(BaseModel):
 
 
 class ProviderReply(BaseModel):
-    """What a provider returned: the structured output as JSON text, and its usage."""
+    """What a provider returned: the structured output as JSON text, and its usage.
+
+    On an OpenAI-compatible server, ``mode`` names the structured-output mode that produced
+    the reply (agent.llm.structured), ``rejected`` the modes the server refused on the way,
+    and ``requests`` the HTTP requests it took (one per mode tried); "" / () / 1 elsewhere.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     text: str
     usage: Usage
     model: str
+    mode: str = ""
+    rejected: tuple[str, ...] = ()
+    requests: int = 1
 
 
 class ProviderError(Exception):
@@ -139,6 +152,9 @@ class ProviderError(Exception):
         self.status = status
         self.retry_after = retry_after
         self.usage = usage or Usage()
+        self.requests = 1  # HTTP requests this call made (more while negotiating a mode)
+        self.rejected: tuple[str, ...] = ()  # structured-output modes refused meanwhile
+        self.mode = ""  # the structured-output mode of the answer this error was read from
 
 
 class TransientError(ProviderError):
@@ -149,12 +165,17 @@ class FatalError(ProviderError):
     retryable = False
 
 
+class InvalidRequestError(FatalError):
+    """The server said the request itself is invalid: sending it again cannot help."""
+
+
 class UnparsableError(FatalError):
     """A reply that arrived but cannot be read as the requested schema."""
 
 
 class Provider(Protocol):
-    """One adapter per SDK. ``complete`` makes exactly one HTTP request (SDK retries off)."""
+    """One adapter per SDK. ``complete`` makes one HTTP request (SDK retries off); on an
+    OpenAI-compatible server, one per structured-output mode it tries (``requests``)."""
 
     name: str
     model: str

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from agent.llm.base import (
     FatalError,
+    InvalidRequestError,
     ProviderError,
     RenderedPrompt,
     TransientError,
@@ -42,6 +43,7 @@ class CallOutcome(StrEnum):
     SCHEMA_INVALID = "schema-invalid"  # JSON that does not match the schema
     REFUSED_BUDGET = "refused-budget"  # never sent: the budget would be exceeded
     TRANSIENT_ERROR = "error: TransientError"  # retries exhausted (429, 5xx, timeouts)
+    INVALID_REQUEST = "error: InvalidRequestError"  # the server called the request invalid
     FATAL_ERROR = "error: FatalError"  # the provider refused for good (auth, bad model)
     PROVIDER_ERROR = "error: ProviderError"  # any other provider failure
 
@@ -69,6 +71,7 @@ class CallResult(BaseModel, Generic[M]):
     cache_hit: bool = False
     attempts: int = 0
     latency_s: float = 0.0
+    mode: str = ""  # the structured-output mode that answered (compatible servers), else ""
 
     @property
     def ok(self) -> bool:
@@ -88,11 +91,20 @@ class Call(Generic[M]):
 
 
 class Meter:
-    """Usage billed by failed attempts (the retry policy does not return it), and requests."""
+    """Usage billed by failed attempts (the retry policy does not return it), requests, and
+    the structured-output modes the server answered in or rejected."""
 
     def __init__(self) -> None:
         self.usage = Usage()
         self.sent = 0
+        self.mode = ""
+        self.rejected: tuple[str, ...] = ()
+
+    def count(self, requests: int, rejected: tuple[str, ...], mode: str = "") -> None:
+        """One provider call made ``requests`` HTTP requests (one was counted when sent)."""
+        self.sent += max(requests, 1) - 1
+        self.rejected += tuple(m for m in rejected if m not in self.rejected)
+        self.mode = mode or self.mode
 
 
 class OverBudget(FatalError):
@@ -102,6 +114,7 @@ class OverBudget(FatalError):
 _BY_ERROR: tuple[tuple[type[ProviderError], CallOutcome], ...] = (
     (OverBudget, CallOutcome.REFUSED_BUDGET),
     (UnparsableError, CallOutcome.UNPARSABLE),
+    (InvalidRequestError, CallOutcome.INVALID_REQUEST),
     (FatalError, CallOutcome.FATAL_ERROR),
     (TransientError, CallOutcome.TRANSIENT_ERROR),
 )

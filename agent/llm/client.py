@@ -39,6 +39,7 @@ from agent.llm.ledger import CallRecord, Ledger
 from agent.llm.pricing import Pricing
 from agent.llm.retry import RetryPolicy
 from agent.llm.settle import settlement
+from agent.llm.structured import StructuredUse
 from agent.llm.throttle import Throttle
 
 __all__ = ["CallResult", "LLMClient", "estimate_cost", "estimate_tokens"]
@@ -86,6 +87,7 @@ class LLMClient:
         self._pricing, self._retry = pricing, retry
         self._unpriced: set[str] = set()
         self.throttle = Throttle()
+        self.structured = StructuredUse()
         self._lock = threading.Lock()
 
     def complete(
@@ -169,13 +171,11 @@ class LLMClient:
             reply, _ = self._retry.call(lambda: self._send(call, max_tokens, meter))
         except ProviderError as exc:
             _log.warning("%s: %s: %s", self.model_spec, type(exc).__name__, exc.message)
-            return self._result(
-                outcome_of(exc), None, exc.message, meter.usage, meter.sent, start
-            ), None
+            self.structured.add(meter.mode, meter.rejected)
+            return self._result(outcome_of(exc), None, exc.message, meter.usage, meter, start), None
         parsed, outcome, error = self._validate(call.schema, reply.text)
-        return self._result(
-            outcome, parsed, error, meter.usage + reply.usage, meter.sent, start
-        ), reply
+        self.structured.add(meter.mode, meter.rejected)
+        return self._result(outcome, parsed, error, meter.usage + reply.usage, meter, start), reply
 
     def _send(self, call: Call[M], max_tokens: int, meter: Meter) -> ProviderReply:
         """One request; a failed one still adds what it was billed to ``meter``.
@@ -190,14 +190,17 @@ class LLMClient:
         self.throttle.wait()
         meter.sent += 1
         try:
-            return self.provider.complete(
+            reply = self.provider.complete(
                 call.prompt.messages, call.schema, call.prompt.temperature, max_tokens
             )
         except ProviderError as exc:
             meter.usage += exc.usage
+            meter.count(exc.requests, exc.rejected, exc.mode)
             if exc.status == _RATE_LIMITED:
                 self.throttle.pause(exc.retry_after)
             raise
+        meter.count(reply.requests, reply.rejected, reply.mode)
+        return reply
 
     @staticmethod
     def _validate(schema: type[M], text: str) -> tuple[M | None, CallOutcome, str | None]:
@@ -213,7 +216,7 @@ class LLMClient:
         parsed: M | None,
         error: str | None,
         usage: Usage,
-        attempts: int,
+        meter: Meter,
         start: float,
     ) -> CallResult[M]:
         return CallResult[M](
@@ -222,8 +225,9 @@ class LLMClient:
             error=error,
             usage=usage,
             cost_usd=self._price(usage),
-            attempts=attempts,
+            attempts=meter.sent,
             latency_s=time.monotonic() - start,
+            mode=meter.mode,
         )
 
     def _price(self, usage: Usage) -> float | None:
@@ -263,5 +267,6 @@ class LLMClient:
                 sample=call.sample,
                 saved_usd=saved_usd,
                 usage_note=result.usage_note,
+                structured_mode=result.mode,
             )
         )

@@ -50,12 +50,15 @@ MIGRATIONS: tuple[str, ...] = (
     # Why a call's reported usage was not trusted, e.g. "usage missing; settled at the
     # estimate" (agent.llm.settle); empty when it was.
     "ALTER TABLE calls ADD COLUMN usage_note TEXT NOT NULL DEFAULT ''",
+    # The structured-output mode an OpenAI-compatible server answered in (json_schema,
+    # json_object, prompt: agent.llm.structured); empty for other providers and failures.
+    "ALTER TABLE calls ADD COLUMN structured_mode TEXT NOT NULL DEFAULT ''",
 )
 
 _COLUMNS = (
     "time, run_id, finding_id, provider, model, prompt, prompt_hash, input_tokens, "
     "cached_tokens, cache_write_tokens, output_tokens, cost_usd, latency_s, attempts, "
-    "cache_hit, outcome, sample, saved_usd, usage_note"
+    "cache_hit, outcome, sample, saved_usd, usage_note, structured_mode"
 )
 
 _SUMMARY = """
@@ -100,6 +103,7 @@ class CallRecord(BaseModel):
     sample: int = 0
     saved_usd: float = 0.0
     usage_note: str = ""  # why the reported usage was not trusted; "" when it was
+    structured_mode: str = ""  # json_schema / json_object / prompt on compatible servers
 
 
 class SpendRow(BaseModel):

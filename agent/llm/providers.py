@@ -10,6 +10,7 @@ here because this module imports no SDK.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
@@ -17,14 +18,35 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from agent.errors import ConfigError, UsageError
-from agent.llm.base import FatalError, Provider, ProviderError, TransientError, Usage
+from agent.llm.base import (
+    FatalError,
+    InvalidRequestError,
+    Provider,
+    ProviderError,
+    TransientError,
+    Usage,
+)
+from agent.llm.structured import ModeMemory
 
-__all__ = ["KNOWN_PROVIDERS", "is_local", "make_provider", "retry_after", "status_error"]
+__all__ = [
+    "KNOWN_PROVIDERS",
+    "is_local",
+    "is_validation_error",
+    "make_provider",
+    "retry_after",
+    "status_error",
+]
 
 CLOUD_TIMEOUT_S = 60.0
 LOCAL_TIMEOUT_S = 300.0  # a local model on a laptop can take minutes for one patch
 OLLAMA_NUM_CTX = 16384  # Ollama's default 2,048-token context silently truncates prompts
 TRANSIENT_STATUSES = frozenset({408, 409, 429})
+INVALID_STATUSES = frozenset({400, 422})
+_VALIDATION = re.compile(
+    r"validation error|Input should be|literal_error|Field required|"
+    r"Extra inputs are not permitted|unprocessable entity",
+    re.IGNORECASE,
+)
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})  # noqa: S104
 
 
@@ -48,19 +70,22 @@ def make_provider(
     base_url: str | None,
     env: Mapping[str, str],
     timeout_s: float | None = None,
+    modes: ModeMemory | None = None,
 ) -> Provider:
     """Build the provider named by ``spec`` (``provider/model``); import only its SDK.
 
     The timeout of one request: ``timeout_s``, else ``$HARDEN_MODEL_TIMEOUT``, else the
-    provider's default (longer for a server on this machine).
+    provider's default (longer for a server on this machine). ``modes`` remembers the
+    structured-output mode of each OpenAI-compatible server (in memory when None).
     """
     name, model = split_spec(spec)
     timeout_s = timeout_s or env_timeout(env)
+    modes = modes or ModeMemory()
     if name == "anthropic":
         return _anthropic(model, base_url, env, timeout_s or CLOUD_TIMEOUT_S)
     if name == "openai":
-        return _openai(model, base_url, env, timeout_s)
-    return _local(name, model, base_url, timeout_s or LOCAL_TIMEOUT_S)
+        return _openai(model, base_url, env, timeout_s, modes)
+    return _local(name, model, base_url, timeout_s or LOCAL_TIMEOUT_S, modes)
 
 
 def env_timeout(env: Mapping[str, str]) -> float | None:
@@ -111,7 +136,11 @@ def _anthropic(
 
 
 def _openai(
-    model: str, base_url: str | None, env: Mapping[str, str], timeout: float | None
+    model: str,
+    base_url: str | None,
+    env: Mapping[str, str],
+    timeout: float | None,
+    modes: ModeMemory,
 ) -> Provider:
     from agent.llm.openai_provider import OpenAIProvider
 
@@ -119,14 +148,16 @@ def _openai(
         key = env.get("OPENAI_API_KEY") or "no-key"
         wait = timeout or (LOCAL_TIMEOUT_S if is_local("openai", base_url) else CLOUD_TIMEOUT_S)
         return OpenAIProvider(
-            model, api_key=key, base_url=base_url, compatible=True, timeout_s=wait
+            model, api_key=key, base_url=base_url, compatible=True, timeout_s=wait, modes=modes
         )
     key = _key(env, "OPENAI_API_KEY")
     url = env.get("OPENAI_BASE_URL") or None
     return OpenAIProvider(model, api_key=key, base_url=url, timeout_s=timeout or CLOUD_TIMEOUT_S)
 
 
-def _local(name: str, model: str, base_url: str | None, timeout: float) -> Provider:
+def _local(
+    name: str, model: str, base_url: str | None, timeout: float, modes: ModeMemory
+) -> Provider:
     from agent.llm.openai_provider import OpenAIProvider
 
     server = LOCAL_SERVERS[name]
@@ -138,6 +169,7 @@ def _local(name: str, model: str, base_url: str | None, timeout: float) -> Provi
         compatible=True,
         timeout_s=timeout,
         extra_body=extra,
+        modes=modes,
     )
 
 
@@ -148,14 +180,27 @@ def status_error(
     *,
     quota: bool = False,
     usage: Usage | None = None,
+    detail: str = "",
 ) -> ProviderError:
-    """Classify an HTTP error reply: 408/409/429/5xx retry (unless out of quota), else fatal."""
+    """Classify an HTTP error reply: 408/409/429/5xx retry (unless out of quota), else fatal.
+
+    A rejected request is never retried: 400/422, or a 500 whose text (``message`` and the
+    body's ``detail``) is a validation error, as llama-cpp-python answers an unsupported
+    ``response_format``: InvalidRequestError.
+    """
     if quota:
         return FatalError(f"out of quota ({status}): {message}", status=status, usage=usage)
+    if status in INVALID_STATUSES or (status >= 500 and is_validation_error(message + detail)):
+        return InvalidRequestError(message, status=status, usage=usage)
     if status in TRANSIENT_STATUSES or status >= 500:
         wait = retry_after(headers)
         return TransientError(message, status=status, retry_after=wait, usage=usage)
     return FatalError(message, status=status, usage=usage)
+
+
+def is_validation_error(text: str) -> bool:
+    """True when an error text says the request failed validation (pydantic, FastAPI...)."""
+    return _VALIDATION.search(text) is not None
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:

@@ -1,7 +1,9 @@
 """One retry policy for every provider call: tenacity, configured once.
 
 Adapters classify their SDK's errors (``ProviderError.retryable``, ``retry_after``); this
-module decides when to try again. Only retryable errors are retried. The wait is
+module decides when to try again. Only retryable errors are retried: never a request the
+server rejected as invalid (``InvalidRequestError``: 400/422, or a 500 whose body is a
+validation error), which would be rejected again. The wait is
 exponential backoff with full jitter, or exactly the server's ``retry_after`` (capped by
 ``max_delay_s``). An overall deadline bounds the whole call: when the next wait would
 cross it, the policy stops at once and raises.
@@ -19,7 +21,7 @@ from typing import TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, wait_random_exponential
 
-from agent.llm.base import ProviderError
+from agent.llm.base import InvalidRequestError, ProviderError
 
 __all__ = ["RetryPolicy", "attempts_of"]
 
@@ -33,6 +35,8 @@ def attempts_of(exc: BaseException) -> int:
 
 
 def _is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, InvalidRequestError):
+        return False
     return isinstance(exc, ProviderError) and exc.retryable
 
 

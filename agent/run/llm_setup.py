@@ -21,6 +21,7 @@ from agent.llm.pricing import Pricing
 from agent.llm.prompts import load_prompt
 from agent.llm.providers import make_provider
 from agent.llm.retry import RetryPolicy
+from agent.llm.structured import MODE_FILE, ModeMemory
 from agent.log import get_logger
 from agent.models import Priority
 
@@ -58,7 +59,8 @@ def build_model_fixer(settings: Settings, run_id: str, priority: Priority) -> Ll
     model = choose_model(settings, env.provider)
     if model is None:
         return None
-    provider = make_provider(model, base_url=settings.base_url, env=env.provider)
+    modes = ModeMemory(env.data_dir / MODE_FILE)
+    provider = make_provider(model, base_url=settings.base_url, env=env.provider, modes=modes)
     pricing = Pricing.load(settings.pricing)
     if pricing.price(model, Usage()) is None:
         if settings.budget is not None and not settings.allow_unknown_cost:

@@ -166,6 +166,8 @@ def _report(setup: RunSetup, branch: str, done: _Done, notes: tuple[str, ...]) -
         needs_model_ids=tuple(dict.fromkeys(model.needs_model)),
         model=setup.fixer.model if setup.fixer else None,
         model_outcomes=model.outcomes,
+        structured_output=setup.fixer.client.structured.answered if setup.fixer else (),
+        structured_rejected=setup.fixer.client.structured.rejected if setup.fixer else (),
         set_aside=(*done.skipped, *done.fixed.set_aside),
         cost_usd=round(model.cost_usd, 6),
         generated_tests=done.landed.generated_tests,
