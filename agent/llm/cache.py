@@ -7,7 +7,8 @@ read: a pickled row is a miss, never unpickled. The directory is kept at mode 07
 
 Exception tree::
 
-    UnsafeCacheValue      a cache row not stored as JSON text (caught here: it is a miss)
+    HardenError (agent.errors)
+    └── UnsafeCacheValue  a cache row not stored as JSON text (caught here: it is a miss)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import diskcache  # type: ignore[import-untyped]
 from diskcache.core import MODE_RAW, MODE_TEXT, UNKNOWN  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from agent.errors import HardenError
 from agent.llm.base import ProviderReply, RenderedPrompt
 
 __all__ = [
@@ -40,7 +42,7 @@ __all__ = [
 _log = logging.getLogger("harden.llm")
 
 
-class UnsafeCacheValue(Exception):
+class UnsafeCacheValue(HardenError):
     """A cache key or value that is not plain text; it is never deserialised."""
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import click
 
-from agent.errors import ToolError
+from agent.errors import HardenError, ToolError
 from agent.sandbox.runner import run_command
 
 __all__ = [
@@ -44,7 +44,7 @@ _INSTALL_TIMEOUT_S = 300
 _READY = ".harden-ready"
 
 
-class DependencyError(Exception):
+class DependencyError(HardenError):
     """The dependencies could not be made available; the patch cannot be validated."""
 
 
