@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import click
-
 from agent.llm.ledger import Ledger
+from agent.report.console import echo
 from agent.report.console import out as _out
 from agent.report.spend import cost_json, cost_table
 from agent.report.tables import print_table
@@ -16,7 +15,7 @@ def cost_action(json_output: bool) -> int:
     """``harden cost``: the ledger's spend per run, model and prompt version."""
     with Ledger.default() as ledger:
         if json_output:
-            click.echo(cost_json(ledger))
+            echo(cost_json(ledger))
         elif ledger.count() == 0:
             _out.print("no model call has been recorded yet")
             return 0

@@ -11,6 +11,7 @@ from agent.commands.run import run_and_show
 from agent.config import load_settings
 from agent.errors import ToolError
 from agent.report.console import err as _err
+from agent.report.console import note
 from agent.resources import bundled_dir
 from agent.sandbox.depenv import bundled_python
 
@@ -27,7 +28,7 @@ def demo_action(json_output: bool) -> int:
     )
     _init_repo(target)
     _err.print(f"harden demo: example app copied to {target} and committed")
-    flags = {"json_output": json_output, "python": bundled_python("harden demo")}
+    flags = {"json_output": json_output, "python": bundled_python("harden demo", note)}
     report = run_and_show(load_settings(target, flags))
     if report.branch:
         _err.print(f"review the fixes: cd {target} && git log -p main..{report.branch}")

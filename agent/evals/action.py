@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-import click
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.errors import HardenError
@@ -30,6 +29,7 @@ from agent.evals.runner import SampleEnv, run_sample
 from agent.evals.scoring import CaseScore, SampleScore
 from agent.evals.table import print_result
 from agent.evals.variants import Variant, baseline_file, blessed_baseline, load_run, make_variant
+from agent.report.console import echo
 from agent.report.console import err as _err
 from agent.report.console import out as _out
 from agent.sandbox.suite import resolve_python
@@ -189,7 +189,7 @@ class _Eval:
     def _show(self, result: EvalResult) -> None:
         files = write_outputs(result, self.options.out)
         if self.options.json_output:
-            click.echo(result.model_dump_json(indent=2))
+            echo(result.model_dump_json(indent=2))
         else:
             print_result(result, _out)
         for note in result.notes:
