@@ -21,6 +21,7 @@ import sqlite3
 import stat
 from collections.abc import Mapping
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import diskcache  # type: ignore[import-untyped]
@@ -124,7 +125,12 @@ def cache_key(
 
 
 class ResponseCache:
-    """Replies by ``cache_key``; ``get`` returns None on a miss or an unsafe row."""
+    """Replies by ``cache_key``; ``get`` returns None on a miss or an unsafe row.
+
+    A context manager. diskcache keeps one sqlite connection per thread and ``close`` ends
+    only the calling thread's, so each read and write opens and closes its own: the model
+    calls run in worker threads, and none of their connections outlives its call.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = private_dir(directory)
@@ -138,7 +144,8 @@ class ResponseCache:
 
     def get(self, key: str) -> CachedReply | None:
         try:
-            text = self._cache.get(key)
+            with self._cache as cache:  # this thread's connection, closed after the read
+                text = cache.get(key)
         except (UnsafeCacheValue, sqlite3.Error, OSError) as exc:
             _log.warning("response cache: ignoring entry %s: %s", key[:12], exc)
             return None
@@ -152,7 +159,16 @@ class ResponseCache:
             return None
 
     def put(self, key: str, reply: ProviderReply, cost_usd: float | None) -> None:
-        self._cache.set(key, CachedReply(reply=reply, cost_usd=cost_usd).model_dump_json())
+        with self._cache as cache:
+            cache.set(key, CachedReply(reply=reply, cost_usd=cost_usd).model_dump_json())
 
     def close(self) -> None:
         self._cache.close()
+
+    def __enter__(self) -> ResponseCache:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

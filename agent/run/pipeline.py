@@ -37,7 +37,7 @@ from agent.report.unfixed import set_aside, with_reasons
 from agent.run.commit_message import commit_message
 from agent.run.journal import Commit, End, Journal, Start
 from agent.run.llm_phase import LlmPhase, ModelWork, codemod_feedback
-from agent.run.llm_setup import NO_MODEL_NOTE, build_model_fixer
+from agent.run.llm_setup import NO_MODEL_NOTE, open_model_fixer
 from agent.run.touched import Symbol
 from agent.run.worklist import SuiteSetup, group_findings, skipped_reasons, worklist
 from agent.sandbox.baseline import run_baseline
@@ -89,8 +89,10 @@ def _run_in_dir(
     run_dir.mkdir(parents=True, exist_ok=start is not None)
     priority = Priority(start.priority) if start else (settings.priority or Priority.SECURITY)
     try:
-        with log_to_file(run_dir / "harden.log"):
-            fixer = build_model_fixer(settings, run_id, priority)
+        with (
+            log_to_file(run_dir / "harden.log"),
+            open_model_fixer(settings, run_id, priority) as fixer,
+        ):
             journal = Journal(run_dir / "journal.jsonl")
             state = _Run(settings, repo, run_id, priority, status, fixer, journal)
             state.taken = taken
