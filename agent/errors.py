@@ -66,13 +66,14 @@ __all__ = [
 
 
 class HardenError(Exception):
-    """Base of every error that is reported as one line."""
+    """Base of every error that is reported as one line: ``message`` is that line (the
+    lines of a longer text, e.g. a tool's output, joined with "; ")."""
 
     exit_code = 1
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.message = message
+        self.message = "; ".join(filter(None, (line.strip() for line in message.splitlines())))
 
 
 class NotARepoError(HardenError):

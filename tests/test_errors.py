@@ -80,10 +80,10 @@ def harden(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str
     )  # fmt: skip
 
 
-def _bad_prompts(tmp_path: Path) -> Path:
+def _bad_prompts(tmp_path: Path, text: str = "no front matter here\n") -> Path:
     folder = tmp_path / "prompts" / "fix" / "bad"
     folder.mkdir(parents=True)
-    (folder / "v1.md").write_text("no front matter here\n", encoding="utf-8")
+    (folder / "v1.md").write_text(text, encoding="utf-8")
     return tmp_path / "prompts"
 
 
@@ -107,6 +107,26 @@ def test_a_cli_facing_error_is_one_line_and_its_exit_code(tmp_path: Path, name: 
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: "), done.stderr
     assert words in lines[0] and done.returncode == code, (done.returncode, done.stderr)
+
+
+def test_an_error_made_of_several_lines_is_said_in_one() -> None:
+    error = HardenError("git failed:\n  fatal: bad object\n\n  hint: run git fsck\n")
+    assert error.message == "git failed:; fatal: bad object; hint: run git fsck"
+
+
+@pytest.mark.parametrize(
+    ("front", "words"),
+    [
+        ("id: fix/bad\nversion: one", "bad front matter: version: Input should be a valid integer"),
+        ("id: [fix/bad", "bad front matter: while parsing a flow sequence"),
+    ],
+)
+def test_a_prompt_with_bad_front_matter_is_one_line(tmp_path: Path, front: str, words: str) -> None:
+    prompts = _bad_prompts(tmp_path, f"---\n{front}\n---\nsystem\n--- user ---\nuser\n")
+    done = harden(tmp_path, "prompts", "--prompts-dir", str(prompts))
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), done.stderr
+    assert words in lines[0] and done.returncode == 1
 
 
 def test_under_harden_debug_the_same_error_is_a_traceback(tmp_path: Path) -> None:
