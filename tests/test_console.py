@@ -8,11 +8,17 @@ module (and a spinner on it). Logging is not output and keeps its own handler.
 from __future__ import annotations
 
 import ast
+import io
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
 
+from rich.console import Console
+
+from agent.log import configure, get_logger
+from agent.report.progress import Progress
 from tests.conftest import GitRepo
 
 AGENT = Path(__file__).resolve().parent.parent / "agent"
@@ -69,3 +75,18 @@ def test_json_on_stdout_is_the_json_alone_byte_for_byte(make_repo: GitRepo) -> N
     assert done.returncode == 0, done.stderr
     plan = json.loads(done.stdout)
     assert done.stdout.decode() == json.dumps(plan, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_a_log_line_during_a_spinner_is_printed_above_it_by_the_console() -> None:
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=100)
+    root = logging.getLogger("harden")
+    saved = (root.handlers[:], root.level, root.propagate)
+    configure(0, "text")
+    try:
+        with Progress(terminal, "running the tests"):
+            get_logger("test").warning("the cache dir is not writable")
+    finally:
+        root.handlers[:], root.level, root.propagate = saved
+    shown = screen.getvalue()
+    assert "WARNING run=- finding=- harden.test: the cache dir is not writable" in shown
