@@ -1,8 +1,12 @@
-"""Errors a user can act on. Each carries a one-line message and an exit code.
+"""The errors of harden: one tree, each error a one-line message and an exit code.
 
-Exception tree::
+``cli.main`` prints any ``HardenError`` that reaches it as ``Error: <message>`` and exits
+with its ``exit_code``. The classes defined here are the ones the CLI reports; the others
+live beside the one package that raises them, and most are caught there (marked "caught").
 
-    HardenError                 exit 1
+Exception tree (exit 1 unless said)::
+
+    HardenError
     ├── NotARepoError           the target is missing, not a git repo, or has no commits
     ├── NoPythonFilesError      nothing to scan
     ├── ConfigError             a bad option, [tool.harden] value or --test-command
@@ -10,12 +14,40 @@ Exception tree::
     ├── ToolError               ruff, bandit or git failed in a way we cannot recover from
     ├── LockedError             another harden run holds the repo's lock
     ├── PriorityFailedError     --priority all: a priority could not run (the others did)
-    └── ReportError             the run's reports could not be written (its branch stays)
+    ├── ReportError             the run's reports could not be written (its branch stays)
+    ├── PromptError             (llm.prompts) a prompt file or its variables are malformed
+    ├── ChunkError              (fix.chunk) a module cannot be cut into chunks for a model
+    ├── CaseError               (evals.case) an eval case directory is malformed
+    ├── EvalError               (evals.errors) exit 2: the eval could not run
+    │   ├── MissingCassette     --replay found no recording
+    │   ├── ProviderFailed      the provider refused a call for good
+    │   └── BudgetSpent         --budget refused a call before the eval finished
+    ├── ProviderError           (llm.base) a model call failed; caught by llm.client
+    │   ├── TransientError      retried
+    │   └── FatalError          not retried
+    │       ├── InvalidRequestError the server called the request invalid (400/422)
+    │       ├── UnparsableError the reply is not JSON of the schema
+    │       └── OverBudget      (llm.call) the budget ran out while retrying
+    ├── BudgetExceeded          (llm.budget) a call refused before it was made; caught
+    ├── UnsafeCacheValue        (llm.cache) a cache row not stored as JSON text; caught
+    ├── ApplyError              (fix.apply) a model's edit did not apply; caught
+    ├── DependencyError         (sandbox.depenv) a fix's dependency could not be installed;
+    │                           caught (the patch cannot be validated)
+    ├── SourceDecodeError       (scan.source) also a ValueError: Python cannot read the file;
+    │                           caught (the file is skipped)
+    └── SourceEncodingError     (scan.source) also a ValueError: new text does not fit the
+                                file's encoding; caught (the patch is refused)
 
-Anything else is a bug: it is shown as a traceback under ``HARDEN_DEBUG=1``.
+The two source errors keep ``ValueError`` as a second base: callers that read source
+with ``ast.parse`` catch ``(SyntaxError, ValueError)`` for both at once.
 
-``RunInterrupted`` is not one of them: it is the KeyboardInterrupt (Ctrl-C, SIGTERM) of a
-run, carrying what the run left behind (a branch with commits) for the CLI to say.
+Anything else is a bug: a traceback (and under ``HARDEN_DEBUG=1`` a HardenError is one too).
+
+``RunInterrupted`` is the one exception outside the tree, on purpose: it is the
+KeyboardInterrupt (Ctrl-C, SIGTERM) of a run, carrying what the run left behind (a branch
+with commits) for the CLI to say. It must unwind like Ctrl-C past every ``except
+Exception`` (ours, click's, the libraries'), and anything that is a HardenError is an
+Exception; so it derives from KeyboardInterrupt alone, and the CLI exits 130 for it.
 """
 
 from __future__ import annotations
@@ -35,13 +67,14 @@ __all__ = [
 
 
 class HardenError(Exception):
-    """Base of every error that is reported as one line."""
+    """Base of every error that is reported as one line: ``message`` is that line (the
+    lines of a longer text, e.g. a tool's output, joined with "; ")."""
 
     exit_code = 1
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.message = message
+        self.message = "; ".join(filter(None, (line.strip() for line in message.splitlines())))
 
 
 class NotARepoError(HardenError):

@@ -11,10 +11,11 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import sys
 from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from agent.redaction.secrets import redact_fixed
 
@@ -62,6 +63,16 @@ class JsonFormatter(TextFormatter):
         return json.dumps(entry)
 
 
+class _StderrHandler(logging.StreamHandler[TextIO]):
+    """Writes to ``sys.stderr`` as it is at each record, not as it was at ``configure``:
+    while a spinner runs, rich puts a proxy there that prints the line above the spinner
+    through the one console (agent/report/console.py) instead of across it."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 _TEXT = "%(levelname)s run=%(run_id)s finding=%(finding_id)s %(name)s: %(message)s"
 
 
@@ -75,7 +86,7 @@ def configure(verbosity: int, fmt: str) -> None:
     root.handlers.clear()
     root.setLevel(logging.DEBUG)
     root.propagate = False
-    handler = logging.StreamHandler()
+    handler = _StderrHandler()
     handler.setLevel([logging.WARNING, logging.INFO, logging.DEBUG][min(verbosity, 2)])
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter(_TEXT))
     handler.addFilter(_ContextFilter())

@@ -40,6 +40,7 @@ E2E_MODULES = frozenset(
         "test_model_run",
         "test_plan_truth",
         "test_priorities",
+        "test_resources_closed",
         "test_resume",
         "test_run",
         "test_secrets_leak",

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
-
 from agent.checklist import score_repo
 from agent.config import Output
 from agent.errors import NoPythonFilesError, NotARepoError, UsageError
 from agent.report.checklist import print_checklist
+from agent.report.console import echo
 from agent.report.console import err as _err
 from agent.report.console import out as _out
 from agent.report.progress import Progress
@@ -25,7 +24,7 @@ def checklist_action(path: Path, output: Output) -> int:
     except (NotARepoError, NoPythonFilesError) as exc:
         raise UsageError(exc.message) from exc
     if output.as_json:
-        click.echo(checklist.model_dump_json(indent=2))
+        echo(checklist.model_dump_json(indent=2))
     else:
         print_checklist(_out, checklist)
     return 0

@@ -12,6 +12,7 @@ from agent.errors import ToolError
 from agent.git.records import Identity
 from agent.git.repo import create_repo
 from agent.report.console import err as _err
+from agent.report.console import note
 from agent.resources import bundled_dir
 from agent.sandbox.depenv import bundled_python
 
@@ -28,7 +29,7 @@ def demo_action(output: Output) -> int:
     )
     _init_repo(target)
     _err.print(f"harden demo: example app copied to {target} and committed")
-    settings = load_settings(target, {"python": bundled_python("harden demo")})
+    settings = load_settings(target, {"python": bundled_python("harden demo", note)})
     report = run_and_show(settings, output)
     if report.branch:
         _err.print(f"review the fixes: cd {target} && git log -p main..{report.branch}")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import click
 from rich.table import Table
 
 from agent.commands.run import sandbox_policy
 from agent.config import Output, Settings
+from agent.report.console import echo
 from agent.report.console import err as _err
 from agent.report.console import out as _out
 from agent.report.progress import Progress
@@ -22,7 +22,7 @@ def plan_action(settings: Settings, output: Output) -> int:
     with Progress(_err, "planning: scanning, and for the tests priority, running the tests"):
         plan = make_plan(settings)
     if output.as_json:
-        click.echo(plan.model_dump_json(indent=2))
+        echo(plan.model_dump_json(indent=2))
     else:
         _print_plan(plan)
     for skipped in plan.skipped:

@@ -6,12 +6,11 @@ import contextlib
 from collections.abc import Collection
 from pathlib import Path
 
-import click
-
 from agent.config import Output, Settings
 from agent.errors import ConfigError, PriorityFailedError
 from agent.models import RunReport
 from agent.report.all_priorities import priorities_table
+from agent.report.console import echo
 from agent.report.console import err as _err
 from agent.report.console import out as _out
 from agent.report.markdown import print_summary
@@ -49,7 +48,7 @@ def run_and_show(settings: Settings, output: Output) -> RunReport:
     with Progress(_err) as progress:
         report = run(settings, progress.update)
     if output.as_json:
-        click.echo(redact_report(report).model_dump_json(indent=2))  # no secret on stdout
+        echo(redact_report(report).model_dump_json(indent=2))  # no secret on stdout
     else:
         _show(report)
     _notes(report)
@@ -62,7 +61,7 @@ def _run_all_and_show(settings: Settings, output: Output) -> list[RunReport]:
     reports = done.reports
     if output.as_json:
         runs = ",\n".join(redact_report(r).model_dump_json(indent=2) for r in reports)
-        click.echo(f'{{"runs": [\n{runs}\n]}}')
+        echo(f'{{"runs": [\n{runs}\n]}}')
     else:
         for report in reports:
             _show(report)

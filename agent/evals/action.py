@@ -8,13 +8,13 @@ its baseline, only once the whole eval ran.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-import click
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.errors import HardenError
@@ -23,13 +23,14 @@ from agent.evals.cassettes import CassetteMode, cassette_path, use_cassette
 from agent.evals.compare import Comparison, compare, load_thresholds
 from agent.evals.errors import EvalError, MissingCassette
 from agent.evals.fixers import BuiltinFixer, LlmCaseFixer
-from agent.evals.model_kit import LlmKit, build_kit, estimate
+from agent.evals.model_kit import LlmKit, estimate, open_kit
 from agent.evals.report import EvalResult, write_outputs
 from agent.evals.results import EvalRun
 from agent.evals.runner import SampleEnv, run_sample
 from agent.evals.scoring import CaseScore, SampleScore
 from agent.evals.table import print_result
 from agent.evals.variants import Variant, baseline_file, blessed_baseline, load_run, make_variant
+from agent.report.console import echo
 from agent.report.console import err as _err
 from agent.report.console import out as _out
 from agent.sandbox.suite import resolve_python
@@ -64,7 +65,9 @@ class EvalOptions(BaseModel):
 
 def eval_action(options: EvalOptions) -> int:
     try:
-        return _Eval(options).run()
+        evaluation = _Eval(options)
+        with evaluation.resources:  # the model kit's ledger, closed on every path
+            return evaluation.run()
     except EvalError:
         raise
     except HardenError as exc:  # a bad case, prompt or setting: the eval cannot run
@@ -77,6 +80,7 @@ class _Eval:
         self.stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         self.env = SampleEnv(resolve_python(options.python), options.test_timeout)
         self.kit: LlmKit | None = None
+        self.resources = contextlib.ExitStack()
 
     def run(self) -> int:
         started, start = datetime.now(UTC).isoformat(timespec="seconds"), time.monotonic()
@@ -125,8 +129,8 @@ class _Eval:
         if all(v.is_builtin for v in variants):
             return
         opts = self.options
-        self.kit = build_kit(
-            opts.model, opts.base_url, opts.budget, opts.cassettes, f"eval-{self.stamp}"
+        self.kit = self.resources.enter_context(
+            open_kit(opts.model, opts.base_url, opts.budget, opts.cassettes, f"eval-{self.stamp}")
         )
         pairs = [(c, p) for v in variants for c in cases if v.runs_on(c) and (p := v.prompt_for(c))]
         _err.print(estimate(opts.model, pairs, opts.samples, self.kit.pricing).line(opts.samples))
@@ -189,7 +193,7 @@ class _Eval:
     def _show(self, result: EvalResult) -> None:
         files = write_outputs(result, self.options.out)
         if self.options.json_output:
-            click.echo(result.model_dump_json(indent=2))
+            echo(result.model_dump_json(indent=2))
         else:
             print_result(result, _out)
         for note in result.notes:

@@ -10,8 +10,10 @@ per case, the prompt and the case's files in tokens plus a typical reply, times 
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +35,7 @@ from agent.llm.tokens import count_tokens
 from agent.run.plan import OUTPUT_TOKENS_ESTIMATE
 from agent.testgen import TESTS_PROMPT, GeneratedTestWriter
 
-__all__ = ["Estimate", "LlmKit", "build_kit", "estimate"]
+__all__ = ["Estimate", "LlmKit", "estimate", "open_kit"]
 
 _PLACEHOLDER_KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY")
 
@@ -65,9 +67,11 @@ class LlmKit:
         return LlmCaseFixer(kind(client, prompt, self.model), client)
 
 
-def build_kit(
+@contextmanager
+def open_kit(
     model: str, base_url: str | None, budget: float | None, mode: CassetteMode, run_id: str
-) -> LlmKit:
+) -> Iterator[LlmKit]:
+    """The eval's kit; its ledger (and a replay's throw-away one) is closed on exit."""
     environment = read_environment()
     env: Mapping[str, str] = environment.provider
     if mode == "replay":
@@ -76,16 +80,19 @@ def build_kit(
     pricing = Pricing.load()
     if budget is not None and pricing.price(model, Usage()) is None:
         raise EvalError(f"the price of {model} is unknown, so --budget cannot be enforced")
-    data = Path(tempfile.mkdtemp(prefix="harden-eval-ledger-")) if mode == "replay" else None
-    return LlmKit(
-        model=model,
-        provider=provider,
-        ledger=Ledger((data or environment.data_dir) / "ledger.sqlite"),
-        budget=Budget(budget),
-        pricing=pricing,
-        retry=RetryPolicy(max_attempts=1) if mode == "replay" else RetryPolicy(),
-        run_id=run_id,
-    )
+    with contextlib.ExitStack() as stack:
+        data = environment.data_dir
+        if mode == "replay":
+            data = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="harden-eval-")))
+        yield LlmKit(
+            model=model,
+            provider=provider,
+            ledger=stack.enter_context(Ledger(data / "ledger.sqlite")),
+            budget=Budget(budget),
+            pricing=pricing,
+            retry=RetryPolicy(max_attempts=1) if mode == "replay" else RetryPolicy(),
+            run_id=run_id,
+        )
 
 
 @dataclass(frozen=True)

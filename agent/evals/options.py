@@ -59,6 +59,7 @@ def to_options(flags: dict[str, Any], project: Path) -> EvalOptions:
     from agent.config import custom_dirs
     from agent.evals.action import EvalOptions
     from agent.evals.errors import EvalError
+    from agent.report.console import note
     from agent.resources import bundled_dir
     from agent.sandbox.depenv import bundled_python
 
@@ -70,7 +71,7 @@ def to_options(flags: dict[str, Any], project: Path) -> EvalOptions:
     custom = custom_dirs(project)
     cases_dir = flags.pop("cases_dir") or custom.cases or _default_cases(evals / "cases")
     if flags["python"] is None and cases_dir == bundled_dir("evals") / "cases":
-        flags["python"] = bundled_python("harden eval")  # the cases' own libraries
+        flags["python"] = bundled_python("harden eval", note)  # the cases' own libraries
     return EvalOptions(
         project=project,
         cases_dir=cases_dir,

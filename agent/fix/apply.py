@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from agent.errors import HardenError
 from agent.fix.llm_patch import SearchReplace
 from agent.models import FileEdit
 
@@ -19,7 +20,7 @@ __all__ = ["ApplyError", "apply_edits"]
 Reader = Callable[[str], str | None]
 
 
-class ApplyError(Exception):
+class ApplyError(HardenError):
     """An edit did not apply; the message names the edit and the reason."""
 
 

@@ -2,7 +2,8 @@
 
 Exception tree::
 
-    ProviderError                 a call failed; ``retryable`` says whether to try again
+    HardenError (agent.errors)
+    └── ProviderError             a call failed; ``retryable`` says whether to try again
     ├── TransientError            408/409/429/5xx, timeouts, connection errors: retry,
     │                             honouring ``retry_after`` (seconds) when the server gave it
     └── FatalError                400/401/403/404, insufficient quota, bad config: never retry
@@ -22,6 +23,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
+
+from agent.errors import HardenError
 
 __all__ = [
     "FatalError",
@@ -136,7 +139,7 @@ class ProviderReply(BaseModel):
     requests: int = 1
 
 
-class ProviderError(Exception):
+class ProviderError(HardenError):
     retryable = False
 
     def __init__(

@@ -7,7 +7,8 @@ the spend can exceed the limit only by what in-flight calls cost beyond their es
 
 Exception tree::
 
-    BudgetExceeded      a call was refused: it would exceed the budget, or its cost is
+    HardenError (agent.errors)
+    └── BudgetExceeded  a call was refused: it would exceed the budget, or its cost is
                         unknown and unknown costs are not allowed (LLMClient turns this
                         into the outcome "refused-budget"; it never reaches the user)
 """
@@ -18,10 +19,12 @@ import itertools
 import threading
 from dataclasses import dataclass
 
+from agent.errors import HardenError
+
 __all__ = ["Budget", "BudgetExceeded", "Reservation"]
 
 
-class BudgetExceeded(Exception):
+class BudgetExceeded(HardenError):
     """The call was not made: it would exceed the budget."""
 
 

@@ -7,7 +7,8 @@ read: a pickled row is a miss, never unpickled. The directory is kept at mode 07
 
 Exception tree::
 
-    UnsafeCacheValue      a cache row not stored as JSON text (caught here: it is a miss)
+    HardenError (agent.errors)
+    └── UnsafeCacheValue  a cache row not stored as JSON text (caught here: it is a miss)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import sqlite3
 import stat
 from collections.abc import Mapping
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import diskcache  # type: ignore[import-untyped]
@@ -26,6 +28,7 @@ from diskcache.core import MODE_RAW, MODE_TEXT, UNKNOWN  # type: ignore[import-u
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from agent.config import read_environment
+from agent.errors import HardenError
 from agent.llm.base import ProviderReply, RenderedPrompt
 
 __all__ = [
@@ -40,7 +43,7 @@ __all__ = [
 _log = logging.getLogger("harden.llm")
 
 
-class UnsafeCacheValue(Exception):
+class UnsafeCacheValue(HardenError):
     """A cache key or value that is not plain text; it is never deserialised."""
 
 
@@ -117,7 +120,12 @@ def cache_key(
 
 
 class ResponseCache:
-    """Replies by ``cache_key``; ``get`` returns None on a miss or an unsafe row."""
+    """Replies by ``cache_key``; ``get`` returns None on a miss or an unsafe row.
+
+    A context manager. diskcache keeps one sqlite connection per thread and ``close`` ends
+    only the calling thread's, so each read and write opens and closes its own: the model
+    calls run in worker threads, and none of their connections outlives its call.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = private_dir(directory)
@@ -131,7 +139,8 @@ class ResponseCache:
 
     def get(self, key: str) -> CachedReply | None:
         try:
-            text = self._cache.get(key)
+            with self._cache as cache:  # this thread's connection, closed after the read
+                text = cache.get(key)
         except (UnsafeCacheValue, sqlite3.Error, OSError) as exc:
             _log.warning("response cache: ignoring entry %s: %s", key[:12], exc)
             return None
@@ -145,7 +154,16 @@ class ResponseCache:
             return None
 
     def put(self, key: str, reply: ProviderReply, cost_usd: float | None) -> None:
-        self._cache.set(key, CachedReply(reply=reply, cost_usd=cost_usd).model_dump_json())
+        with self._cache as cache:
+            cache.set(key, CachedReply(reply=reply, cost_usd=cost_usd).model_dump_json())
 
     def close(self) -> None:
         self._cache.close()
+
+    def __enter__(self) -> ResponseCache:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

@@ -227,8 +227,12 @@ def _parse(path: Path, base: Path) -> PromptVersion:
 def _meta(path: Path, raw: str) -> _Meta:
     try:
         return _Meta.model_validate(yaml.safe_load(raw))
-    except (yaml.YAMLError, ValidationError) as e:
+    except yaml.YAMLError as e:
         raise PromptError(f"{path}: bad front matter: {e}") from e
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "front matter"
+        raise PromptError(f"{path}: bad front matter: {where}: {first['msg']}") from e
 
 
 def _split(path: Path, body: str) -> tuple[str, str]:

@@ -2,12 +2,15 @@
 
 ``--model provider/name`` wins; ``--model builtin`` means codemods only; with no choice,
 a present OPENAI_API_KEY or ANTHROPIC_API_KEY picks that provider's default model.
-Either way the choice is said in one line.
+Either way the choice is said in one line. The fixer comes from a context manager: the
+sqlite ledger and the response cache it writes to are closed when the run leaves it, on
+every path (an error, Ctrl-C).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from agent.config import Settings, read_environment
 from agent.errors import ConfigError
@@ -25,7 +28,7 @@ from agent.llm.structured import MODE_FILE, ModeMemory
 from agent.log import get_logger
 from agent.models import Priority
 
-__all__ = ["BUILTIN", "NO_MODEL_NOTE", "build_model_fixer", "choose_model", "prompt_for"]
+__all__ = ["BUILTIN", "NO_MODEL_NOTE", "choose_model", "open_model_fixer", "prompt_for"]
 
 BUILTIN = "builtin"
 _DEFAULTS = (
@@ -54,13 +57,39 @@ def prompt_for(settings: Settings, priority: Priority) -> str:
     return f"fix/{priority}"
 
 
-def build_model_fixer(settings: Settings, run_id: str, priority: Priority) -> LlmFixer | None:
+@contextmanager
+def open_model_fixer(
+    settings: Settings, run_id: str, priority: Priority
+) -> Iterator[LlmFixer | None]:
+    """The run's model fixer, or None (codemods only); its ledger and cache close on exit."""
     env = read_environment()
     model = choose_model(settings, env.provider)
     if model is None:
-        return None
+        yield None
+        return
     modes = ModeMemory(env.data_dir / MODE_FILE)
     provider = make_provider(model, base_url=settings.base_url, env=env.provider, modes=modes)
+    pricing = _pricing(settings, model)
+    prompt = load_prompt(prompt_for(settings, priority), settings.prompts_dir)
+    with (
+        Ledger(env.data_dir / "ledger.sqlite") as ledger,
+        ResponseCache(env.cache_dir) as cache,
+    ):
+        client = LLMClient(
+            provider,
+            ledger=ledger,
+            cache=cache,
+            budget=Budget(settings.budget, allow_unknown=settings.allow_unknown_cost),
+            pricing=pricing,
+            retry=RetryPolicy(),
+            run_id=run_id,
+            model_spec=model,
+        )
+        yield LlmFixer(client, prompt, model)
+
+
+def _pricing(settings: Settings, model: str) -> Pricing:
+    """The price list; a model it does not price is refused under --budget, else warned of."""
     pricing = Pricing.load(settings.pricing)
     if pricing.price(model, Usage()) is None:
         if settings.budget is not None and not settings.allow_unknown_cost:
@@ -69,16 +98,4 @@ def build_model_fixer(settings: Settings, run_id: str, priority: Priority) -> Ll
                 f'[tool.harden.pricing."{model}"] or pass --allow-unknown-cost'
             )
         log.warning("the price of %s is unknown: its cost will be reported as unknown", model)
-    client = LLMClient(
-        provider,
-        ledger=Ledger(env.data_dir / "ledger.sqlite"),
-        cache=ResponseCache(env.cache_dir),
-        budget=Budget(settings.budget, allow_unknown=settings.allow_unknown_cost),
-        pricing=pricing,
-        retry=RetryPolicy(),
-        run_id=run_id,
-        model_spec=model,
-    )
-    return LlmFixer(
-        client, load_prompt(prompt_for(settings, priority), settings.prompts_dir), model
-    )
+    return pricing

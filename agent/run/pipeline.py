@@ -20,7 +20,7 @@ from agent.log import log_to_file, run_context
 from agent.models import Priority, RunReport
 from agent.report.fallback import save_reports
 from agent.run.journal import Journal, Start
-from agent.run.llm_setup import build_model_fixer
+from agent.run.llm_setup import open_model_fixer
 from agent.run.session import execute
 from agent.run.setup import RunSetup, Status
 from agent.run.touched import Symbol
@@ -63,8 +63,10 @@ def _run_in_dir(
     run_dir.mkdir(parents=True, exist_ok=start is not None)
     priority = Priority(start.priority) if start else settings.priority
     try:
-        with log_to_file(run_dir / "harden.log"):
-            fixer = build_model_fixer(settings, run_id, priority)
+        with (
+            log_to_file(run_dir / "harden.log"),
+            open_model_fixer(settings, run_id, priority) as fixer,
+        ):
             journal = Journal(run_dir / "journal.jsonl")
             setup = RunSetup(settings, repo, run_id, priority, status, fixer, journal, taken)
             report = execute(setup, resumed=start is not None)

@@ -24,9 +24,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import click
-
-from agent.errors import ToolError
+from agent.errors import HardenError, ToolError
 from agent.sandbox.runner import run_command
 
 __all__ = [
@@ -44,7 +42,7 @@ _INSTALL_TIMEOUT_S = 300
 _READY = ".harden-ready"
 
 
-class DependencyError(Exception):
+class DependencyError(HardenError):
     """The dependencies could not be made available; the patch cannot be validated."""
 
 
@@ -100,7 +98,7 @@ def python_with_coverage(python: str, cache: Path) -> str:
     return python_with(python, ["coverage"], cache)
 
 
-def bundled_python(command: str) -> str:
+def bundled_python(command: str, say: Callable[[str], None]) -> str:
     """An interpreter for the bundled example and eval cases: pytest and their libraries.
 
     harden's own when it has them (a dev install), else an env of their own, built once in
@@ -115,7 +113,7 @@ def bundled_python(command: str) -> str:
 
     def notice() -> None:
         what = "pytest and the example's libraries"
-        click.echo(f"{command}: installing {what} once, into {where}", err=True)
+        say(f"{command}: installing {what} once, into {where}")
 
     try:
         return python_having(packages, where, notice)

@@ -13,6 +13,8 @@ import io
 import tokenize
 from pathlib import Path
 
+from agent.errors import HardenError
+
 __all__ = [
     "SourceDecodeError",
     "SourceEncodingError",
@@ -26,11 +28,11 @@ __all__ = [
 _UTF8 = frozenset({"utf-8", "utf-8-sig"})
 
 
-class SourceDecodeError(ValueError):
+class SourceDecodeError(HardenError, ValueError):
     """Python could not read the file either: the message says why, in one line."""
 
 
-class SourceEncodingError(ValueError):
+class SourceEncodingError(HardenError, ValueError):
     """The text does not fit the encoding its file declares (or the declared one is unknown)."""
 
 
