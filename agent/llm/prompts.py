@@ -58,6 +58,8 @@ class PromptError(HardenError):
 
 
 class _Meta(BaseModel):
+    """A prompt file's front matter: nothing else may appear there."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
@@ -68,17 +70,9 @@ class _Meta(BaseModel):
     variables: tuple[str, ...]
 
 
-class PromptVersion(BaseModel):
+class PromptVersion(_Meta):
     """One released (or draft) version of a prompt, validated at load time."""
 
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    version: int
-    description: str
-    output: str
-    temperature: float
-    variables: tuple[str, ...]
     system: str
     user: str
     content_hash: str
