@@ -1,6 +1,6 @@
 """The layout of agent/: each folder one responsibility, imports pointing one way (down).
 
-A newcomer finds X from the names alone (README, "SuiteSetup things are"); these tests keep it
+A newcomer finds X from the names alone (README, "Where things are"); these tests keep it
 so: no new flat module at the top of agent/, and no import from a lower layer up into a
 higher one (a cycle between packages would be one such import).
 """

@@ -101,7 +101,7 @@ class Listener:
 
 @dataclass(frozen=True)
 class Place:
-    """SuiteSetup the attack aims, and the sockets listening outside the sandbox."""
+    """Where the attack aims, and the sockets listening outside the sandbox."""
 
     repo: Path
     home: Path

@@ -29,7 +29,7 @@ _EMPTY = "interactions: []\nversion: 1\n"
 
 
 def cassette_path(root: Path, prompt: PromptVersion, model: str, case_id: str, k: int) -> Path:
-    """SuiteSetup the exchanges of sample ``k`` of ``case_id`` under this prompt and model live."""
+    """Where the exchanges of sample ``k`` of ``case_id`` under this prompt and model live."""
     version = f"{prompt.id}@v{prompt.version}-{prompt.content_hash[:8]}"
     return root / version / model.replace("/", "-") / f"{case_id}-s{k}.yaml"
 

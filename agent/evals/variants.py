@@ -66,7 +66,7 @@ def make_variant(model: str, prompt: str | None, prompts_root: Path | None) -> V
 
 
 def baseline_file(root: Path, label: str, model: str) -> Path:
-    """SuiteSetup the blessed run of this variant lives."""
+    """Where the blessed run of this variant lives."""
     if model == BUILTIN:
         return root / "builtin.json"
     return root / f"{_slug(label)}__{_slug(model)}.json"

@@ -89,6 +89,6 @@ def _refusal(source: Path, dest: Path, copied: int) -> str:
 
 
 def source_roots(root: Path) -> list[Path]:
-    """SuiteSetup the worktree's own packages are imported from: ``src/`` (if any), then root."""
+    """Where the worktree's own packages are imported from: ``src/`` (if any), then root."""
     src = root / "src"
     return [src, root] if src.is_dir() else [root]

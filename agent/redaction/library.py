@@ -73,7 +73,7 @@ MIN_LENGTH = 8  # shorter "values" (a bare ":" match) are not worth a placeholde
 
 
 def library_spans(text: str) -> Iterator[tuple[int, int]]:
-    """SuiteSetup each credential the plugins find in ``text`` stands, line by line."""
+    """Where each credential the plugins find in ``text`` stands, line by line."""
     for line in _LINE.finditer(text):
         for plugin in PLUGINS:
             for value in plugin.analyze_string(line.group(0)):

@@ -46,7 +46,7 @@ class Worklist:
 
 @dataclass(frozen=True)
 class SuiteSetup:
-    """SuiteSetup the run's tests are run from: what coverage needs for the tests priority."""
+    """Where the run's tests are run from: what coverage needs for the tests priority."""
 
     root: Path
     files: Sequence[str]

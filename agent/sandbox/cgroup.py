@@ -29,7 +29,7 @@ _CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
 def cgroup_bases() -> list[Path]:
-    """SuiteSetup this process's pids cgroup lives: cgroup v2 first, then a v1 pids hierarchy."""
+    """Where this process's pids cgroup lives: cgroup v2 first, then a v1 pids hierarchy."""
     try:
         lines = Path("/proc/self/cgroup").read_text(encoding="utf-8").splitlines()
     except OSError:

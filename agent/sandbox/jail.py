@@ -158,7 +158,7 @@ def _pth_dirs(pth: Path) -> list[Path]:
 
 
 def _link_targets(directory: Path) -> list[Path]:
-    """SuiteSetup the symlinked packages of a layer's dir lead (e.g. harden's own coverage.py)."""
+    """Where the symlinked packages of a layer's dir lead (e.g. harden's own coverage.py)."""
     return [Path(os.path.realpath(c)) for c in directory.iterdir() if c.is_symlink()]
 
 

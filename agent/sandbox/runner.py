@@ -2,7 +2,7 @@
 
 Each run: a wall-clock timeout that kills the whole process group (and the run's cgroup),
 an environment built from an allow-list (`agent.sandbox.childenv`) with HOME and TMPDIR at a
-private temp dir, and no bytecode written into the worktree. SuiteSetup the OS allows (see
+private temp dir, and no bytecode written into the worktree. Where the OS allows (see
 `agent.sandbox.isolation`): a filesystem view with only the worktree and the temp dir writable and
 the user's home and checkout out of sight (`agent.sandbox.jail`, by bubblewrap or Landlock), no
 network but loopback, rlimits on memory, CPU, file size, open files and core dumps, and a

@@ -65,7 +65,7 @@ class LazyLogging(HardenCommand):
 
 
 def _message_index(call: cst.Call) -> int | None:
-    """SuiteSetup a log call's message is, if it is the last positional argument."""
+    """Where a log call's message is, if it is the last positional argument."""
     if not isinstance(call.func, cst.Attribute) or any(a.star for a in call.args):
         return None
     method = call.func.attr.value

@@ -1,4 +1,4 @@
-"""SuiteSetup a patch may write: inside the repository, never through a symlink or into .git.
+"""Where a patch may write: inside the repository, never through a symlink or into .git.
 
 Each check returns the reason an edit's path is refused, or None. Paths are
 repository-relative POSIX paths; they are resolved against the repository root, and
