@@ -18,7 +18,7 @@ from agent.checklist.facts import LlmCall
 from agent.checklist.model import Evidence
 from agent.scan.checks._names import dotted_name
 
-__all__ = ["llm_calls", "qualified", "usage_reads"]
+__all__ = ["keyword_text", "llm_calls", "qualified", "usage_reads"]
 
 _ENDPOINTS = ("chat.completions.create", "chat.completions.parse", "responses.create",
               "responses.parse", "responses.stream", "messages.create", "messages.stream",
@@ -37,13 +37,21 @@ def llm_calls(nodes: list[ast.AST], at: At, names: dict[str, str]) -> Iterator[L
     sdks = sorted({q.partition(".")[0] for q in names.values()} & {"openai", "anthropic"})
     if not sdks:
         return
-    client_timeout = any(_has(c, "timeout") for c in _client_calls(nodes, names))
+    client_timeout = _first(keyword_text(c, "timeout") for c in _client_calls(nodes, names))
     for node in nodes:
         if isinstance(node, ast.Call) and (endpoint := _endpoint(node.func)):
-            timeout = client_timeout or any(_has(c, "timeout") for c in _chain_calls(node))
-            capped = any(k.arg in _CAPS for k in node.keywords)
-            sdk = _sdk(endpoint, sdks)
-            yield LlmCall(sdk=sdk, site=at(node), timeout=timeout, capped=capped)
+            own = _first(keyword_text(c, "timeout") for c in _chain_calls(node))
+            timeout = own or client_timeout
+            cap = keyword_text(node, *_CAPS)
+            yield LlmCall(
+                sdk=_sdk(endpoint, sdks),
+                site=at(node),
+                timeout=timeout is not None,
+                capped=cap is not None,
+                model=_model(node),
+                cap=cap,
+                timeout_value=timeout,
+            )
 
 
 def usage_reads(nodes: list[ast.AST]) -> Iterator[ast.AST]:
@@ -97,8 +105,25 @@ def _literal(expr: ast.expr) -> object:
     return expr.value if isinstance(expr, ast.Constant) else None
 
 
-def _has(call: ast.Call, keyword: str) -> bool:
-    return any(k.arg == keyword for k in call.keywords)
+def keyword_text(call: ast.Call, *keywords: str) -> str | None:
+    """``name=value`` as written for the first of ``keywords`` the call passes, else None."""
+    for keyword in call.keywords:
+        if keyword.arg in keywords:
+            return f"{keyword.arg}={ast.unparse(keyword.value)}"
+    return None
+
+
+def _first(texts: Iterator[str | None]) -> str | None:
+    return next((t for t in texts if t is not None), None)
+
+
+def _model(call: ast.Call) -> str | None:
+    """The ``model=`` argument: its value if a literal string, else the expression."""
+    value = next((k.value for k in call.keywords if k.arg == "model"), None)
+    if value is None:
+        return None
+    literal = _literal(value)
+    return literal if isinstance(literal, str) else ast.unparse(value)
 
 
 def _sdk(endpoint: str, sdks: list[str]) -> str:
