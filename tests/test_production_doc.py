@@ -152,3 +152,44 @@ def test_a_run_writes_the_draft_beside_report_md(tmp_path: Path) -> None:
     assert SECRET not in draft
     assert not (repo / "PRODUCTION.md").exists()  # the user's tree is left alone
     assert "production_md" not in (report_md.parent / "report.json").read_text(encoding="utf-8")
+
+
+CONSTANTS_APP = """\
+import os
+
+import anthropic
+import httpx
+
+MODEL = "claude-sonnet-4-5"
+FORECAST_URL = "https://forecast.example/api"
+client = anthropic.Anthropic(timeout=30.0)
+
+
+def forecast(url=FORECAST_URL):
+    return httpx.get(FORECAST_URL, timeout=(3, 10)).json(), httpx.get(url).json()
+
+
+def summarise(text, limit):
+    return client.messages.create(model=MODEL, max_tokens=limit, messages=[text])
+
+
+def other(text):
+    return client.messages.create(model=os.environ["LLM_MODEL"], messages=[text])
+"""
+
+
+def test_names_bound_once_to_a_literal_are_read_and_the_rest_shown_as_written(
+    tmp_path: Path,
+) -> None:
+    repo = make_repo(tmp_path / "repo", {"svc.py": CONSTANTS_APP})
+    draft = draft_of(repo, tmp_path / "PRODUCTION.md")
+    first, second = (n for n, t in enumerate(CONSTANTS_APP.splitlines(), 1) if "create(" in t)
+    summarise = row(draft, "anthropic", f"`svc.py:{first}`")
+    assert "| `claude-sonnet-4-5` | `max_tokens=limit` | `timeout=30.0` |" in summarise
+    other = row(draft, "anthropic", f"`svc.py:{second}`")
+    assert "| `os.environ['LLM_MODEL']` | **none** (not found in the code) |" in other
+    calls = [line for line in draft.splitlines() if line.startswith("| `httpx.get` |")]
+    assert [c.split(" | ")[2:4] for c in calls] == [
+        ["`forecast.example`", "`timeout=(3, 10)`"],
+        ["not found in the code", "**none** (not found in the code)"],  # url: a parameter
+    ]

@@ -2,9 +2,10 @@
 
 A request is a call of ``requests``/``httpx`` module functions (``get``, ``post``,
 ``request`` ...) or ``urllib.request.urlopen``, resolved through the module's imports. Its
-host is read from the URL where the URL is a literal (or an f-string whose literal start
-holds the host); its timeout is the ``timeout=`` argument as written; it is handled when a
-``try`` in the same function can catch its failure (the rule HE101 uses).
+host is read from the URL where the URL is a literal, a name bound once to a literal, or an
+f-string whose literal start holds the host; its timeout is the ``timeout=`` argument as
+written; it is handled when a ``try`` in the same function can catch its failure (the rule
+HE101 uses).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 from agent.checklist.facts import ExternalCall
-from agent.checklist.llm import keyword_text, qualified
+from agent.checklist.llm import keyword_text, qualified, string_constants
 from agent.checklist.model import Evidence
 from agent.scan.checks.errors import handled
 
@@ -32,6 +33,7 @@ def external_calls(
 ) -> Iterator[ExternalCall]:
     """Each HTTP request made in ``tree`` by a module function of an HTTP library."""
     parents = {c: p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
+    constants = string_constants(list(ast.walk(tree)))
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
@@ -40,16 +42,18 @@ def external_calls(
             yield ExternalCall(
                 client=client,
                 site=at(node),
-                host=_host(node),
+                host=_host(node, constants),
                 timeout=keyword_text(node, "timeout"),
                 handled=handled(node, parents),
             )
 
 
-def _host(call: ast.Call) -> str | None:
+def _host(call: ast.Call, constants: dict[str, str]) -> str | None:
     url = next((k.value for k in call.keywords if k.arg == "url"), None)
     if url is None and call.args:
         url = call.args[1] if _is_method_first(call) and len(call.args) > 1 else call.args[0]
+    if isinstance(url, ast.Name) and url.id in constants:
+        url = ast.Constant(constants[url.id])
     return _literal_host(url) if url is not None else None
 
 

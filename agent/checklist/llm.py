@@ -18,7 +18,7 @@ from agent.checklist.facts import LlmCall
 from agent.checklist.model import Evidence
 from agent.scan.checks._names import dotted_name
 
-__all__ = ["keyword_text", "llm_calls", "qualified", "usage_reads"]
+__all__ = ["keyword_text", "llm_calls", "qualified", "string_constants", "usage_reads"]
 
 _ENDPOINTS = ("chat.completions.create", "chat.completions.parse", "responses.create",
               "responses.parse", "responses.stream", "messages.create", "messages.stream",
@@ -38,6 +38,7 @@ def llm_calls(nodes: list[ast.AST], at: At, names: dict[str, str]) -> Iterator[L
     if not sdks:
         return
     client_timeout = _first(keyword_text(c, "timeout") for c in _client_calls(nodes, names))
+    constants = string_constants(nodes)
     for node in nodes:
         if isinstance(node, ast.Call) and (endpoint := _endpoint(node.func)):
             own = _first(keyword_text(c, "timeout") for c in _chain_calls(node))
@@ -48,7 +49,7 @@ def llm_calls(nodes: list[ast.AST], at: At, names: dict[str, str]) -> Iterator[L
                 site=at(node),
                 timeout=timeout is not None,
                 capped=cap is not None,
-                model=_model(node),
+                model=_model(node, constants),
                 cap=cap,
                 timeout_value=timeout,
             )
@@ -117,13 +118,40 @@ def _first(texts: Iterator[str | None]) -> str | None:
     return next((t for t in texts if t is not None), None)
 
 
-def _model(call: ast.Call) -> str | None:
-    """The ``model=`` argument: its value if a literal string, else the expression."""
+def _model(call: ast.Call, constants: dict[str, str]) -> str | None:
+    """The ``model=`` argument: its value if a literal string or a name bound once to one
+    (``MODEL = "gpt-4o"``), else the expression as written."""
     value = next((k.value for k in call.keywords if k.arg == "model"), None)
     if value is None:
         return None
     literal = _literal(value)
-    return literal if isinstance(literal, str) else ast.unparse(value)
+    if isinstance(literal, str):
+        return literal
+    bound = constants.get(value.id) if isinstance(value, ast.Name) else None
+    return bound if bound is not None else ast.unparse(value)
+
+
+def string_constants(nodes: list[ast.AST]) -> dict[str, str]:
+    """Names bound exactly once in the module, to a string literal: ``URL = "https://..."``
+    (a parameter, loop variable or second assignment of the same name rules it out)."""
+    seen: dict[str, list[object]] = {}
+    for node in nodes:
+        for name, value in _bindings(node):
+            seen.setdefault(name, []).append(_literal(value) if value else None)
+    return {k: v[0] for k, v in seen.items() if len(v) == 1 and isinstance(v[0], str)}
+
+
+def _bindings(node: ast.AST) -> list[tuple[str, ast.expr | None]]:
+    targets: list[tuple[ast.expr, ast.expr | None]] = []
+    if isinstance(node, ast.Assign):
+        targets = [(t, node.value) for t in node.targets]
+    elif isinstance(node, ast.AnnAssign | ast.NamedExpr):
+        targets = [(node.target, node.value)]
+    elif isinstance(node, ast.AugAssign | ast.For | ast.AsyncFor | ast.comprehension):
+        targets = [(node.target, None)]
+    elif isinstance(node, ast.arg):
+        return [(node.arg, None)]
+    return [(t.id, v) for t, v in targets if isinstance(t, ast.Name)]
 
 
 def _sdk(endpoint: str, sdks: list[str]) -> str:
