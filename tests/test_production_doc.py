@@ -152,6 +152,7 @@ def test_a_run_writes_the_draft_beside_report_md(tmp_path: Path) -> None:
     assert SECRET not in draft
     assert not (repo / "PRODUCTION.md").exists()  # the user's tree is left alone
     assert "production_md" not in (report_md.parent / "report.json").read_text(encoding="utf-8")
+    assert "A draft PRODUCTION.md of the same facts" in report_md.read_text(encoding="utf-8")
 
 
 CONSTANTS_APP = """\

@@ -21,10 +21,15 @@ from agent.redaction.secrets import redact_fixed
 from agent.report.markdown import md_code, md_table, md_text
 from agent.report.redact import known_secrets
 
-__all__ = ["DRAFT_NAME", "NOT_FOUND", "production_markdown", "save_production_doc"]
+__all__ = ["DRAFT_NAME", "DRAFT_NOTE", "NOT_FOUND", "production_markdown", "save_production_doc"]
 
 DRAFT_NAME = "PRODUCTION.md"
 NOT_FOUND = "not found in the code"
+# report.md's pointer to the draft written beside it
+DRAFT_NOTE = (
+    f"A draft {DRAFT_NAME} of the same facts (environment variables, external services, "
+    "LLM models and caps, unhandled edge cases) is beside this report, for a reviewer to edit."
+)
 _log = logging.getLogger(__name__)
 
 
