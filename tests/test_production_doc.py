@@ -79,7 +79,8 @@ def test_the_draft_lists_each_variable_call_and_model_with_its_line(tmp_path: Pa
     get = row(draft, "`requests.get`", f"`app.py:{line_of('requests.get(')}`")
     assert "| `api.weather.example` | `timeout=7` | yes (inside a try) |" in get
     post = row(draft, "`requests.post`", f"`app.py:{line_of('requests.post(')}`")
-    assert "| not found in the code | **none** (not found in the code) | **none** |" in post
+    host = "not found in the code (URL: `os.environ['RATES_URL']`)"
+    assert f"| {host} | **none** (not found in the code) | **none** |" in post
     llm = row(draft, "openai", f"`app.py:{line_of('completions.create(')}`")
     assert "| `gpt-4o-mini` | `max_tokens=256` | **none** (not found in the code) |" in llm
     assert "`usage` (token counts) is never read" in draft
@@ -192,5 +193,5 @@ def test_names_bound_once_to_a_literal_are_read_and_the_rest_shown_as_written(
     calls = [line for line in draft.splitlines() if line.startswith("| `httpx.get` |")]
     assert [c.split(" | ")[2:4] for c in calls] == [
         ["`forecast.example`", "`timeout=(3, 10)`"],
-        ["not found in the code", "**none** (not found in the code)"],  # url: a parameter
+        ["not found in the code (URL: `url`)", "**none** (not found in the code)"],  # a parameter
     ]

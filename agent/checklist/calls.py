@@ -22,6 +22,7 @@ from agent.scan.checks.errors import handled
 __all__ = ["external_calls"]
 
 _VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")
+_SHOWN = 60  # the longest URL expression shown
 _FUNCTIONS = frozenset(
     {f"{lib}.{verb}" for lib in ("requests", "httpx") for verb in _VERBS}
     | {"urllib.request.urlopen"}
@@ -42,16 +43,28 @@ def external_calls(
             yield ExternalCall(
                 client=client,
                 site=at(node),
+                url=_url_text(node),
                 host=_host(node, constants),
                 timeout=keyword_text(node, "timeout"),
                 handled=handled(node, parents),
             )
 
 
-def _host(call: ast.Call, constants: dict[str, str]) -> str | None:
+def _url(call: ast.Call) -> ast.expr | None:
     url = next((k.value for k in call.keywords if k.arg == "url"), None)
     if url is None and call.args:
         url = call.args[1] if _is_method_first(call) and len(call.args) > 1 else call.args[0]
+    return url
+
+
+def _url_text(call: ast.Call) -> str | None:
+    url = _url(call)
+    text = ast.unparse(url) if url is not None else None
+    return text if text is None or len(text) <= _SHOWN else f"{text[: _SHOWN - 3]}..."
+
+
+def _host(call: ast.Call, constants: dict[str, str]) -> str | None:
+    url = _url(call)
     if isinstance(url, ast.Name) and url.id in constants:
         url = ast.Constant(constants[url.id])
     return _literal_host(url) if url is not None else None

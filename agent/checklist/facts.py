@@ -50,6 +50,7 @@ class ExternalCall(_Frozen):
 
     client: str  # the qualified function: ``requests.get``
     site: Evidence
+    url: str | None = None  # the URL argument as written
     host: str | None = None
     timeout: str | None = None
     handled: bool = False

@@ -109,10 +109,14 @@ def _call_row(call: ExternalCall) -> tuple[str, ...]:
     return (
         md_code(call.client),
         md_code(call.site.location),
-        md_code(call.host) if call.host else NOT_FOUND,
+        md_code(call.host) if call.host else _no_host(call),
         md_code(call.timeout) if call.timeout else f"**none** ({NOT_FOUND})",
         handled,
     )
+
+
+def _no_host(call: ExternalCall) -> str:
+    return f"{NOT_FOUND} (URL: {md_code(call.url)})" if call.url else NOT_FOUND
 
 
 def _llm(facts: Facts) -> str:
