@@ -169,12 +169,20 @@ def demo(json_output: bool, verbose: int) -> None:
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path), default=Path("."))
 @click.option("--json", "json_output", is_flag=True, help="Print the scorecard as JSON.")
-def checklist(path: Path, json_output: bool) -> None:
+@click.option(
+    "--production-md",
+    "draft",
+    type=click.Path(path_type=Path),
+    help="Also write a draft PRODUCTION.md to this path (never over a file without --force).",
+)
+@click.option("--force", is_flag=True, help="Let --production-md replace an existing file.")
+def checklist(path: Path, json_output: bool, draft: Path | None, force: bool) -> None:
     """Score PATH (at HEAD) against the production checklist: pass, fail or n/a per item."""
-    from agent.commands.checklist import checklist_action
+    from agent.commands.checklist import Draft, checklist_action
     from agent.config import Output
 
-    sys.exit(checklist_action(path, Output(as_json=json_output)))
+    target = Draft(draft, force) if draft else None
+    sys.exit(checklist_action(path, Output(as_json=json_output), target))
 
 
 @cli.command()

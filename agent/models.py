@@ -265,4 +265,6 @@ class RunReport(Frozen):
     generated_tests: tuple[GeneratedTestFate, ...] = ()
     cost_usd: float = 0.0
     checklist: str = ""  # report.md's production checklist of the base commit (markdown)
+    # the PRODUCTION.md draft of the base commit, written beside report.md (not in the JSON)
+    production_md: str = Field(default="", exclude=True)
     notes: tuple[str, ...] = Field(default=())

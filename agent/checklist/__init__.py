@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from agent.checklist.facts import EnvRead, Facts, LlmCall, SourceFacts
+from agent.checklist.facts import EnvRead, ExternalCall, Facts, LlmCall, SourceFacts
 from agent.checklist.gather import gather_facts
 from agent.checklist.items_code import (
     auth,
@@ -47,15 +48,19 @@ __all__ = [
     "Checklist",
     "EnvRead",
     "Evidence",
+    "ExternalCall",
     "Facts",
     "ItemId",
     "ItemResult",
     "ItemStatus",
     "LlmCall",
     "SourceFacts",
+    "Survey",
     "gather_facts",
+    "score_facts",
     "score_repo",
     "score_tree",
+    "survey_repo",
 ]
 
 ITEMS: tuple[Item, ...] = (
@@ -72,8 +77,22 @@ ITEMS: tuple[Item, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Survey:
+    """A repository at one commit: its scorecard, and the facts and findings behind it."""
+
+    checklist: Checklist
+    facts: Facts
+    findings: tuple[Finding, ...]
+
+
 def score_repo(path: Path, exclude: Sequence[str] = ()) -> Checklist:
     """Score the repository at ``path`` as committed at HEAD; nothing is written to it."""
+    return survey_repo(path, exclude).checklist
+
+
+def survey_repo(path: Path, exclude: Sequence[str] = ()) -> Survey:
+    """Scan and score the repository at ``path`` as committed at HEAD; nothing is written."""
     repo = open_repo(path)
     tracked = repo.files_in_scope()
     with tempfile.TemporaryDirectory(prefix="harden-checklist-") as tmp:
@@ -82,14 +101,22 @@ def score_repo(path: Path, exclude: Sequence[str] = ()) -> Checklist:
         modules = select_files(tracked, snapshot, exclude)
         if not modules:
             raise NoPythonFilesError(f"no Python files to check in {path}")
-        findings = scan(snapshot, modules).findings
-        checklist = score_tree(snapshot, tracked, modules, findings)
-    return checklist.model_copy(update={"repo": str(repo.root), "commit": repo.base_commit})
+        findings = tuple(scan(snapshot, modules).findings)
+        facts = gather_facts(snapshot, tracked, modules)
+    checklist = score_facts(facts, findings, repo=str(repo.root), commit=repo.base_commit)
+    return Survey(checklist, facts, findings)
 
 
 def score_tree(
     root: Path, tracked: Sequence[str], modules: Sequence[str], findings: Sequence[Finding]
 ) -> Checklist:
     """Score the tree at ``root`` from the scan's ``findings`` of its ``modules``."""
-    scored = Scored(tuple(findings), gather_facts(root, tracked, modules))
-    return Checklist(repo=str(root), commit="", items=tuple(item(scored) for item in ITEMS))
+    return score_facts(gather_facts(root, tracked, modules), findings, repo=str(root))
+
+
+def score_facts(
+    facts: Facts, findings: Sequence[Finding], repo: str = "", commit: str = ""
+) -> Checklist:
+    """The scorecard of facts already gathered and the scan's ``findings``."""
+    scored = Scored(tuple(findings), facts)
+    return Checklist(repo=repo, commit=commit, items=tuple(item(scored) for item in ITEMS))

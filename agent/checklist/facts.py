@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from agent.checklist.model import Evidence
 
-__all__ = ["EnvRead", "Facts", "LlmCall", "SourceFacts"]
+__all__ = ["EnvRead", "ExternalCall", "Facts", "LlmCall", "SourceFacts"]
 
 
 class _Frozen(BaseModel):
@@ -38,6 +38,22 @@ class LlmCall(_Frozen):
     site: Evidence
     timeout: bool
     capped: bool
+    model: str | None = None  # the model argument as written (a literal name, or an expression)
+    cap: str | None = None  # the cap as written: ``max_tokens=200``
+    timeout_value: str | None = None  # the timeout as written: ``timeout=30``
+
+
+class ExternalCall(_Frozen):
+    """An HTTP request made with a module function (``requests.get``, ``httpx.post``,
+    ``urllib.request.urlopen``): its host where the URL is a literal, its timeout as written
+    (None: no ``timeout=``) and whether a ``try`` in the same function handles its failure."""
+
+    client: str  # the qualified function: ``requests.get``
+    site: Evidence
+    url: str | None = None  # the URL argument as written
+    host: str | None = None
+    timeout: str | None = None
+    handled: bool = False
 
 
 class SourceFacts(_Frozen):
@@ -53,6 +69,7 @@ class SourceFacts(_Frozen):
     structured_logs: tuple[Evidence, ...] = ()  # structlog, a JSON log formatter ...
     correlation_ids: tuple[Evidence, ...] = ()  # request / correlation / trace ids
     external_clients: tuple[Evidence, ...] = ()  # an HTTP, DB, cloud, process client
+    external_calls: tuple[ExternalCall, ...] = ()  # each HTTP request by a module function
     env_reads: tuple[EnvRead, ...] = ()
     llm_sdks: tuple[Evidence, ...] = ()  # an import of openai or anthropic
     llm_calls: tuple[LlmCall, ...] = ()

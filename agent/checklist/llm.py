@@ -18,7 +18,7 @@ from agent.checklist.facts import LlmCall
 from agent.checklist.model import Evidence
 from agent.scan.checks._names import dotted_name
 
-__all__ = ["llm_calls", "qualified", "usage_reads"]
+__all__ = ["keyword_text", "llm_calls", "qualified", "string_constants", "usage_reads"]
 
 _ENDPOINTS = ("chat.completions.create", "chat.completions.parse", "responses.create",
               "responses.parse", "responses.stream", "messages.create", "messages.stream",
@@ -37,13 +37,22 @@ def llm_calls(nodes: list[ast.AST], at: At, names: dict[str, str]) -> Iterator[L
     sdks = sorted({q.partition(".")[0] for q in names.values()} & {"openai", "anthropic"})
     if not sdks:
         return
-    client_timeout = any(_has(c, "timeout") for c in _client_calls(nodes, names))
+    client_timeout = _first(keyword_text(c, "timeout") for c in _client_calls(nodes, names))
+    constants = string_constants(nodes)
     for node in nodes:
         if isinstance(node, ast.Call) and (endpoint := _endpoint(node.func)):
-            timeout = client_timeout or any(_has(c, "timeout") for c in _chain_calls(node))
-            capped = any(k.arg in _CAPS for k in node.keywords)
-            sdk = _sdk(endpoint, sdks)
-            yield LlmCall(sdk=sdk, site=at(node), timeout=timeout, capped=capped)
+            own = _first(keyword_text(c, "timeout") for c in _chain_calls(node))
+            timeout = own or client_timeout
+            cap = keyword_text(node, *_CAPS)
+            yield LlmCall(
+                sdk=_sdk(endpoint, sdks),
+                site=at(node),
+                timeout=timeout is not None,
+                capped=cap is not None,
+                model=_model(node, constants),
+                cap=cap,
+                timeout_value=timeout,
+            )
 
 
 def usage_reads(nodes: list[ast.AST]) -> Iterator[ast.AST]:
@@ -97,8 +106,52 @@ def _literal(expr: ast.expr) -> object:
     return expr.value if isinstance(expr, ast.Constant) else None
 
 
-def _has(call: ast.Call, keyword: str) -> bool:
-    return any(k.arg == keyword for k in call.keywords)
+def keyword_text(call: ast.Call, *keywords: str) -> str | None:
+    """``name=value`` as written for the first of ``keywords`` the call passes, else None."""
+    for keyword in call.keywords:
+        if keyword.arg in keywords:
+            return f"{keyword.arg}={ast.unparse(keyword.value)}"
+    return None
+
+
+def _first(texts: Iterator[str | None]) -> str | None:
+    return next((t for t in texts if t is not None), None)
+
+
+def _model(call: ast.Call, constants: dict[str, str]) -> str | None:
+    """The ``model=`` argument: its value if a literal string or a name bound once to one
+    (``MODEL = "gpt-4o"``), else the expression as written."""
+    value = next((k.value for k in call.keywords if k.arg == "model"), None)
+    if value is None:
+        return None
+    literal = _literal(value)
+    if isinstance(literal, str):
+        return literal
+    bound = constants.get(value.id) if isinstance(value, ast.Name) else None
+    return bound if bound is not None else ast.unparse(value)
+
+
+def string_constants(nodes: list[ast.AST]) -> dict[str, str]:
+    """Names bound exactly once in the module, to a string literal: ``URL = "https://..."``
+    (a parameter, loop variable or second assignment of the same name rules it out)."""
+    seen: dict[str, list[object]] = {}
+    for node in nodes:
+        for name, value in _bindings(node):
+            seen.setdefault(name, []).append(_literal(value) if value else None)
+    return {k: v[0] for k, v in seen.items() if len(v) == 1 and isinstance(v[0], str)}
+
+
+def _bindings(node: ast.AST) -> list[tuple[str, ast.expr | None]]:
+    targets: list[tuple[ast.expr, ast.expr | None]] = []
+    if isinstance(node, ast.Assign):
+        targets = [(t, node.value) for t in node.targets]
+    elif isinstance(node, ast.AnnAssign | ast.NamedExpr):
+        targets = [(node.target, node.value)]
+    elif isinstance(node, ast.AugAssign | ast.For | ast.AsyncFor | ast.comprehension):
+        targets = [(node.target, None)]
+    elif isinstance(node, ast.arg):
+        return [(node.arg, None)]
+    return [(t.id, v) for t, v in targets if isinstance(t, ast.Name)]
 
 
 def _sdk(endpoint: str, sdks: list[str]) -> str:

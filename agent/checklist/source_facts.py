@@ -14,6 +14,7 @@ import ast
 import re
 from collections.abc import Iterator
 
+from agent.checklist.calls import external_calls
 from agent.checklist.facts import EnvRead, SourceFacts
 from agent.checklist.llm import llm_calls, qualified, usage_reads
 from agent.checklist.model import Evidence
@@ -72,6 +73,7 @@ def source_facts(path: str, tree: ast.Module, lines: list[str]) -> SourceFacts:
         structured_logs=site.imports(imports, _STRUCTURED) + _json_formatters(nodes, site),
         correlation_ids=site.imports(imports, _CORRELATION) + _id_mentions(nodes, site),
         external_clients=site.imports(imports, _EXTERNAL),
+        external_calls=tuple(external_calls(tree, site.at, names)),
         env_reads=tuple(_env_reads(nodes, names, site)),
         llm_sdks=site.imports(imports, _LLM),
         llm_calls=tuple(llm_calls(nodes, site.at, names)),

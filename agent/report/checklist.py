@@ -6,19 +6,15 @@ JSON output has them all) and, for a fail, the harden priority or manual step to
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
-
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from agent.checklist import Checklist, ItemResult, ItemStatus, score_tree
-from agent.models import Finding
+from agent.checklist import Checklist, ItemResult, ItemStatus
 from agent.report.markdown import md_code, md_text
 from agent.report.tables import print_table
 
-__all__ = ["checklist_markdown", "checklist_section", "checklist_table", "print_checklist"]
+__all__ = ["checklist_markdown", "checklist_table", "print_checklist"]
 
 SHOWN = 3  # locations per row in the terminal
 _WIDTH = 48  # the widest a text column grows before it wraps
@@ -86,11 +82,3 @@ def _md_evidence(item: ItemResult) -> list[str]:
     shown = [f"- {md_code(e.location)} {md_text(e.text)}" for e in item.evidence[:MD_SHOWN]]
     more = len(item.evidence) - MD_SHOWN
     return shown + ([f"- and {more} more (see `harden checklist --json`)"] if more > 0 else [])
-
-
-def checklist_section(
-    root: Path, tracked: Sequence[str], modules: Sequence[str], findings: Sequence[Finding]
-) -> str:
-    """A run's report.md section: the base commit's tree (``root``) scored from the run's
-    own scan (``findings`` of ``modules``)."""
-    return checklist_markdown(score_tree(root, tracked, modules, findings))

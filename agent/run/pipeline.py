@@ -19,6 +19,7 @@ from agent.git.worktree import remove_stale_worktrees
 from agent.log import log_to_file, run_context
 from agent.models import Priority, RunReport
 from agent.report.fallback import save_reports
+from agent.report.production_doc import DRAFT_NOTE, save_production_doc
 from agent.run.journal import Journal, Start
 from agent.run.llm_setup import open_model_fixer
 from agent.run.session import execute
@@ -73,7 +74,8 @@ def _run_in_dir(
     finally:
         for layered in run_dir.glob("venv-*"):  # throw-away dependency envs
             shutil.rmtree(layered, ignore_errors=True)
-    save_reports(report, run_dir, [report.checklist])
+    draft = save_production_doc(report, run_dir)  # the docs side of the run: PRODUCTION.md
+    save_reports(report, run_dir, [report.checklist, *([DRAFT_NOTE] if draft else [])])
     return report
 
 

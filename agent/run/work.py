@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent.checklist import gather_facts, score_facts
 from agent.errors import NoPythonFilesError
 from agent.git.worktree import Worktree
 from agent.models import CommitRecord, Finding, Priority, RunReport, SetAside
-from agent.report.checklist import checklist_section
+from agent.report.checklist import checklist_markdown
+from agent.report.production_doc import production_markdown
 from agent.report.unfixed import set_aside, with_reasons
 from agent.run.branch import FixBranch, Landed
 from agent.run.fixing import Fixers, FixResult, fix_groups
@@ -52,6 +54,7 @@ class _Scanned:
     current: tuple[Finding, ...]  # every finding of the worktree, tests targets too
     notes: tuple[str, ...]
     checklist: str  # the production checklist of the base commit, as report.md shows it
+    production: str  # the PRODUCTION.md draft of the base commit
 
 
 @dataclass(frozen=True)
@@ -106,9 +109,10 @@ def _scan(setup: RunSetup, wt: Worktree, python: str, suite: Suite) -> _Scanned:
     # every priority's findings: no patch may add a finding of any
     current = (*result.findings, *(work.found if tests else ()))
     found = ScanResult(work.found, result.skipped)
-    tracked = setup.repo.files_in_scope()
-    checklist = checklist_section(wt.path, tracked, files, result.findings)
-    return _Scanned(found, work, current, (*notes, *work.notes), checklist)
+    facts = gather_facts(wt.path, setup.repo.files_in_scope(), files)
+    checklist = checklist_markdown(score_facts(facts, result.findings, repo=str(wt.path)))
+    production = production_markdown(facts, result.findings, setup.repo.base_commit)
+    return _Scanned(found, work, current, (*notes, *work.notes), checklist, production)
 
 
 def _context(
@@ -172,5 +176,6 @@ def _report(setup: RunSetup, branch: str, done: _Done, notes: tuple[str, ...]) -
         cost_usd=round(model.cost_usd, 6),
         generated_tests=done.landed.generated_tests,
         checklist=done.scanned.checklist,
+        production_md=done.scanned.production,
         notes=notes,
     )

@@ -34,7 +34,7 @@ from agent.scan.checks._names import dotted_name, imported_names
 from agent.scan.files import is_test_file
 from agent.scan.raw import RawFinding
 
-__all__ = ["findings"]
+__all__ = ["findings", "handled"]
 
 _RULE = "HE101"
 _Function = ast.FunctionDef | ast.AsyncFunctionDef
@@ -166,13 +166,7 @@ class _Checker:
         return _CONSTRUCTORS.get(self._qualified(func) or "")
 
     def _handled(self, node: ast.AST) -> bool:
-        """Whether a ``try`` around ``node``, in the same function, can catch its failure."""
-        child, parent = node, self.parents.get(node)
-        while parent is not None and not isinstance(parent, _Scope):
-            if _try_body_catches_io(parent, child):
-                return True
-            child, parent = parent, self.parents.get(parent)
-        return False
+        return handled(node, self.parents)
 
     def _wrapped_helper(self, function: _Function) -> bool:
         """A private function whose every call in this module is inside a handling try."""
@@ -180,6 +174,17 @@ class _Checker:
             return False
         calls = [c for c in ast.walk(self.tree) if _calls_name(c, function.name)]
         return bool(calls) and all(self._handled(c) for c in calls)
+
+
+def handled(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Whether a ``try`` around ``node``, in the same function, can catch its failure
+    (``parents``: each node's parent in the module)."""
+    child, parent = node, parents.get(node)
+    while parent is not None and not isinstance(parent, _Scope):
+        if _try_body_catches_io(parent, child):
+            return True
+        child, parent = parent, parents.get(parent)
+    return False
 
 
 def _functions(tree: ast.Module) -> Iterator[_Function]:
