@@ -72,6 +72,8 @@ def _common(func: Any) -> Any:
                      help="Only these rules or prefixes, e.g. S,B5 (replaces the config's)."),
         click.option("--ignore", multiple=True, callback=_split, metavar="RULES",
                      help="Rules to drop, e.g. S101 (added to [tool.harden] ignore)."),
+        click.option("--since", metavar="REF",
+                     help="Scan only the Python files changed from REF to HEAD."),
     ]  # fmt: skip
     for option in reversed(options):
         func = option(func)

@@ -21,6 +21,7 @@ from agent.models import Priority, RunReport
 from agent.report.fallback import save_reports
 from agent.run.journal import Journal, Start
 from agent.run.llm_setup import open_model_fixer
+from agent.run.scope import check_since
 from agent.run.session import execute
 from agent.run.setup import RunSetup, Status
 from agent.run.touched import Symbol
@@ -41,6 +42,7 @@ def run(
     """One priority's run; ``base`` pins the base commit, ``taken`` symbols are skipped
     (an earlier priority's branch changed them)."""
     repo = open_repo(settings.repo)
+    check_since(repo, settings.since)
     with repo.lock():
         remove_stale_worktrees(repo)
         start = _resume_point(repo, settings.resume) if settings.resume else None
