@@ -26,6 +26,16 @@ json_field() {
     python -c 'import json, sys; v = json.load(sys.stdin).get(sys.argv[1]); print(v or "")' "$1"
 }
 
+# The SARIF log on stdin with a category per priority (runs[].automationDetails.id), so
+# that code scanning keeps each priority's results apart in one upload.
+sarif_for() {
+    python -c 'import json, sys
+log = json.load(sys.stdin)
+for run in log["runs"]:
+    run["automationDetails"] = {"id": f"harden/{sys.argv[1]}/"}
+json.dump(log, sys.stdout, indent=2)' "$1"
+}
+
 run_priority() {
     local priority="$1" args report run_dir branch
     args=(run --json --priority "$priority" --model "$model")
@@ -34,7 +44,7 @@ run_priority() {
     report="$(harden "${args[@]}" .)"
     run_dir=".harden/runs/$(json_field run_id <<<"$report")"
     branch="$(json_field branch <<<"$report")"
-    cp "$run_dir/findings.sarif" "$sarif_dir/$priority.sarif"
+    sarif_for "$priority" <"$run_dir/findings.sarif" >"$sarif_dir/$priority.sarif"
     if [[ -z "$branch" ]] || [[ "$(git rev-list --count "HEAD..$branch")" == 0 ]]; then
         echo "harden: $priority: nothing fixed, no pull request"
         return

