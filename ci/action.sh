@@ -8,9 +8,9 @@
 # <priority>.sarif) to $GITHUB_OUTPUT.
 #
 # Inputs (environment): ACTION_PRIORITIES (default security), ACTION_MODEL (default
-# builtin), ACTION_BUDGET, ACTION_SINCE, ACTION_PR_BASE (the pull requests' base branch),
-# ACTION_OPEN_PR (false: no push, no pull request); GH_TOKEN for gh; OPENAI_API_KEY /
-# ANTHROPIC_API_KEY reach harden as they are.
+# builtin), ACTION_BUDGET, ACTION_SINCE, ACTION_PR_BASE and ACTION_FALLBACK_BASE (the
+# pull requests' base branch, see pr_base), ACTION_OPEN_PR (false: no push, no pull
+# request); GH_TOKEN for gh; OPENAI_API_KEY / ANTHROPIC_API_KEY reach harden as they are.
 set -euo pipefail
 
 priorities="${ACTION_PRIORITIES:-security}"
@@ -54,6 +54,14 @@ run_priority() {
     fi
 }
 
+# The pull requests' base: ACTION_PR_BASE, else the branch checked out, else
+# ACTION_FALLBACK_BASE (the workflow's branch, for a detached checkout).
+pr_base() {
+    local checked_out
+    checked_out="$(git symbolic-ref --short -q HEAD || true)"
+    echo "${ACTION_PR_BASE:-${checked_out:-${ACTION_FALLBACK_BASE:?no base branch for the pull request}}}"
+}
+
 # Push `branch` as harden/<priority> and open or update its pull request.
 publish() {
     local priority="$1" branch="$2" body="$3" head="harden/$1" number
@@ -64,7 +72,7 @@ publish() {
         gh pr edit "$number" --body-file "$body"
         echo "harden: $priority: updated pull request #$number from $head"
     else
-        gh pr create --head "$head" --base "${ACTION_PR_BASE:?ACTION_PR_BASE is not set}" \
+        gh pr create --head "$head" --base "$(pr_base)" \
             --title "harden: $priority fixes" --body-file "$body"
         echo "harden: $priority: opened a pull request from $head"
     fi

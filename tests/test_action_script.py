@@ -60,7 +60,7 @@ class Action:
             "GITHUB_OUTPUT": str(self.output),
             "RUNNER_TEMP": str(tmp / "runner"),
             "HARDEN_PYTHON": sys.executable,
-            "ACTION_PR_BASE": "main",
+            "ACTION_FALLBACK_BASE": "not-this-one",  # the checkout is on a branch: main
         }
 
     def run(self, **inputs: str) -> subprocess.CompletedProcess[str]:
@@ -138,3 +138,17 @@ def test_a_failing_harden_fails_the_step(action: Action) -> None:
     assert done.returncode == 2
     assert "Error: --since 'no-such-ref' names no commit" in done.stderr
     assert action.remote_branches() == ["main"] and action.gh_calls() == []
+
+
+@pytest.mark.parametrize(
+    ("inputs", "base"),
+    [({"pr_base": "release"}, "release"), ({}, "not-this-one")],
+)
+def test_the_pull_requests_base_is_the_input_else_the_workflows_branch_when_detached(
+    action: Action, inputs: dict[str, str], base: str
+) -> None:
+    git(action.repo, "checkout", "-q", "--detach")
+    done = action.run(**inputs)
+    assert done.returncode == 0, done.stderr
+    [created] = [c["args"] for c in action.gh_calls() if c["args"][:2] == ["pr", "create"]]
+    assert created[created.index("--base") + 1] == base
