@@ -1,8 +1,10 @@
-"""action.yml and the example workflows pass actionlint (a binary from the dev extra).
+"""action.yml, the reusable matrix workflow and README's workflows pass actionlint (a
+binary from the dev extra); ci/action.sh passes shellcheck.
 
 actionlint checks workflow files; it checks a local action's metadata (action.yml: its
-runner, its inputs) through a workflow step that ``uses: ./`` it, so the action is linted
-from a workflow in a copy of the project."""
+runner, its inputs) through a workflow step that ``uses: ./`` it, and a local reusable
+workflow's inputs and secrets through a job that ``uses:`` it. So each is linted from a
+workflow in a project that holds them locally, with README's ``OWNER/harden`` made local."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+MATRIX = Path(".github") / "workflows" / "harden-matrix.yml"
 ACTIONLINT = Path(sys.executable).parent / "actionlint"
 SHELLCHECK = Path(sys.executable).parent / "shellcheck"
 USES_THE_ACTION = """\
@@ -43,13 +46,9 @@ def actionlint(project: Path) -> subprocess.CompletedProcess[str]:
 
 
 def project_using_the_action(tmp_path: Path, action: str, inputs: str) -> Path:
-    project = tmp_path / "project"
-    (project / ".github" / "workflows").mkdir(parents=True)
-    subprocess.run(["git", "init", "-q", str(project)], check=True)
-    (project / "action.yml").write_text(action, encoding="utf-8")
     workflow = USES_THE_ACTION.format(inputs=inputs)
-    (project / ".github" / "workflows" / "harden.yml").write_text(workflow, encoding="utf-8")
-    return project
+    files = {Path("action.yml"): action, Path(".github") / "workflows" / "harden.yml": workflow}
+    return project(tmp_path, files)
 
 
 def action_text() -> str:
@@ -113,3 +112,56 @@ def test_the_action_script_passes_shellcheck(
         [str(SHELLCHECK), str(script)], capture_output=True, text=True, check=False
     )
     assert (done.returncode == 0) == clean, done.stdout
+
+
+def project(tmp_path: Path, files: dict[Path, str]) -> Path:
+    """A git repo holding ``files`` (relative paths), for actionlint to find."""
+    root = tmp_path / "project"
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text, encoding="utf-8")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return root
+
+
+def test_the_matrix_workflow_passes_actionlint(tmp_path: Path) -> None:
+    """With harden checked out where the workflow puts it (harden-action/)."""
+    matrix = (ROOT / MATRIX).read_text(encoding="utf-8")
+    files = {MATRIX: matrix, Path("harden-action") / "action.yml": action_text()}
+    done = actionlint(project(tmp_path, files))
+    assert done.returncode == 0, done.stdout + done.stderr
+    broken = matrix.replace("          path: target\n", "          folder: target\n")
+    done = actionlint(project(tmp_path / "broken", {**files, MATRIX: broken}))
+    assert 'input "folder" is not defined in action "harden"' in done.stdout
+
+
+def readme_workflows() -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## In CI, and on many repositories")[1].split("\n## ")[0]
+    return [block.split("\n```")[0] for block in section.split("```yaml\n")[1:]]
+
+
+def local(workflow: str) -> str:
+    """README's workflow with harden's action and reusable workflow taken from the project."""
+    workflow = workflow.replace("OWNER/harden/.github/workflows/", "./.github/workflows/")
+    return workflow.replace("harden-matrix.yml@main", "harden-matrix.yml").replace(
+        "OWNER/harden@main", "./"
+    )
+
+
+def test_the_readme_workflows_pass_actionlint(tmp_path: Path) -> None:
+    one, many = readme_workflows()
+    assert "uses: OWNER/harden@main" in one and "harden-matrix.yml@main" in many
+    files = {
+        Path("action.yml"): action_text(),
+        MATRIX: (ROOT / MATRIX).read_text(encoding="utf-8"),
+        Path(".github") / "workflows" / "one.yml": local(one),
+        Path(".github") / "workflows" / "many.yml": local(many),
+    }
+    done = actionlint(project(tmp_path, files))
+    assert done.returncode == 0, done.stdout + done.stderr
+    files[Path(".github") / "workflows" / "many.yml"] = local(many).replace(
+        "priorities:", "priority:"
+    )
+    done = actionlint(project(tmp_path / "broken", files))
+    assert done.returncode == 1 and 'input "priority" is not defined' in done.stdout
