@@ -72,6 +72,8 @@ def _common(func: Any) -> Any:
                      help="Only these rules or prefixes, e.g. S,B5 (replaces the config's)."),
         click.option("--ignore", multiple=True, callback=_split, metavar="RULES",
                      help="Rules to drop, e.g. S101 (added to [tool.harden] ignore)."),
+        click.option("--since", metavar="REF",
+                     help="Scan only the Python files changed from REF to HEAD."),
     ]  # fmt: skip
     for option in reversed(options):
         func = option(func)
@@ -142,6 +144,11 @@ def run(path: Path, **flags: Any) -> None:
 @click.option("--python", "python", help="Interpreter of the project's environment.")
 @click.option("--test-timeout", type=click.FloatRange(min=1), help="Seconds per test run.")
 @click.option("--pass-env", metavar="NAME", multiple=True, help="Pass this variable to the tests.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["low", "medium", "high"]),
+    help="Exit 1 when a finding of this severity or higher is listed (default: never).",
+)
 def plan(path: Path, **flags: Any) -> None:
     """List the findings and what harden would do with each; changes nothing.
 
@@ -149,8 +156,11 @@ def plan(path: Path, **flags: Any) -> None:
     to find the functions no test reaches.
     """
     from agent.commands.plan import plan_action
+    from agent.models import Severity
 
-    sys.exit(plan_action(*_settings(path, **flags)))
+    fail_on = flags.pop("fail_on")
+    settings, output = _settings(path, **flags)
+    sys.exit(plan_action(settings, output, None if fail_on is None else Severity(fail_on)))
 
 
 @cli.command()

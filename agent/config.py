@@ -116,6 +116,7 @@ class Settings(BaseModel):
     resume: str | None = None  # run id of an interrupted run to continue
     pass_env: tuple[Annotated[str, StringConstraints(pattern=_ENV_NAME)], ...] = ()
     allow_unconfined: bool = False  # run model-written tests even with no sandbox
+    since: str | None = None  # scan only the files changed from this commit to the base
 
     @field_validator("priorities")
     @classmethod

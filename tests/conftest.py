@@ -19,6 +19,7 @@ collect_ignore = ["fixtures"]
 # run `python -m pytest -q -m "not e2e"` in a few minutes. CI and README run them all.
 E2E_MODULES = frozenset(
     {
+        "test_action_script",
         "test_adversarial",
         "test_cli_errors",
         "test_codemod_then_model",
@@ -39,11 +40,13 @@ E2E_MODULES = frozenset(
         "test_installed",
         "test_model_run",
         "test_plan_truth",
+        "test_precommit_hook",
         "test_priorities",
         "test_resources_closed",
         "test_resume",
         "test_run",
         "test_secrets_leak",
+        "test_since",
         "test_testgen_funnel",
         "test_tests_priority_run",
         "test_trust_budget",

@@ -6,6 +6,7 @@ from rich.table import Table
 
 from agent.commands.run import sandbox_policy
 from agent.config import Output, Settings
+from agent.models import Severity
 from agent.report.console import echo
 from agent.report.console import err as _err
 from agent.report.console import out as _out
@@ -16,8 +17,9 @@ from agent.run.plan import Plan, PlanAction, PlanRow, make_plan
 __all__ = ["plan_action"]
 
 
-def plan_action(settings: Settings, output: Output) -> int:
-    """``harden plan``: findings, fixers and the model's estimated cost; changes nothing."""
+def plan_action(settings: Settings, output: Output, fail_on: Severity | None = None) -> int:
+    """``harden plan``: findings, fixers and the model's estimated cost; changes nothing.
+    Exit 1 when ``fail_on`` is given and a finding at or above that severity is listed."""
     sandbox_policy(settings)
     with Progress(_err, "planning: scanning, and for the tests priority, running the tests"):
         plan = make_plan(settings)
@@ -29,7 +31,18 @@ def plan_action(settings: Settings, output: Output) -> int:
         _err.print(f"warning: skipped {skipped.path}: {skipped.reason}")
     for note in plan.notes:
         _err.print(f"note: {note}")
-    return 0
+    return _gate(plan, fail_on)
+
+
+def _gate(plan: Plan, fail_on: Severity | None) -> int:
+    """``--fail-on``: 1 (and a line on stderr) when a listed finding is that severe."""
+    if fail_on is None:
+        return 0
+    severe = [r for r in plan.rows if r.finding.severity.rank >= fail_on.rank]
+    if not severe:
+        return 0
+    _err.print(f"{len(severe)} finding(s) of severity {fail_on.value} or higher (--fail-on)")
+    return 1
 
 
 def _print_plan(plan: Plan) -> None:

@@ -246,6 +246,14 @@ class Repo:
         with git_errors("diff"):
             return sorted(FileDiff.of(d).path for d in self._commit(base).diff(target))
 
+    def changed_files(self, since: str, commit: str | None = None) -> list[str]:
+        """The files added or modified from ``since`` to ``commit`` (default: the base),
+        a renamed file under its new path; deleted files are left out. Sorted."""
+        target = self._commit(commit or self.base_commit)
+        with git_errors("diff"):
+            found = self._commit(since).diff(target)
+            return sorted({str(d.b_path) for d in found if not d.deleted_file and d.b_path})
+
     # -- inside the git package only ------------------------------------------------------
     def _commit(self, ref: str) -> gitpython.Commit:
         try:

@@ -22,6 +22,7 @@ from agent.report.fallback import save_reports
 from agent.report.production_doc import DRAFT_NOTE, save_production_doc
 from agent.run.journal import Journal, Start
 from agent.run.llm_setup import open_model_fixer
+from agent.run.scan_files import check_since
 from agent.run.session import execute
 from agent.run.setup import RunSetup, Status
 from agent.run.touched import Symbol
@@ -42,6 +43,7 @@ def run(
     """One priority's run; ``base`` pins the base commit, ``taken`` symbols are skipped
     (an earlier priority's branch changed them)."""
     repo = open_repo(settings.repo)
+    check_since(repo, settings.since)
     with repo.lock():
         remove_stale_worktrees(repo)
         start = _resume_point(repo, settings.resume) if settings.resume else None

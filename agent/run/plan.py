@@ -19,7 +19,6 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from agent.config import Settings, read_environment
-from agent.errors import NoPythonFilesError
 from agent.fix.chunk import build_chunk
 from agent.fix.codemod_fixer import CodemodAttempt, attempt_codemods, has_codemod
 from agent.fix.llm_fixer import prompt_variables
@@ -32,6 +31,7 @@ from agent.llm.tokens import count_tokens
 from agent.models import Finding, Priority, SkippedFile
 from agent.redaction.secrets import Redactor
 from agent.run.llm_setup import choose_model, prompt_for
+from agent.run.scan_files import check_since, files_to_scan
 from agent.run.touched import Symbol, split_touched, touched_by_patch
 from agent.run.worklist import (
     Worklist,
@@ -43,7 +43,6 @@ from agent.run.worklist import (
 )
 from agent.sandbox.suite import find_suite, resolve_python
 from agent.scan import ScanResult, scan
-from agent.scan.files import select_files
 from agent.testgen import coverage_targets
 from agent.validate.policy.content import MAX_FILE_BYTES
 
@@ -109,15 +108,14 @@ def _total(rows: list[PlanRow] | tuple[PlanRow, ...]) -> float | None:
 
 def make_plan(settings: Settings) -> Plan:
     repo = open_repo(settings.repo)
+    check_since(repo, settings.since)
     model = choose_model(settings, read_environment().provider)
     priorities = settings.priorities
     with tempfile.TemporaryDirectory(prefix="harden-plan-") as tmp:
         snapshot = Path(tmp)
         repo.extract(repo.base_commit, snapshot)
         copy_generated(repo, snapshot)  # as in a run's worktree
-        files = select_files(repo.files_in_scope(), snapshot, settings.exclude)
-        if not files:
-            raise NoPythonFilesError(f"no Python files to scan in {repo.root}")
+        files = files_to_scan(repo, snapshot, settings)
         result = scan(snapshot, files, ignore=settings.ignore, select=settings.select)
         pricing = Pricing.load(settings.pricing)
         rows: list[PlanRow] = []

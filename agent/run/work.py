@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.checklist import gather_facts, score_facts
-from agent.errors import NoPythonFilesError
 from agent.git.worktree import Worktree
 from agent.models import CommitRecord, Finding, Priority, RunReport, SetAside
 from agent.report.checklist import checklist_markdown
@@ -20,6 +19,7 @@ from agent.report.production_doc import production_markdown
 from agent.report.unfixed import set_aside, with_reasons
 from agent.run.branch import FixBranch, Landed
 from agent.run.fixing import Fixers, FixResult, fix_groups
+from agent.run.scan_files import files_to_scan
 from agent.run.setup import RunSetup
 from agent.run.worklist import (
     SuiteSetup,
@@ -33,7 +33,6 @@ from agent.sandbox.baseline import run_baseline
 from agent.sandbox.runner import SandboxRun
 from agent.sandbox.suite import Suite
 from agent.scan import ScanResult, scan
-from agent.scan.files import select_files
 from agent.testgen import generated_test_writer
 from agent.validate.funnel import FunnelContext
 
@@ -95,9 +94,7 @@ def work_in(
 
 def _scan(setup: RunSetup, wt: Worktree, python: str, suite: Suite) -> _Scanned:
     settings = setup.settings
-    files = select_files(setup.repo.files_in_scope(), wt.path, settings.exclude)
-    if not files:
-        raise NoPythonFilesError(f"no Python files to scan in {setup.repo.root}")
+    files = files_to_scan(setup.repo, wt.path, settings)
     setup.status(f"scanning {len(files)} files")
     result = scan(wt.path, files, ignore=settings.ignore, select=settings.select)
     notes = [f"skipped {skipped.path}: {skipped.reason}" for skipped in result.skipped]
