@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Literal
 
 import click
 
@@ -55,21 +56,23 @@ def review_action(request: ReviewRequest) -> int:
         if not entries:
             raise UsageError(f"branch {reviewed.branch!r} has no commits since its base")
         choice = _choice(request, entries)
-        if choice is None:
+        if choice == "list":
             return _listed(request, reviewed, entries)
+        if choice == "quit":
+            note("quit: nothing written")
+            return 0
         return _write(request, repo, reviewed, entries, choice)
 
 
-def _choice(request: ReviewRequest, entries: Sequence[Entry]) -> Choice | None:
-    """The flags' choice; else the keys' on a terminal; else None (list only)."""
+def _choice(request: ReviewRequest, entries: Sequence[Entry]) -> Choice | Literal["list", "quit"]:
+    """The flags' choice; else the keys' on a terminal; else only list the commits."""
     if request.chooses:
         return choose(entries, request.keep, request.drop, request.squash)
     if request.as_json or request.pr_body or not sys.stdout.isatty():
-        return None
+        return "list"
     chosen = ask(out, entries, click.getchar)
     if chosen is None:
-        note("quit: nothing written")
-        raise SystemExit(0)
+        return "quit"
     if not chosen.kept:
         raise UsageError("nothing kept: every commit was dropped")
     return chosen
@@ -114,7 +117,7 @@ def _settings(request: ReviewRequest, repo: Repo) -> Settings:
 
 
 def _say(written: Written, choice: Choice, total: int) -> None:
-    how = ", squashed into one commit" if choice.squash else ""
+    how = " (squashed into one commit)" if choice.squash else ""
     echo(f"kept {len(choice.kept)} of {total} commit(s) on {written.branch}{how}")
     tests = written.tests
     verdict = {True: "passed", False: "FAILED", None: "not run"}[tests.passed]

@@ -43,10 +43,10 @@ def _findings(entry: Entry) -> Table:
     for f in entry.findings:
         cwe = f"CWE-{f.cwe}" if f.cwe is not None else "-"
         risk = f"{f.severity} severity, {f.confidence} confidence"
-        table.add_row(f.rule, cwe, risk, f.location, f.message)
+        table.add_row(*(Text(cell) for cell in (f.rule, cwe, risk, f.location, f.message)))
     if not entry.findings:
         for rule in entry.rules:
-            table.add_row(rule, "-", "-", "-", "(no report.json for this run)")
+            table.add_row(Text(rule), "-", "-", "-", "(no report.json for this run)")
     return table
 
 
@@ -72,7 +72,7 @@ def ask(console: Console, entries: Sequence[Entry], key: Key) -> Choice | None:
         console.clear()
         console.print(render(entry, len(entries)), soft_wrap=False)
         squash = " (squash: on)" if asked.squash else ""
-        console.print(f"{KEYS}{squash}")
+        console.print(f"{KEYS}{squash}", markup=False, highlight=False)
         step = _step(asked, entry, key)
         if step is None:
             return None
