@@ -183,3 +183,26 @@ def test_a_branch_without_a_run_is_reviewed_from_its_merge_base_and_failing_test
 
 
 _TEST_F = "from app import f\n\n\ndef test_f():\n    assert f() == %d\n"
+
+
+def test_a_kept_commit_that_needs_a_dropped_one_is_an_error_and_no_branch(
+    make_repo: GitRepo,
+) -> None:
+    repo = make_repo({"app.py": "def f():\n    return 1\n"})
+    git(repo, "checkout", "-q", "-b", "fixes")
+    for n in (2, 3):
+        (repo / "app.py").write_text(f"def f():\n    return {n}\n")
+        commit_all(repo, f"f returns {n}")
+    git(repo, "checkout", "-q", "main")
+    before = user_state(repo)
+
+    done = _harden(repo, _env(repo.parent / "home"), "review", "fixes", "--keep", "2")
+
+    assert done.returncode == 2
+    assert done.stderr == (
+        "Error: commit 2 (" + git(repo, "rev-parse", "--short=12", "fixes").strip()
+        + ") does not apply without the commits dropped before it; keep those too\n"
+    )  # fmt: skip
+    assert git(repo, "branch", "--list", "fixes-*") == ""
+    assert worktrees(repo) == [str(repo)]
+    assert user_state(repo) == before

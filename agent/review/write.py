@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent.config import Settings
+from agent.errors import ToolError, UsageError
 from agent.git.records import Trailer
 from agent.git.repo import Repo
 from agent.git.worktree import Worktree
@@ -57,7 +58,7 @@ def write_branch(repo: Repo, reviewed: Reviewed, choice: Choice, settings: Setti
     wt = Worktree.create(at_base, name)
     done = False
     try:
-        commits = [wt.git.cherry_pick(e.sha) for e in choice.kept]
+        commits = [_pick(wt, e) for e in choice.kept]
         if choice.squash:
             commits = [wt.git.squash(base, _squash_message(choice.kept), _trailers(choice.kept))]
         tests = _run_tests(wt, settings)
@@ -65,6 +66,16 @@ def write_branch(repo: Repo, reviewed: Reviewed, choice: Choice, settings: Setti
     finally:
         wt.remove(keep_branch=done)
     return Written(name, tuple(commits), tests)
+
+
+def _pick(wt: Worktree, entry: Entry) -> str:
+    try:
+        return wt.git.cherry_pick(entry.sha)
+    except ToolError as exc:
+        raise UsageError(
+            f"commit {entry.number} ({entry.sha[:12]}) does not apply without the commits "
+            "dropped before it; keep those too"
+        ) from exc
 
 
 def _squash_message(kept: Sequence[Entry]) -> str:
