@@ -206,3 +206,15 @@ def test_a_kept_commit_that_needs_a_dropped_one_is_an_error_and_no_branch(
     assert git(repo, "branch", "--list", "fixes-*") == ""
     assert worktrees(repo) == [str(repo)]
     assert user_state(repo) == before
+
+
+def test_keeping_every_commit_unsquashed_writes_no_branch(ran: Ran) -> None:
+    repo = ran[0]
+    branches = git(repo, "branch", "--list")
+
+    done = _review(ran, "--keep", "1-2", "--json")
+
+    assert done.returncode == 0, done.stderr
+    assert "every commit kept" in done.stderr and "nothing written" in done.stderr
+    assert json.loads(done.stdout)["written"] is None
+    assert git(repo, "branch", "--list") == branches
