@@ -217,6 +217,38 @@ def prompts(prompts_dir: Path | None, lock: bool) -> None:
     sys.exit(prompts_action(prompts_dir or custom_dirs(Path.cwd()).prompts, lock))
 
 
+@cli.command()
+@click.argument("branch", required=False)
+@click.option(
+    "-C",
+    "--repo",
+    "path",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    help="The repository (default: here).",
+)
+@click.option("--keep", metavar="N,M-K", help="Keep these commits (numbered from 1).")
+@click.option(
+    "--drop",
+    multiple=True,
+    callback=_split,
+    metavar="RULE",
+    help="Drop the commits that fix findings of RULE (repeatable).",
+)
+@click.option("--squash", is_flag=True, help="Fold the kept commits into one (all trailers).")
+@click.option("--json", "as_json", is_flag=True, help="Print the commits and their evidence.")
+@click.option("--pr-body", is_flag=True, help="Print the pull-request body for what is kept.")
+@click.option("--python", help="Interpreter to run the repo's tests with.")
+def review(**flags: Any) -> None:
+    """Review BRANCH (default: the latest run's) commit by commit; keep, drop or squash
+    commits onto a new branch and re-run the tests there."""
+    configure(0, "text")
+    from agent.commands.review import ReviewRequest, review_action
+
+    flags["drop"] = flags["drop"] or ()
+    sys.exit(review_action(ReviewRequest(**flags)))
+
+
 @cli.command(name="eval")
 @eval_options
 def eval_command(**flags: Any) -> None:

@@ -308,3 +308,45 @@ def _user_state(path: Path) -> tuple[str, str, bytes]:
     """The user's HEAD, branch list and index, as git records them."""
     branches = git(path, "branch", "--list", "--format=%(refname) %(objectname)")
     return git(path, "rev-parse", "HEAD"), branches, (path / ".git" / "index").read_bytes()
+
+
+def test_cherry_pick_squash_and_merge_base(make_repo: GitRepo, tmp_path: Path) -> None:
+    path = make_repo(FILES)
+    base = git(path, "rev-parse", "HEAD").strip()
+    git(path, "checkout", "-q", "-b", "fixes")
+    picks = []
+    for n in (2, 3):
+        (path / "app.py").write_text(f"def run():\n    return {n}\n")
+        commit_all(path, f"return {n}\n\nHarden-Rule: R{n}")
+        picks.append(git(path, "rev-parse", "HEAD").strip())
+    git(path, "checkout", "-q", "main")
+    repo = open_repo(path)
+    assert repo.merge_base("fixes", "main") == base
+    assert "Harden-Rule: R2" in repo.message(picks[0])
+    repo.add_worktree(tmp_path / "wt", base, new_branch="picked")
+    wt = Repo(tmp_path / "wt", base)
+
+    first = wt.cherry_pick(picks[0])
+    assert repo.log(base, "picked")[0].trailers == (("Harden-Rule", "R2"),)
+    wt.cherry_pick(picks[1])
+    squashed = wt.squash(base, "both", [("Harden-Rule", "R2"), ("Harden-Rule", "R3")])
+
+    assert first != picks[0]
+    assert [c.sha for c in repo.log(base, "picked")] == [squashed]
+    assert repo.log(base, "picked")[0].trailer_values("Harden-Rule") == ("R2", "R3")
+    assert repo.read_text(squashed, "app.py") == "def run():\n    return 3\n"
+    assert git(path, "rev-parse", "--abbrev-ref", "HEAD").strip() == "main"
+
+
+def test_a_cherry_pick_that_conflicts_is_a_tool_error(make_repo: GitRepo, tmp_path: Path) -> None:
+    path = make_repo(FILES)
+    base = git(path, "rev-parse", "HEAD").strip()
+    git(path, "checkout", "-q", "-b", "fixes")
+    for n in (2, 3):
+        (path / "app.py").write_text(f"def run():\n    return {n}\n")
+        commit_all(path, f"return {n}")
+    repo = open_repo(path)
+    repo.add_worktree(tmp_path / "wt", base, new_branch="picked")
+
+    with pytest.raises(ToolError, match="cherry-pick"):
+        Repo(tmp_path / "wt", base).cherry_pick("fixes")

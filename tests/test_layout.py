@@ -30,6 +30,7 @@ LAYERS = [
     "validate",
     "report",
     "run",
+    "review",
     "evals",
     "commands",
     "cli",

@@ -206,6 +206,34 @@ class Repo:
         self._run("commit", "--quiet", "--no-verify", "--no-gpg-sign", "-m", text, env=env)
         return self.head()
 
+    def cherry_pick(self, commit: str) -> str:
+        """Apply ``commit`` on top of this work tree's HEAD, message and author kept; return
+        the new commit. A conflict is a ToolError (the caller removes the worktree)."""
+        env = self._identity().env()
+        for key in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"):
+            env.pop(key)
+        self._run("cherry-pick", "--allow-empty", "--no-gpg-sign", commit, env=env)
+        return self.head()
+
+    def squash(self, onto: str, message: str, trailers: Sequence[Trailer] = ()) -> str:
+        """Fold every commit since ``onto`` into one with ``message`` and ``trailers``."""
+        self._run("reset", "--quiet", "--soft", onto)
+        text = with_trailers(message, trailers)
+        env = self._identity().env()
+        self._run("commit", "--quiet", "--no-verify", "--no-gpg-sign", "-m", text, env=env)
+        return self.head()
+
+    def message(self, commit: str) -> str:
+        """The full message of ``commit``."""
+        text = self._commit(commit).message
+        return text if isinstance(text, str) else text.decode("utf-8", errors="replace")
+
+    def merge_base(self, one: str, other: str) -> str | None:
+        """The best common ancestor of two commits, None when they share none."""
+        with git_errors("merge-base"):
+            found = self._repo.merge_base(self._commit(one), self._commit(other))
+        return found[0].hexsha if found else None
+
     def discard_changes(self) -> None:
         """Throw away uncommitted changes and untracked files (ignored ones stay)."""
         self._run("reset", "--quiet", "--hard")
