@@ -44,6 +44,7 @@ E2E_MODULES = frozenset(
         "test_resume",
         "test_run",
         "test_secrets_leak",
+        "test_smoke_run",
         "test_testgen_funnel",
         "test_tests_priority_run",
         "test_trust_budget",
