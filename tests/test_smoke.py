@@ -135,3 +135,16 @@ def test_module_names_under_src(tmp_path: Path, layout: str) -> None:
     (tmp_path / layout / "pkg").mkdir(parents=True)
     assert module_name(f"{layout}/pkg/core.py", tmp_path) == "pkg.core"
     assert module_name("setup.py", tmp_path) == "setup"
+
+
+def test_a_patch_that_only_adds_a_test_file_imports_nothing(
+    make_repo: GitRepo, tmp_path: Path
+) -> None:
+    ctx = _context(make_repo, tmp_path, {"app.py": APP})
+    claimed = next(f for f in ctx.findings if f.rule == "S506")
+    test = FileEdit(path="tests/test_app.py", before=None, after="def test_x():\n    pass\n")
+    patch = Patch(finding_ids=(claimed.id,), fixer="t", title="t", rationale="r", edits=(test,))
+    stages = {s.stage: s for s in validate(patch, ctx).stages}
+    assert stages[Stage.SMOKE].status is StageStatus.SKIPPED
+    assert stages[Stage.SMOKE].detail == "no module changed (test files aside)"
+    assert ctx.smoke.base == {}

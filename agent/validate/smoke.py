@@ -68,7 +68,7 @@ def smoke_stage(patch: Patch, run: SmokeRun) -> StageResult:
     started = time.monotonic()
     modules = _modules(patch, run.root)
     if not modules:
-        return _result(StageStatus.SKIPPED, "no importable module changed")
+        return _result(StageStatus.SKIPPED, "no module changed (test files aside)")
     before = fingerprint(run.root)
     base = _base_results(patch, run, modules, _state_key(before, patch, run.python))
     working = [m for m in modules if base[m].imported]
@@ -96,7 +96,10 @@ def _result(status: StageStatus, detail: str) -> StageResult:
 
 
 def _modules(patch: Patch, root: Path) -> list[str]:
+    """The changed modules, then the entry modules; none when only tests changed."""
     changed = [e.path for e in patch.edits if e.path.endswith(".py") and not is_test_file(e.path)]
+    if not changed:
+        return []
     names = [module_name(path, root) for path in changed]
     return list(dict.fromkeys([*(n for n in names if n), *entry_modules(root)]))
 
