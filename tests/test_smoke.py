@@ -14,7 +14,7 @@ from agent.scan import scan
 from agent.scan.files import select_files
 from agent.validate.funnel import FunnelContext, validate
 from agent.validate.smoke import entry_modules, module_name
-from tests.conftest import GitRepo, git
+from tests.conftest import GitRepo, commit_all, git
 
 APP = """\
 import yaml
@@ -60,20 +60,26 @@ def _smoke(verdict: Verdict) -> tuple[StageStatus, str]:
     return stage.status, stage.detail
 
 
-def test_the_base_import_is_run_once_per_module_and_base(
+def test_imports_run_once_per_module_and_state_and_a_commit_is_the_next_base(
     make_repo: GitRepo, tmp_path: Path
 ) -> None:
     ctx = _context(make_repo, tmp_path, {"app.py": APP})
-    first = _fix(ctx, APP, APP.replace(UNSAFE, SAFE))
+    fixed = APP.replace(UNSAFE, SAFE)
+    first = _fix(ctx, APP, fixed)
     assert first.accepted and first.evidence is RuntimeEvidence.SMOKE
     assert _smoke(first)[1].startswith("app import(s) as on the base")
-    assert len(ctx.smoke.base) == 1
+    assert len(ctx.smoke.base) == 2  # app on the base, app with the patch
     missing = APP.replace("import yaml\n", "import yaml_compat\n")
     broken = _fix(ctx, APP, missing.replace(UNSAFE, "yaml_compat.load(text)"))
-    assert len(ctx.smoke.base) == 1  # the same base: its result was kept
+    assert len(ctx.smoke.base) == 3  # the same base: only the patched import ran
     status, detail = _smoke(broken)
     assert status is StageStatus.FAILED and broken.failed_stage == broken.stages[-1]
     assert detail.endswith("ModuleNotFoundError: No module named 'yaml_compat'")
+    (ctx.root / "app.py").write_text(fixed, encoding="utf-8")
+    commit_all(ctx.root, "the first fix, as the branch commits it")
+    later = _fix(ctx, fixed, fixed + "\n\ndef extra():\n    return 1\n")
+    assert later.accepted and _smoke(later)[0] is StageStatus.PASSED
+    assert len(ctx.smoke.base) == 4  # the committed state was known: no base import ran
 
 
 def test_a_module_that_fails_on_the_base_is_not_held_against_the_patch(

@@ -6,8 +6,9 @@ a top-level package, a top-level package's ``__main__``, the settings module ``m
 names), is imported in the sandbox
 (agent.sandbox.imports) on the base (the patch's files put back as they were) and with the
 patch. A module that imported on the base and fails with the patch rejects it; one that
-already failed on the base is not held against it. The base results are kept for the run
-(`SmokeCache`), keyed by the module and the content of the tree's code at the base.
+already failed on the base is not held against it. Results are kept for the run
+(`SmokeCache`), keyed by the module, the content of the tree's code and the interpreter:
+the results with an accepted patch are those of the next patch's base.
 
 Files an import creates (a SQLite database, a log) are removed after it, so the next
 import starts as the first did; an import that changes a code or configuration file of
@@ -70,9 +71,10 @@ def smoke_stage(patch: Patch, run: SmokeRun) -> StageResult:
     if not modules:
         return _result(StageStatus.SKIPPED, "no module changed (test files aside)")
     before = fingerprint(run.root)
-    base = _base_results(patch, run, modules, _state_key(before, patch, run.python))
+    undo = {e.path: e.before for e in patch.edits}
+    base = _base_results(patch, run, modules, _state_key(before, run.python, undo))
     working = [m for m in modules if base[m].imported]
-    broken = _first_broken(run, working)
+    broken = _first_broken(run, working, _state_key(before, run.python, {}))
     changed = changed_files(before, fingerprint(run.root))
     if changed:
         return _result(StageStatus.FAILED, f"an import changed files of the worktree: {changed}")
@@ -117,9 +119,10 @@ def _base_results(
     return {m: cache.base.get((m, key), hung) for m in modules}
 
 
-def _first_broken(run: SmokeRun, modules: list[str]) -> ImportResult | None:
+def _first_broken(run: SmokeRun, modules: list[str], key: str) -> ImportResult | None:
+    """The first module that fails with the patch; each result kept as a base to be."""
     for module in modules:
-        result = _import(run, module, base=False)
+        result = run.cache.base[module, key] = _import(run, module, base=False)
         if not result.imported:
             return result
     return None
@@ -134,15 +137,19 @@ def _import(run: SmokeRun, module: str, base: bool) -> ImportResult:
     return result
 
 
-def _state_key(before: Mapping[str, str], patch: Patch, python: str) -> str:
-    """The tree's code at the base (the patched fingerprint with the patch's files undone),
-    and the interpreter."""
-    edited = {e.path for e in patch.edits}
+def _state_key(tree: Mapping[str, str], python: str, undo: Mapping[str, str | None]) -> str:
+    """The tree's code (its fingerprint, the files in ``undo`` as they were before the
+    patch: None for absent) and the interpreter. A patch's state, once committed, is the
+    next patch's base: the same key, so its imports need not run again."""
+    state = dict(tree)
+    for path, text in undo.items():
+        if path in state and text is None:
+            del state[path]
+        elif path in state and text is not None:
+            state[path] = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     digest = hashlib.sha256(python.encode())
-    for path in sorted(p for p in before if p not in edited):
-        digest.update(f"{path}\0{before[path]}\0".encode())
-    for edit in sorted(patch.edits, key=lambda e: e.path):
-        digest.update(f"{edit.path}\0{edit.before}\0".encode(errors="surrogatepass"))
+    for path in sorted(state):
+        digest.update(f"{path}\0{state[path]}\0".encode(errors="surrogatepass"))
     return digest.hexdigest()
 
 
