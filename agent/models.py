@@ -26,6 +26,7 @@ __all__ = [
     "Patch",
     "Priority",
     "RunReport",
+    "RuntimeEvidence",
     "SetAside",
     "SetAsideKind",
     "Severity",
@@ -141,6 +142,7 @@ class Stage(StrEnum):
     LINT = "lint"
     FINDING_GONE = "finding-gone"
     DEPENDENCIES = "dependencies"
+    SMOKE = "smoke"
     GENERATED_TEST = "generated-test"
     TESTS = "tests"
 
@@ -157,10 +159,19 @@ class StageResult(Frozen):
     detail: str = ""
 
 
+class RuntimeEvidence(StrEnum):
+    """What ran the patched code: the repo's tests, the import smoke only, or nothing."""
+
+    TESTS = "tests"
+    SMOKE = "smoke"
+    NONE = "none"
+
+
 class Verdict(Frozen):
     patch: Patch
     stages: tuple[StageResult, ...]
     tests_run: str = ""
+    evidence: RuntimeEvidence = RuntimeEvidence.NONE
 
     @property
     def accepted(self) -> bool:

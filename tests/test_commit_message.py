@@ -50,6 +50,9 @@ STAGES = (
     StageResult(stage=Stage.LINT, status=StageStatus.PASSED, detail="no new ruff F errors"),
     StageResult(stage=Stage.FINDING_GONE, status=StageStatus.PASSED, detail="2 gone"),
     StageResult(stage=Stage.DEPENDENCIES, status=StageStatus.SKIPPED, detail="no new dependency"),
+    StageResult(
+        stage=Stage.SMOKE, status=StageStatus.PASSED, detail="app import(s) as on the base"
+    ),
     StageResult(stage=Stage.GENERATED_TEST, status=StageStatus.SKIPPED, detail="none"),
     StageResult(stage=Stage.TESTS, status=StageStatus.PASSED, detail="3 passed in 0.1s\nmore"),
 )

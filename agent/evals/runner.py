@@ -46,6 +46,7 @@ _FUNNEL_CHECKS = {
     Stage.PARSES: "parses",
     Stage.LINT: "lint",
     Stage.FINDING_GONE: "finding-gone",
+    Stage.SMOKE: "smoke",
     Stage.TESTS: "tests",
 }
 _BRANCH = "harden-eval"

@@ -19,7 +19,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from agent.models import CommitRecord, Finding, RunReport, Severity, Stage, StageStatus, Verdict
+from agent.models import (
+    CommitRecord,
+    Finding,
+    RunReport,
+    RuntimeEvidence,
+    Severity,
+    Stage,
+    StageStatus,
+    Verdict,
+)
 from agent.redaction.secrets import redact_fixed
 from agent.report.llm_section import model_section, print_model_summary
 from agent.report.redact import redact_report
@@ -91,6 +100,18 @@ def _count(
         rejected=tally[FindingStatus.REJECTED],
         needs_model=tally[FindingStatus.NEEDS_MODEL],
     )
+
+
+_EVIDENCE = {
+    RuntimeEvidence.TESTS: "tests (the repo's tests ran)",
+    RuntimeEvidence.SMOKE: "smoke (its modules import as on the base; no test ran it)",
+    RuntimeEvidence.NONE: "none (static checks only)",
+}
+
+
+def static_only(report: RunReport) -> list[Verdict]:
+    """The accepted patches that nothing ran: no test, no import smoke."""
+    return [v for v in report.verdicts if v.accepted and v.evidence is RuntimeEvidence.NONE]
 
 
 def rejected_verdicts(report: RunReport) -> list[Verdict]:
@@ -165,6 +186,7 @@ def _summary(report: RunReport) -> str:
         f"- **Rejected:** {len(rejected_verdicts(report))} patch(es)"
         + (f" ({stages})" if stages else ""),
         f"- **Needs a model:** {total.needs_model} finding(s)",
+        f"- **Accepted on static evidence only:** {len(static_only(report))} patch(es)",
     ]
     not_attempted = total.found - total.fixed - total.rejected - total.needs_model
     if not_attempted:
@@ -195,6 +217,7 @@ def _fix(report: RunReport, commit: CommitRecord) -> str:
         evidence = "Stages passed: " + (", ".join(passed) or "none") + "."
         if verdict.tests_run:
             evidence += f" Tests run: {md_code(verdict.tests_run)}."
+        evidence += f" Runtime evidence: {_EVIDENCE[verdict.evidence]}."
     for earlier in earlier_attempts(report, commit):
         evidence += f"\n\nEarlier attempt: {md_text(describe_rejection(earlier))}."
     return f"### {md_text(commit.title)} ({md_code(commit.sha[:12])})\n\n{table}\n\n{evidence}"

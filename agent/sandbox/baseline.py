@@ -57,7 +57,8 @@ def run_baseline(
     elif collected_nothing(plan, baseline):
         notes.append(
             f"{NO_TESTS_COLLECTED}: patches were validated statically "
-            "(applies, scope, parses, lint, finding gone); the tests stage was skipped"
+            "(applies, scope, parses, lint, finding gone) and by the import smoke; "
+            "the tests stage was skipped"
         )
     elif not baseline.passed:
         failing = sorted(baseline.failed_tests())

@@ -1,7 +1,8 @@
 """The validation funnel: cheapest checks first, stop at the first failure.
 
 applies -> scope -> parses -> lint (no new ruff F errors) -> finding-gone (claimed
-findings gone, no new finding) -> dependencies (an env that has them) -> generated-test
+findings gone, no new finding) -> dependencies (an env that has them) -> smoke (the changed
+modules and the app's entry modules still import: agent.validate.smoke) -> generated-test
 (a new test file passes 3 runs, raises coverage or fails before the fix, and changes no
 other file; see agent.testgen.checks, agent.validate.fingerprint) -> tests (the repo's existing
 suite in the worktree, the patch's new files removed for the run, judged test by test
@@ -19,10 +20,19 @@ import subprocess
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.models import Finding, Patch, Priority, Stage, StageResult, StageStatus, Verdict
+from agent.models import (
+    Finding,
+    Patch,
+    Priority,
+    RuntimeEvidence,
+    Stage,
+    StageResult,
+    StageStatus,
+    Verdict,
+)
 from agent.sandbox.baseline import run_suite
 from agent.sandbox.depenv import DependencyError, python_with
 from agent.sandbox.runner import SandboxRun, unconfined_refusal
@@ -40,6 +50,7 @@ from agent.testgen.checks import (
 from agent.validate.evasion import evasion
 from agent.validate.fingerprint import changed_files, fingerprint
 from agent.validate.policy.check import policy_violations
+from agent.validate.smoke import SmokeCache, SmokeRun, smoke_stage
 
 __all__ = ["FunnelContext", "FunnelResult", "finding_key", "run_funnel", "validate"]
 
@@ -55,6 +66,7 @@ class FunnelContext:
     ignore: Sequence[str]
     workdir: Path
     dependencies: tuple[str, ...] = ()  # added by fixes already committed on the branch
+    smoke: SmokeCache = field(default_factory=SmokeCache)  # the run's base imports
 
 
 @dataclass
@@ -89,8 +101,19 @@ def run_funnel(patch: Patch, ctx: FunnelContext) -> FunnelResult:
         results.append(result)
         if result.status is StageStatus.FAILED:
             break
-    verdict = Verdict(patch=patch, stages=tuple(results), tests_run=state.tests_run)
+    evidence = _evidence(results)
+    verdict = Verdict(
+        patch=patch, stages=tuple(results), tests_run=state.tests_run, evidence=evidence
+    )
     return FunnelResult(verdict, state.findings_after)
+
+
+def _evidence(results: Sequence[StageResult]) -> RuntimeEvidence:
+    """The strongest stage that ran the patched code and passed."""
+    passed = {r.stage for r in results if r.status is StageStatus.PASSED}
+    if Stage.TESTS in passed:
+        return RuntimeEvidence.TESTS
+    return RuntimeEvidence.SMOKE if Stage.SMOKE in passed else RuntimeEvidence.NONE
 
 
 def _ok(stage: Stage, detail: str = "") -> StageResult:
@@ -235,6 +258,12 @@ def _dependencies(state: _State, ctx: FunnelContext) -> StageResult:
     return _ok(Stage.DEPENDENCIES, f"{', '.join(deps)} available in {where}")
 
 
+def _smoke(state: _State, ctx: FunnelContext) -> StageResult:
+    prefix = Path(state.python).parent if state.python != ctx.python else None
+    run = SmokeRun(ctx.root, state.python, ctx.timeout_s, ctx.smoke, prefix)
+    return smoke_stage(state.patch, run)
+
+
 def _generated_test(state: _State, ctx: FunnelContext) -> StageResult:
     refused = unconfined_refusal() if state.patch.model else None
     if refused and new_test_file(state.patch) is not None:
@@ -292,6 +321,7 @@ _STAGES: tuple[Check, ...] = (
     _lint,
     _finding_gone,
     _dependencies,
+    _smoke,
     _generated_test,
     _tests,
 )
