@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import sysconfig
 import time
 from pathlib import Path
 
@@ -304,3 +305,20 @@ def test_tables_do_not_fold_paths_or_symbols(make_repo: GitRepo) -> None:
     done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert f"{path}:5" in done.stdout and "load_the_configuration_file" in done.stdout
+
+
+def test_a_relative_python_names_the_file_where_harden_was_started(make_repo: GitRepo) -> None:
+    """``--python .venv/bin/python`` is relative to the folder harden runs from, not to the
+    worktree where the tests run (which has no .venv): the run uses it and passes."""
+    repo = make_repo({"app.py": APP, "tests/test_app.py": PASSING_TEST})
+    env = repo / "env"  # untracked, like a .venv; it sees this interpreter's packages (pytest)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
+    site = sysconfig.get_paths()["purelib"]
+    packages = env / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
+    (packages / "outer.pth").write_text(site + "\n")
+    argv = [sys.executable, "-m", "agent", "run", "--json", "--python", "env/bin/python", "."]
+    done = subprocess.run(argv, cwd=repo, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    report = json.loads(done.stdout)
+    assert report["test_command"] and report["commits"], report["notes"]

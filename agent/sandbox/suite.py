@@ -65,7 +65,9 @@ def resolve_python(explicit: str | None) -> str:
         found = shutil.which(explicit)
         if not found:
             raise ConfigError(f"--python {explicit}: no such interpreter")
-        return found
+        # Tests run in a worktree, not here: a relative path must name this folder's file.
+        # abspath, not resolve: a venv's python is a symlink that must stay inside the venv.
+        return os.path.abspath(found)
     venv = read_environment().virtual_env
     if venv and (venv / "bin" / "python").exists():
         return str(venv / "bin" / "python")
