@@ -146,6 +146,9 @@ def test_plan_security_ranks_the_sink_above_the_generic_finding(routes: Path) ->
     for generic in ("S307", "S602"):
         line = next(line for line, rule in order if rule == generic)
         assert order.index((line, "HS201")) < order.index((line, generic))
+    shell = next(r for r in rows if r["finding"]["rule"] == "S602")
+    assert shell["action"] == "codemod refused"
+    assert "the command comes from model output" in shell["reason"]
 
 
 @pytest.mark.parametrize(
