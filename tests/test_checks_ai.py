@@ -16,7 +16,7 @@ import pytest
 
 from agent.scan.checks import ai
 from agent.scan.raw import RawFinding
-from tests.conftest import GitRepo
+from tests.conftest import GitRepo, git
 
 ROUTES = """\
 import sqlite3
@@ -239,3 +239,43 @@ def test_careful_code_has_no_finding(source: str) -> None:
 
 def test_test_files_are_not_checked() -> None:
     assert _check(ROUTES, path="tests/test_app.py") == []
+
+
+SUMMARY_APP = """\
+from openai import OpenAI
+
+
+def prompt_for(text):
+    return f"Summarize in one line: {text}"
+
+
+def summarize(text):
+    reply = OpenAI().chat.completions.create(
+        model="gpt-4.1-mini",
+        messages=[{"role": "user", "content": prompt_for(text)}],
+    )
+    return reply.choices[0].message.content
+"""
+SUMMARY_TEST = """\
+from app import prompt_for
+
+
+def test_prompt_for():
+    assert prompt_for("x").endswith(": x")
+"""
+
+
+def test_run_ai_offline_commits_the_mechanical_limits(make_repo: GitRepo) -> None:
+    repo = make_repo({"app.py": SUMMARY_APP, "tests/test_app.py": SUMMARY_TEST})
+    argv = [sys.executable, "-m", "agent", "--priority", "ai", "--json"]
+    argv += ["--python", sys.executable, str(repo)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    rules = {f["id"]: f["rule"] for f in report["findings"]}
+    assert sorted(rules[i] for i in report["fixed_ids"]) == ["HA102", "HA103", "HA104"]
+    assert [rules[i] for i in report["needs_model_ids"]] == ["HA105"]
+    fixed = git(repo, "show", f"{report['branch']}:app.py")
+    assert "OpenAI(max_retries=2).chat.completions.create(" in fixed
+    assert "        max_completion_tokens=4096,\n        timeout=60,\n    )" in fixed
+    assert report["baseline_failures"] == []
