@@ -279,3 +279,38 @@ def test_run_ai_offline_commits_the_mechanical_limits(make_repo: GitRepo) -> Non
     assert "OpenAI(max_retries=2).chat.completions.create(" in fixed
     assert "        max_completion_tokens=4096,\n        timeout=60,\n    )" in fixed
     assert report["baseline_failures"] == []
+
+
+VALIDATED = """\
+import re
+import subprocess
+
+from openai import OpenAI
+
+BRANCH = re.compile(r"[A-Za-z0-9._/-]+")
+client = OpenAI(timeout=10, max_retries=2)
+
+
+def switch(description):
+    reply = client.responses.create(model="m", input=description, max_output_tokens=20)
+    print(reply.usage)
+    branch = reply.output_text.strip()
+    if {guard}:
+        raise ValueError("not a branch name")
+    subprocess.run(["git", "checkout", branch], check=True)
+"""
+
+
+@pytest.mark.parametrize(
+    ("guard", "sinks"),
+    [
+        ("not BRANCH.fullmatch(branch) or branch.startswith('-')", 0),
+        ("branch not in ('main', 'dev')", 0),
+        ("not branch", 1),  # a truth test validates nothing
+        ("len(branch) > 50", 1),
+        ("not branch.strip()", 1),
+    ],
+)
+def test_output_validated_before_the_sink_is_no_finding(guard: str, sinks: int) -> None:
+    found = _check(VALIDATED.format(guard=guard))
+    assert [f.rule for f in found] == ["HA101", "HS201"] * sinks

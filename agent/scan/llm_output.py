@@ -3,7 +3,9 @@
 Within one function, a value is model output when it holds an SDK request
 (:mod:`agent.scan.llm_calls`) or a name assigned from model output, through any expression
 (``reply.choices[0].message.content.strip()``, ``json.loads(text)``), except inside a call
-that makes it inert (``int``, ``float``, ``len``, ``escape``, ``quote``...). A module
+that makes it inert (``int``, ``float``, ``len``, ``escape``, ``quote``, a function named
+``validate...``/``sanitize...``...), and except a name the function checks in an ``if``
+that raises or returns, or in an ``assert`` (validated against an allow-list). A module
 function that returns model output is itself a source for the other functions.
 
 A sink is where such a value becomes code or a command (OWASP LLM05 "improper output
@@ -33,6 +35,8 @@ SINK_CWE: dict[SinkKind, int] = {
 }  # fmt: skip
 _Function = ast.FunctionDef | ast.AsyncFunctionDef
 _INERT = frozenset({"int", "float", "bool", "len", "escape", "quote", "clean", "literal_eval"})
+_VALIDATORS = ("valid", "sanitiz", "sanitis", "allowed", "safe_", "check_", "escape")
+_NO_CHECK = frozenset({"len", "bool", "str", "isinstance", "type", "print", "repr"})
 _SUBPROCESS = ("run", "call", "check_call", "check_output", "Popen", "getoutput",
                "getstatusoutput")  # fmt: skip
 _SINKS: dict[str, SinkKind] = {
@@ -83,15 +87,44 @@ def model_output_sinks(tree: ast.Module, names: dict[str, str]) -> list[Sink]:
 
 
 def _tainted(function: _Function, sources: set[str]) -> dict[str, ast.Call]:
-    """Local name -> the source call its model output comes from."""
+    """Local name -> the source call its model output comes from; a name the function
+    validates (see ``_guarded``) is not model output any more."""
     tainted: dict[str, ast.Call] = {}
+    guarded = _guarded(function)
     for _ in range(2):  # a second pass for names assigned in a loop before their use
         for node in ast.walk(function):
             value, targets = _assignment(node)
             source = _source(value, tainted, sources) if value is not None else None
             if source is not None:
-                tainted.update({n.id: source for t in targets for n in _names(t)})
+                names = {n.id for t in targets for n in _names(t)} - guarded
+                tainted.update(dict.fromkeys(names, source))
     return tainted
+
+
+def _guarded(function: _Function) -> set[str]:
+    """Names validated by an ``if`` that raises or returns, or by an ``assert``: tested
+    with ``in``/``not in`` or by a call (``if not ALLOWED.fullmatch(x): raise``); a bare
+    truth, ``None`` or ``len`` test is no validation."""
+    names: set[str] = set()
+    for node in ast.walk(function):
+        aborts = isinstance(node, ast.If) and any(
+            isinstance(s, ast.Raise | ast.Return | ast.Continue) for s in node.body
+        )
+        if aborts or isinstance(node, ast.Assert):
+            names |= _validated(node.test)  # type: ignore[attr-defined]
+    return names
+
+
+def _validated(test: ast.expr) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(test):
+        if isinstance(node, ast.Compare) and any(
+            isinstance(op, ast.In | ast.NotIn) for op in node.ops
+        ):
+            names |= {n.id for n in _names(node.left)}
+        elif isinstance(node, ast.Call) and dotted_name(node.func) not in _NO_CHECK:
+            names |= {n.id for a in node.args for n in _names(a)}  # not x.strip()
+    return names
 
 
 def _assignment(node: ast.AST) -> tuple[ast.expr | None, list[ast.expr]]:
@@ -119,13 +152,17 @@ def _source(expr: ast.expr, tainted: dict[str, ast.Call], sources: set[str]) -> 
             name = dotted_name(node.func) or ""
             if endpoint(node.func) or name in sources:
                 return node
-            if name.rsplit(".", 1)[-1] in _INERT:
+            if _inert(name.rsplit(".", 1)[-1]):
                 continue
         if isinstance(node, ast.Name) and node.id in tainted:
             return tainted[node.id]
         if not isinstance(node, ast.Lambda | _Function):
             stack.extend(ast.iter_child_nodes(node))
     return None
+
+
+def _inert(name: str) -> bool:
+    return name in _INERT or name.lstrip("_").startswith(_VALIDATORS)
 
 
 def _returns_output(function: _Function, sources: set[str]) -> bool:
