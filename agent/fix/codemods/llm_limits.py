@@ -20,7 +20,7 @@ import ast
 
 import libcst as cst
 
-from agent.fix.codemods._lib.keyword_args import append_keyword
+from agent.fix.codemods._lib.log_calls import add_keyword
 from agent.fix.codemods.base import CodemodSpec, HardenCommand
 from agent.models import Finding
 from agent.scan.llm_calls import endpoint
@@ -66,7 +66,7 @@ class LlmLimits(HardenCommand):
         if not own:
             return updated
         self.fixed_ids.update(f.id for f in own)
-        return updated.with_changes(args=append_keyword(updated, name, cst.Integer(value)))
+        return add_keyword(updated, name, cst.Integer(value))
 
     def _refuse_rule(self, original: cst.Call, rule: str, why: str) -> None:
         self.refusals.update({f.id: why for f in self._own(original, rule)})

@@ -12,7 +12,6 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from agent.fix.codemods._lib.keyword_args import append_keyword, keyword_index
 from agent.fix.codemods.base import CodemodSpec, HardenCommand
 
 _MODULES = ("requests", "httpx")
@@ -32,18 +31,55 @@ class RequestsTimeout(HardenCommand):
             return updated
         if any(arg.star == "**" for arg in updated.args):
             return updated
-        timeout = keyword_index(updated, "timeout")
+        timeout = _keyword_index(updated, "timeout")
         if timeout is None:
             self.mark_fixed(original)
-            return updated.with_changes(
-                args=append_keyword(updated, "timeout", cst.Integer(_TIMEOUT))
-            )
+            return updated.with_changes(args=_append_timeout(updated))
         if not m.matches(updated.args[timeout].value, m.Name("None")):
             return updated
         self.mark_fixed(original)
         args = list(updated.args)
         args[timeout] = args[timeout].with_changes(value=cst.Integer(_TIMEOUT))
         return updated.with_changes(args=args)
+
+
+def _keyword_index(call: cst.Call, name: str) -> int | None:
+    for index, arg in enumerate(call.args):
+        if arg.keyword is not None and arg.keyword.value == name:
+            return index
+    return None
+
+
+def _append_timeout(call: cst.Call) -> list[cst.Arg]:
+    """The call's arguments plus ``timeout=10``, laid out like the arguments before it."""
+    new = cst.Arg(
+        keyword=cst.Name("timeout"),
+        value=cst.Integer(_TIMEOUT),
+        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+    )
+    if not call.args:
+        return [new]
+    *head, last = call.args
+    between = _separator(call)
+    closing = last.comma.whitespace_after if isinstance(last.comma, cst.Comma) else None
+    if isinstance(closing, cst.ParenthesizedWhitespace) and isinstance(
+        between, cst.ParenthesizedWhitespace
+    ):  # one argument a line with a trailing comma: the new line goes before the ")"
+        last_comma = cst.Comma(whitespace_after=between.with_changes(first_line=closing.first_line))
+        trailing = cst.Comma(
+            whitespace_after=closing.with_changes(first_line=cst.TrailingWhitespace())
+        )
+        return [*head, last.with_changes(comma=last_comma), new.with_changes(comma=trailing)]
+    return [*head, last.with_changes(comma=cst.Comma(whitespace_after=between)), new]
+
+
+def _separator(call: cst.Call) -> cst.BaseParenthesizableWhitespace:
+    """The whitespace between two arguments of ``call``: a newline if they are one a line."""
+    if len(call.args) >= 2 and isinstance(call.args[-2].comma, cst.Comma):
+        return call.args[-2].comma.whitespace_after
+    if isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace):
+        return call.whitespace_before_args
+    return cst.SimpleWhitespace(" ")
 
 
 SPEC = CodemodSpec(
