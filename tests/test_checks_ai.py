@@ -265,7 +265,7 @@ def test_prompt_for():
 """
 
 
-def test_run_ai_offline_commits_the_mechanical_limits(make_repo: GitRepo) -> None:
+def test_run_ai_offline_commits_the_mechanical_fixes(make_repo: GitRepo) -> None:
     repo = make_repo({"app.py": SUMMARY_APP, "tests/test_app.py": SUMMARY_TEST})
     argv = [sys.executable, "-m", "agent", "--priority", "ai", "--json"]
     argv += ["--python", sys.executable, str(repo)]
@@ -273,11 +273,12 @@ def test_run_ai_offline_commits_the_mechanical_limits(make_repo: GitRepo) -> Non
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     rules = {f["id"]: f["rule"] for f in report["findings"]}
-    assert sorted(rules[i] for i in report["fixed_ids"]) == ["HA102", "HA103", "HA104"]
-    assert [rules[i] for i in report["needs_model_ids"]] == ["HA105"]
+    assert sorted(rules[i] for i in report["fixed_ids"]) == ["HA102", "HA103", "HA104", "HA105"]
+    assert report["needs_model_ids"] == []
     fixed = git(repo, "show", f"{report['branch']}:app.py")
     assert "OpenAI(max_retries=2).chat.completions.create(" in fixed
     assert "        max_completion_tokens=4096,\n        timeout=60,\n    )" in fixed
+    assert 'logger.info("summarize: LLM usage %s", reply.usage)' in fixed
     assert report["baseline_failures"] == []
 
 

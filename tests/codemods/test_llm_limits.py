@@ -75,3 +75,36 @@ def test_the_legacy_api_gets_a_cap_but_its_timeout_is_refused(tmp_path: Path) ->
     assert "openai.ChatCompletion.create(model='m', messages=[], max_tokens=4096)" in after
     timeout = next(f for f in found if f.rule == "HA102")
     assert "request_timeout" in attempt.refused[timeout.id]
+
+
+def test_the_reply_usage_goes_to_a_log_line(tmp_path: Path) -> None:
+    out = run_fix(
+        tmp_path,
+        """\
+        from openai import OpenAI
+
+        client = OpenAI(timeout=10, max_retries=2)
+
+
+        def ask(prompt):
+            reply = client.responses.create(model="m", input=prompt, max_output_tokens=50)
+            return reply.output_text
+        """,
+        {"HA105"},
+    )
+    assert '    logger.info("ask: LLM usage %s", reply.usage)\n' in out.after
+    assert "logger = logging.getLogger(__name__)" in out.after
+    assert "HA105" not in out.rules_after()
+    assert new_findings(out) == []
+
+
+def test_a_reply_not_assigned_to_a_name_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "from openai import OpenAI\n\n\ndef ask(p):\n"
+        "    return OpenAI().responses.create(model='m', input=p).output_text\n",
+        encoding="utf-8",
+    )
+    found = [f for f in scan(tmp_path, ["app.py"]).findings if f.rule == "HA105"]
+    attempt = attempt_codemods(tmp_path, "app.py", found)
+    assert attempt.patch is None
+    assert "not assigned to one name" in attempt.refused[found[0].id]
