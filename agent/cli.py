@@ -25,7 +25,7 @@ from agent.log import configure
 
 __all__ = ["cli", "main"]
 
-_PRIORITIES = ["security", "errors", "observability", "performance", "tests", "all"]
+_PRIORITIES = ["security", "errors", "observability", "ai", "performance", "tests", "all"]
 
 
 class _DefaultGroup(click.Group):

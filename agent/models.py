@@ -48,6 +48,7 @@ class Priority(StrEnum):
     SECURITY = "security"
     ERRORS = "errors"
     OBSERVABILITY = "observability"
+    AI = "ai"
     PERFORMANCE = "performance"
     TESTS = "tests"
 

@@ -60,7 +60,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
 def test_prompts_lists_the_shipped_versions(installed: Installed) -> None:
     done = installed.run("prompts")
     assert done.returncode == 0, done.stderr
-    for priority in ("security", "errors", "observability", "performance", "tests"):
+    for priority in ("security", "errors", "observability", "ai", "performance", "tests"):
         assert f"fix/{priority}@v1" in done.stdout
     assert "changed!" not in done.stdout
 

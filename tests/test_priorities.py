@@ -80,7 +80,9 @@ def test_all_priorities_make_one_branch_each_from_the_same_base(repo: Path) -> N
     done = harden("--priority", "all", "--json", "--python", sys.executable, str(repo))
     assert done.returncode == 0, done.stderr
     runs: dict[str, dict[str, Any]] = {r["priority"]: r for r in json.loads(done.stdout)["runs"]}
-    assert list(runs) == ["security", "errors", "observability", "performance", "tests"]
+    assert list(runs) == ["security", "errors", "observability", "ai", "performance", "tests"]
+    # the app calls no LLM: the ai priority finds nothing and makes no branch
+    assert runs["ai"]["findings"] == [] and runs["ai"]["branch"] is None
     for priority in ("security", "errors", "observability", "performance"):
         branch = runs[priority]["branch"]
         assert branch.startswith(f"harden/{priority}/"), priority
@@ -115,6 +117,7 @@ def test_plan_all_lists_every_priority_with_counts(repo: Path) -> None:
         # as the run does (test_all_priorities_make_one_branch_each_from_the_same_base).
         "errors: 3 finding(s): 1 fixable offline (codemod patch ready); 1 skipped; 1 need a model.",
         "observability: 1 finding(s): 1 fixable offline (codemod patch ready); 0 need a model.",
+        "ai: 0 finding(s): 0 fixable offline (codemod patch ready); 0 need a model.",
         "performance: 1 finding(s): 1 fixable offline (codemod patch ready); 0 need a model.",
         "tests: 1 finding(s): 0 fixable offline (codemod patch ready); 1 need a model.",
     ):
@@ -161,7 +164,7 @@ def test_a_priority_that_cannot_run_does_not_stop_the_others(repo: Path, tmp_pat
     done = harden("--priority", "all", "--json", "--python", str(python), str(repo))
     assert done.returncode == 1
     runs = [r["priority"] for r in json.loads(done.stdout)["runs"]]
-    assert runs == ["security", "errors", "observability", "performance"]
+    assert runs == ["security", "errors", "observability", "ai", "performance"]
     assert "error: tests: coverage.py is not installed in" in done.stderr
     assert done.stderr.strip().splitlines()[-1] == (
         "Error: the tests priority could not run (see above)"

@@ -1,12 +1,10 @@
-"""LLM calls in a module: requests to the openai and anthropic SDKs, and their caps.
+"""LLM calls in a module as checklist facts: requests to the openai and anthropic SDKs.
 
-A call is ``<anything>.chat.completions.create(...)`` (or ``.parse``), ``.responses.create``
-/``.parse``/``.stream``, ``.messages.create``/``.stream``/``.parse`` or
-``.completions.create``, in a module that imports openai or anthropic. Its timeout is a
-``timeout=`` on the call itself, on a ``.with_options(...)`` in its chain, or on a client
-made in the same module (``OpenAI(timeout=...)``); its cap is a ``max_tokens``,
-``max_output_tokens`` or ``max_completion_tokens`` argument. Arguments passed as
-``**kwargs`` are not seen, so such a call counts as uncapped.
+Which calls are requests, and which calls make clients: :mod:`agent.scan.llm_calls`. A
+call's timeout is a ``timeout=`` on the call itself, on a ``.with_options(...)`` in its
+chain, or on a client made in the same module (``OpenAI(timeout=...)``); its cap is a
+``max_tokens``, ``max_output_tokens`` or ``max_completion_tokens`` argument. Arguments
+passed as ``**kwargs`` are not seen, so such a call counts as uncapped.
 """
 
 from __future__ import annotations
@@ -16,17 +14,17 @@ from collections.abc import Callable, Iterator
 
 from agent.checklist.facts import LlmCall
 from agent.checklist.model import Evidence
-from agent.scan.checks._names import dotted_name
+from agent.scan.llm_calls import (
+    CAPS,
+    chain_calls,
+    client_calls,
+    endpoint,
+    llm_sdks,
+    qualified,
+    usage_reads,
+)
 
 __all__ = ["keyword_text", "llm_calls", "qualified", "string_constants", "usage_reads"]
-
-_ENDPOINTS = ("chat.completions.create", "chat.completions.parse", "responses.create",
-              "responses.parse", "responses.stream", "messages.create", "messages.stream",
-              "messages.parse", "completions.create")  # fmt: skip
-_CLIENTS = frozenset({"openai.OpenAI", "openai.AsyncOpenAI", "openai.AzureOpenAI",
-                      "openai.AsyncAzureOpenAI", "anthropic.Anthropic",
-                      "anthropic.AsyncAnthropic"})  # fmt: skip
-_CAPS = frozenset({"max_tokens", "max_output_tokens", "max_completion_tokens"})
 
 At = Callable[[ast.AST], Evidence]
 
@@ -34,18 +32,18 @@ At = Callable[[ast.AST], Evidence]
 def llm_calls(nodes: list[ast.AST], at: At, names: dict[str, str]) -> Iterator[LlmCall]:
     """Each LLM request among a module's ``nodes``; ``names`` maps local names to imported
     ones."""
-    sdks = sorted({q.partition(".")[0] for q in names.values()} & {"openai", "anthropic"})
+    sdks = llm_sdks(names)
     if not sdks:
         return
-    client_timeout = _first(keyword_text(c, "timeout") for c in _client_calls(nodes, names))
+    client_timeout = _first(keyword_text(c, "timeout") for c in client_calls(nodes, names))
     constants = string_constants(nodes)
     for node in nodes:
-        if isinstance(node, ast.Call) and (endpoint := _endpoint(node.func)):
-            own = _first(keyword_text(c, "timeout") for c in _chain_calls(node))
+        if isinstance(node, ast.Call) and (called := endpoint(node.func)):
+            own = _first(keyword_text(c, "timeout") for c in chain_calls(node))
             timeout = own or client_timeout
-            cap = keyword_text(node, *_CAPS)
+            cap = keyword_text(node, *CAPS)
             yield LlmCall(
-                sdk=_sdk(endpoint, sdks),
+                sdk=_sdk(called, sdks),
                 site=at(node),
                 timeout=timeout is not None,
                 capped=cap is not None,
@@ -53,53 +51,6 @@ def llm_calls(nodes: list[ast.AST], at: At, names: dict[str, str]) -> Iterator[L
                 cap=cap,
                 timeout_value=timeout,
             )
-
-
-def usage_reads(nodes: list[ast.AST]) -> Iterator[ast.AST]:
-    """``reply.usage`` or ``reply["usage"]``: the call's token counts are read."""
-    for node in nodes:
-        attribute = isinstance(node, ast.Attribute) and node.attr == "usage"
-        if attribute or (isinstance(node, ast.Subscript) and _literal(node.slice) == "usage"):
-            yield node
-
-
-def _endpoint(func: ast.expr) -> str | None:
-    attrs: list[str] = []
-    while isinstance(func, ast.Attribute | ast.Call):
-        if isinstance(func, ast.Attribute):
-            attrs.append(func.attr)
-            func = func.value
-        else:
-            func = func.func
-    chain = ".".join(reversed(attrs))
-    return next((e for e in _ENDPOINTS if chain == e or chain.endswith(f".{e}")), None)
-
-
-def _chain_calls(call: ast.Call) -> Iterator[ast.Call]:
-    """The call and the calls inside its callee chain (``client.with_options(timeout=5)``)."""
-    node: ast.expr = call
-    while isinstance(node, ast.Attribute | ast.Call):
-        if isinstance(node, ast.Call):
-            yield node
-            node = node.func
-        else:
-            node = node.value
-
-
-def _client_calls(nodes: list[ast.AST], names: dict[str, str]) -> Iterator[ast.Call]:
-    for node in nodes:
-        if isinstance(node, ast.Call) and qualified(node.func, names) in _CLIENTS:
-            yield node
-
-
-def qualified(expr: ast.expr, names: dict[str, str]) -> str | None:
-    """``getenv`` -> ``os.getenv`` after ``from os import getenv``; None for no dotted name."""
-    dotted = dotted_name(expr)
-    if dotted is None:
-        return None
-    head, _, rest = dotted.partition(".")
-    full = names.get(head, head)
-    return f"{full}.{rest}" if rest else full
 
 
 def _literal(expr: ast.expr) -> object:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["eval_options", "to_options"]
 
-_PRIORITIES = ["security", "errors", "observability", "performance", "tests"]
+_PRIORITIES = ["security", "errors", "observability", "ai", "performance", "tests"]
 _PATH = click.Path(path_type=Path)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from agent.models import Finding, Priority
 from agent.run.touched import Symbol, split_touched
 from agent.sandbox.suite import Suite
+from agent.scan.rules import outranks_on_line
 from agent.testgen import coverage_targets
 from agent.validate.policy.content import oversized_file
 
@@ -111,11 +112,19 @@ def _skipped_note(skipped: list[Finding]) -> str:
 
 
 def rank_findings(findings: Iterable[Finding]) -> list[Finding]:
-    """Most severe first, then by confidence, then by place."""
+    """Most severe first, then by confidence, then by place; on one line a specific
+    finding (model output reaching ``eval``) before a generic one."""
     order = {"high": 0, "medium": 1, "low": 2}
     return sorted(
         findings,
-        key=lambda f: (order[f.severity], order[f.confidence], f.path, f.line, f.rule),
+        key=lambda f: (
+            order[f.severity],
+            order[f.confidence],
+            f.path,
+            f.line,
+            not outranks_on_line(f.rule),
+            f.rule,
+        ),
     )
 
 

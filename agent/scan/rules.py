@@ -15,6 +15,7 @@ __all__ = [
     "bandit_alias",
     "default_cwe",
     "default_severity",
+    "outranks_on_line",
     "priority_of",
     "rule_number",
 ]
@@ -128,6 +129,14 @@ _OTHER_RULES: dict[str, tuple[Priority, Severity, int | None]] = {
     "G004": (Priority.OBSERVABILITY, Severity.LOW, None),  # logging with an f-string
     "TRY400": (Priority.OBSERVABILITY, Severity.MEDIUM, 778),  # error() loses the traceback
     "HO101": (Priority.OBSERVABILITY, Severity.MEDIUM, 778),  # handler logs nothing
+    # ai: the app's own LLM calls (cost, latency, reliability, output handling)
+    "HA101": (Priority.AI, Severity.HIGH, 94),  # model output reaches a sink (CWE per sink)
+    "HA102": (Priority.AI, Severity.MEDIUM, 400),  # request without a timeout
+    "HA103": (Priority.AI, Severity.LOW, None),  # client without explicit max_retries
+    "HA104": (Priority.AI, Severity.MEDIUM, 770),  # request without a max_tokens cap
+    "HA105": (Priority.AI, Severity.LOW, 778),  # reply's usage never read
+    # security twin of HA101, ranked above a generic eval/shell finding on its line
+    "HS201": (Priority.SECURITY, Severity.HIGH, 94),
     # performance
     "PERF101": (Priority.PERFORMANCE, Severity.LOW, None),
     "PERF102": (Priority.PERFORMANCE, Severity.LOW, None),
@@ -160,6 +169,15 @@ def priority_of(rule: str) -> Priority:
         if rule.startswith(prefix):
             return priority
     raise ValueError(f"no priority is known for rule {rule!r}")
+
+
+def outranks_on_line(rule: str) -> bool:
+    """A rule that says more than the generic finding on its line (model output reaching
+    ``eval`` beats "eval is used"): of equal severity and confidence, it is ranked first."""
+    return rule in _SPECIFIC
+
+
+_SPECIFIC = frozenset({"HA101", "HS201"})
 
 
 def _canonical(rule: str) -> str:

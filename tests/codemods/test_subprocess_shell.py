@@ -5,6 +5,8 @@ from typing import Any
 
 import pytest
 
+from agent.fix.codemod_fixer import attempt_codemods
+from agent.scan import scan
 from tests.codemods.helpers import run_fix
 
 RULES = {"S602"}
@@ -176,3 +178,31 @@ def test_a_file_name_can_no_longer_run_a_second_command(tmp_path: Path) -> None:
     assert result.returncode != 0  # cat: no file called "notes.txt; touch pwned"
     (after_dir / evil).write_text("hello", encoding="utf-8")
     assert load(out.after, "after").show(after_dir, evil).stdout == b"hello"
+
+
+MODEL_COMMAND = """\
+import subprocess
+
+from openai import OpenAI
+
+
+def deploy(prompt):
+    reply = OpenAI().responses.create(model="m", input=prompt)
+    branch = reply.output_text.strip()
+    return subprocess.run(f"git checkout {branch}", shell=True)
+"""
+
+
+def test_a_command_from_model_output_is_refused_not_rewritten(tmp_path: Path) -> None:
+    """An argument list would still run whatever branch (or option) the model returned."""
+    (tmp_path / "app.py").write_text(MODEL_COMMAND, encoding="utf-8")
+    shell = [f for f in scan(tmp_path, ["app.py"]).findings if f.rule == "S602"]
+    attempt = attempt_codemods(tmp_path, "app.py", shell)
+    assert attempt.patch is None
+    assert "the command comes from model output" in attempt.refused[shell[0].id]
+
+
+def test_the_same_command_from_elsewhere_is_rewritten(tmp_path: Path) -> None:
+    source = MODEL_COMMAND.replace("from openai import OpenAI", "from vcs import OpenAI")
+    out = run_fix(tmp_path, source, RULES)
+    assert 'subprocess.run(["git", "checkout", branch], shell=False)' in out.after

@@ -12,12 +12,17 @@ almost always strings or paths; anything else makes subprocess raise TypeError, 
 runs something else); every other value, and every ``%d`` value, is wrapped in
 ``str(...)``.
 
-Left alone: a command we cannot see (a variable), one that needs a shell (see
-``_shell.split_command``: metacharacters, quotes, globs, builtins, values glued to text),
-calls passing ``executable=``, and ``os.system`` whose exit status is used.
+Left alone: a command built from a model's output (:mod:`agent.scan.llm_output`): an
+argument list would still run the program the model chose, so that needs validating
+against an allow-list, which is the model fixer's job; a command we cannot see (a
+variable), one that needs a shell (see ``_shell.split_command``: metacharacters, quotes,
+globs, builtins, values glued to text), calls passing ``executable=``, and ``os.system``
+whose exit status is used.
 """
 
 from __future__ import annotations
+
+import ast
 
 import libcst as cst
 import libcst.matchers as m
@@ -26,6 +31,9 @@ from libcst.codemod.visitors import AddImportsVisitor
 from agent.fix.codemods._lib.shell import split_command
 from agent.fix.codemods._lib.template import Value, decompose
 from agent.fix.codemods.base import CodemodSpec, HardenCommand
+from agent.scan.checks._names import imported_names
+from agent.scan.llm_calls import llm_sdks
+from agent.scan.llm_output import model_output_sinks
 
 _FUNCTIONS = ("run", "call", "check_call", "check_output", "Popen")
 _SUBPROCESS = m.Attribute(value=m.Name("subprocess"), attr=m.OneOf(*map(m.Name, _FUNCTIONS)))
@@ -37,7 +45,13 @@ _PASSED_AS_IS = (cst.Name, cst.Attribute, cst.Subscript)
 class SubprocessWithoutShell(HardenCommand):
     DESCRIPTION = "Pass subprocess commands as argument lists, without a shell."
 
+    def visit_Module(self, node: cst.Module) -> None:
+        self.model_lines = _model_output_lines(node.code)
+
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if self.is_target(original) and self.span(original)[0] in self.model_lines:
+            self.refuse(original, _MODEL_OUTPUT)
+            return updated
         if m.matches(original, _OS_SYSTEM):  # leave_Expr rewrites it if the status is unused
             self.refuse(original, "the exit status of os.system is used")
         if not m.matches(original.func, _SUBPROCESS) or not self.is_target(original):
@@ -56,6 +70,8 @@ class SubprocessWithoutShell(HardenCommand):
         call = updated.value
         if not m.matches(call, _OS_SYSTEM) or not self.is_target(original):
             return updated
+        if self.span(original)[0] in self.model_lines:
+            return updated  # leave_Call refused it
         if not isinstance(call, cst.Call) or len(call.args) != 1:
             return updated
         argv = _argv(call.args[0])
@@ -67,7 +83,24 @@ class SubprocessWithoutShell(HardenCommand):
         return updated.with_changes(value=_subprocess_run(call, argv))
 
 
+_MODEL_OUTPUT = (
+    "the command comes from model output: an argument list would still run whatever the "
+    "model returned; it needs validating against an allow-list"
+)
 _NEEDS_SHELL = "the command needs a shell (a variable, pipes, redirections, globs, ...)"
+
+
+def _model_output_lines(code: str) -> frozenset[int]:
+    """The lines where model output reaches a subprocess or ``os.system``."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return frozenset()
+    names = imported_names(tree)
+    if not llm_sdks(names):
+        return frozenset()
+    sinks = model_output_sinks(tree, names)
+    return frozenset(getattr(s.node, "lineno", 0) for s in sinks if s.kind == "shell")
 
 
 def _refusal(one_shell: bool, argv: cst.List | None, executable: bool) -> str:
