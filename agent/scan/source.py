@@ -20,8 +20,10 @@ __all__ = [
     "SourceEncodingError",
     "encode_source",
     "is_utf8_source",
+    "read_file",
     "read_source",
     "source_encoding",
+    "write_file",
     "write_source",
 ]
 
@@ -91,3 +93,18 @@ def write_source(path: Path, text: str) -> None:
     """Write Python ``text`` to ``path`` in the encoding Python will read it with."""
     replaced = path.read_bytes() if path.is_file() else None
     path.write_bytes(encode_source(text, replaced))
+
+
+def read_file(path: Path) -> str:
+    """A file a patch edits: Python source as Python reads it, anything else as UTF-8."""
+    return read_source(path) if path.suffix == ".py" else path.read_text(encoding="utf-8")
+
+
+def write_file(path: Path, text: str) -> None:
+    """A file a patch writes (its folders made): Python in the encoding of its coding line
+    (``write_source``), anything else as UTF-8."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".py":
+        write_source(path, text)
+    else:
+        path.write_text(text, encoding="utf-8")

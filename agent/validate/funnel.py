@@ -40,7 +40,7 @@ from agent.sandbox.suite import NO_TESTS_COLLECTED, Suite, collected_nothing, ju
 from agent.scan import scan
 from agent.scan.files import is_test_file
 from agent.scan.ruff import ruff_argv
-from agent.scan.source import SourceEncodingError, read_source, write_source
+from agent.scan.source import SourceEncodingError, read_file, write_file
 from agent.testgen.checks import (
     GeneratedTestRunner,
     check_generated_test,
@@ -131,7 +131,7 @@ def _skip(stage: Stage, detail: str) -> StageResult:
 def _applies(state: _State, ctx: FunnelContext) -> StageResult:
     for edit in state.patch.edits:
         target = ctx.root / edit.path
-        current = _read(target) if target.is_file() else None
+        current = read_file(target) if target.is_file() else None
         if current != edit.before:
             what = "already exists" if edit.before is None else "does not match the patch's base"
             return _fail(Stage.APPLIES, f"{edit.path}: the file {what}")
@@ -145,23 +145,10 @@ def _scope(state: _State, ctx: FunnelContext) -> StageResult:
         return _fail(Stage.SCOPE, "; ".join(refused))
     for edit in state.patch.edits:
         try:
-            _write(ctx.root / edit.path, edit.after)
+            write_file(ctx.root / edit.path, edit.after)
         except SourceEncodingError as exc:
             return _fail(Stage.SCOPE, f"{edit.path}: {exc}")
     return _ok(Stage.SCOPE, ", ".join(e.path for e in state.patch.edits))
-
-
-def _read(path: Path) -> str:
-    return read_source(path) if path.suffix == ".py" else path.read_text(encoding="utf-8")
-
-
-def _write(path: Path, text: str) -> None:
-    """A Python file in the encoding Python reads it with (its coding line); else UTF-8."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".py":
-        write_source(path, text)
-    else:
-        path.write_text(text, encoding="utf-8")
 
 
 def _python_edits(patch: Patch) -> list[str]:

@@ -32,7 +32,7 @@ from agent.git.worktree_env import source_roots
 from agent.models import Patch, Stage, StageResult, StageStatus
 from agent.sandbox.imports import ImportResult, import_module
 from agent.scan.files import is_test_file
-from agent.scan.source import write_source
+from agent.scan.source import write_file
 from agent.validate.fingerprint import changed_files, fingerprint
 
 __all__ = ["SMOKE_TIMEOUT_S", "SmokeCache", "entry_modules", "module_name", "smoke_stage"]
@@ -161,19 +161,11 @@ def _reverted(root: Path, patch: Patch) -> Iterator[None]:
             if edit.before is None:
                 (root / edit.path).unlink(missing_ok=True)
             else:
-                _write(root / edit.path, edit.before)
+                write_file(root / edit.path, edit.before)
         yield
     finally:
         for edit in patch.edits:
-            _write(root / edit.path, edit.after)
-
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".py":
-        write_source(path, text)
-    else:
-        path.write_text(text, encoding="utf-8")
+            write_file(root / edit.path, edit.after)
 
 
 @contextmanager
