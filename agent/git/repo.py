@@ -37,6 +37,7 @@ class Repo:
         self.root = root
         self.base_commit = base_commit
         self.subdir = subdir
+        self._tracked: dict[str, tuple[str, ...]] = {}  # a commit's files never change
 
     @functools.cached_property
     def _repo(self) -> gitpython.Repo:
@@ -86,10 +87,13 @@ class Repo:
 
     def tracked_files(self, commit: str | None = None) -> list[str]:
         """Every file in ``commit`` (default: the base; not the working tree), sorted."""
-        tree = self._commit(commit or self.base_commit).tree
-        with git_errors("ls-tree"):
-            items = tree.traverse()
-            return sorted(str(i.path) for i in items if isinstance(i, _FILE_ENTRIES))
+        found = self._commit(commit or self.base_commit)
+        if found.hexsha not in self._tracked:
+            with git_errors("ls-tree"):
+                items = found.tree.traverse()
+                paths = sorted(str(i.path) for i in items if isinstance(i, _FILE_ENTRIES))
+            self._tracked[found.hexsha] = tuple(paths)
+        return list(self._tracked[found.hexsha])
 
     def files_in_scope(self) -> list[str]:
         """The tracked files under the directory the user pointed harden at."""
