@@ -21,6 +21,7 @@ import pytest
 from agent.checklist import ItemId
 from agent.resources import bundled_dir
 from tests.conftest import commit_all, git
+from tests.test_cli_errors import one_line_error
 
 BROKEN_APP = """\
 import os
@@ -304,14 +305,6 @@ def test_the_checklist_reads_head_and_changes_nothing(tmp_path: Path) -> None:
     assert git(repo, "status", "--porcelain", "--ignored") == before
     assert not (repo / ".harden").exists()
     assert (repo / "README.md").read_text(encoding="utf-8") == README + ROLLBACK
-
-
-def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
-    assert "Traceback" not in done.stderr
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert lines[0].startswith("Error: ")
-    return lines[0]
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:

@@ -18,16 +18,9 @@ from agent.llm.ledger import Ledger
 from agent.llm.structured import MODE_FILE
 from tests.conftest import GitRepo
 from tests.fakellm import LLAMA_CPP_PYTHON, FakeLLM, Reply
+from tests.test_model_run import ABSTAIN
 
 APP = "import pickle\n\n\ndef load(blob):\n    return pickle.loads(blob)\n"
-ABSTAIN = {
-    "decision": "no_safe_fix",
-    "title": "No safe fix",
-    "rationale": "Callers depend on unpickling arbitrary objects.",
-    "risk": "high",
-    "edits": [],
-    "new_test_file": None,
-}
 
 
 def harden(repo: Path, llm: FakeLLM, data: Path, cache: Path) -> subprocess.CompletedProcess[str]:
