@@ -135,6 +135,8 @@ _OTHER_RULES: dict[str, tuple[Priority, Severity, int | None]] = {
     "HA103": (Priority.AI, Severity.LOW, None),  # client without explicit max_retries
     "HA104": (Priority.AI, Severity.MEDIUM, 770),  # request without a max_tokens cap
     "HA105": (Priority.AI, Severity.LOW, 778),  # reply's usage never read
+    "HA106": (Priority.AI, Severity.LOW, None),  # the same constant prompt sent with no cache
+    "HA107": (Priority.AI, Severity.LOW, None),  # long inline prompt with no version
     # security twin of HA101, ranked above a generic eval/shell finding on its line
     "HS201": (Priority.SECURITY, Severity.HIGH, 94),
     # performance
