@@ -28,6 +28,7 @@ E2E_MODULES = frozenset(
         "test_coverage_layer",
         "test_custom_prompts_cases",
         "test_depenv",
+        "test_eval_ai_cases",
         "test_eval_cases",
         "test_eval_cli",
         "test_example_e2e",
