@@ -143,6 +143,9 @@ def test_plan_lists_each_llm_finding_once_sinks_first(shop: Path) -> None:
     actions = {(r["finding"]["rule"], r["action"]) for r in rows}
     assert {a for rule, a in actions if rule in MECHANICAL} == {"codemod patch ready"}
     assert {a for rule, a in actions if rule not in MECHANICAL} == {"needs a model"}
+    why = {r["finding"]["rule"]: r["reason"] for r in rows if r["action"] == "needs a model"}
+    assert "what to cache" in why["HA106"] and "how its versions are named" in why["HA107"]
+    assert "the code's own rule" in why["HA101"]
 
 
 def test_run_commits_the_mechanical_fixes_with_the_tests_passing(shop: Path) -> None:
@@ -153,7 +156,8 @@ def test_run_commits_the_mechanical_fixes_with_the_tests_passing(shop: Path) -> 
     assert report["baseline_failures"] == []
     left = {rules[u["finding_id"]]: u["reason"] for u in report["unfixed"]}
     assert set(left) == {"HA101", "HA106", "HA107"}
-    assert all("needs a model" in reason for reason in left.values())
+    assert all("needs a model (none configured)" in reason for reason in left.values())
+    assert left["HA106"].startswith("no codemod handles HA106 (what to cache")
     patched = git(shop, "show", f"{report['branch']}:app.py")
     assert patched.count("OpenAI(max_retries=2)") == len(ROUTES)
     assert patched.count("timeout=60") == len(ROUTES)

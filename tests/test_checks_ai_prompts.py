@@ -168,6 +168,12 @@ def test_a_constant_prompt_sent_on_every_call_is_reported(body: str) -> None:
             return client.responses.create(model="m", input="A greeting")
         GREETING = startup()
         """,
+        # a probe of the API: the request is the point, not the answer
+        """\
+        def health_check():
+            client.responses.create(model="m", input="ping", max_output_tokens=1)
+            return "ok"
+        """,
         # the messages change before they are sent, or are not constant
         """\
         def chat(question):

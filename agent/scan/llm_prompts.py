@@ -11,7 +11,8 @@ decorators (``functools.cache``, ``lru_cache``, ``self._cache``, ``cache.get``),
 ``if`` on a module name or an attribute (a module-level memo: ``if key in _seen``),
 ``global``, anthropic's ``cache_control`` or openai's ``prompt_cache_key`` anywhere in
 the module; nor when the request samples on purpose (an explicit ``temperature`` above 0,
-or ``n`` above 1), when the function is ``main`` or called at module level (run once),
+or ``n`` above 1), when the function is ``main`` or called at module level (run once)
+or probes the API (``health``, ``ping``, ``warm_up``...: an answer is not the point),
 or when a request takes positional arguments or ``**kwargs``.
 
 HA107, an inline prompt with no version: a system or user prompt given at the call site,
@@ -49,6 +50,7 @@ _PROVIDER_CACHE = frozenset({"cache_control", "prompt_cache_key"})
 _VERSIONED_NAME = re.compile(r"(?i)(version|(^|_)v\d+$)")
 _VERSIONED_TEXT = re.compile(r"(?i)(\bversion\s*[:=]?\s*v?\d|\bv\d+(\.\d+)*\b)")
 _LONG, _LINES = 200, 3
+_PROBES = re.compile(r"(?i)health|ping|probe|warm|alive|ready|smoke")  # sent to check the API
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,9 @@ def repeated_prompts(tree: ast.Module) -> list[RepeatedPrompt]:
     found = [
         RepeatedPrompt(request, function.name)
         for function in functions
-        if function.name not in once and not _looks_cached(function, tree)
+        if function.name not in once
+        and not _PROBES.search(function.name)
+        and not _looks_cached(function, tree)
         for request in _uncached(function, constants)
     ]
     return sorted(found, key=lambda r: (r.request.lineno, r.request.col_offset))

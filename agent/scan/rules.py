@@ -15,6 +15,7 @@ __all__ = [
     "bandit_alias",
     "default_cwe",
     "default_severity",
+    "model_judgement",
     "outranks_on_line",
     "priority_of",
     "rule_number",
@@ -180,6 +181,19 @@ def outranks_on_line(rule: str) -> bool:
 
 
 _SPECIFIC = frozenset({"HA101", "HS201"})
+
+# Rules whose fix is a design decision of the code's own, so no codemod will ever make it.
+_JUDGEMENT = {
+    "HA101": "what the model's output may hold is the code's own rule to write",
+    "HS201": "what the model's output may hold is the code's own rule to write",
+    "HA106": "what to cache, keyed by what and for how long, is the app's choice",
+    "HA107": "where a prompt lives and how its versions are named is the project's choice",
+}
+
+
+def model_judgement(rule: str) -> str | None:
+    """Why a finding of ``rule`` needs a model (or a person) rather than a codemod."""
+    return _JUDGEMENT.get(rule)
 
 
 def _canonical(rule: str) -> str:
