@@ -56,6 +56,7 @@ def test_enough_cases_per_priority() -> None:
     for priority in (Priority.ERRORS, Priority.OBSERVABILITY, Priority.PERFORMANCE):
         assert counts[priority] >= 3, priority
     assert counts[Priority.TESTS] >= 3
+    assert counts[Priority.AI] >= 4
 
 
 @pytest.mark.parametrize("case_id", CASE_IDS)

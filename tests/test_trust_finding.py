@@ -310,10 +310,20 @@ YAML = "import yaml\n\n\ndef load(text):\n    return yaml.load(text)\n"
         YAML.replace("yaml.load(text)", "yaml.safe_load(text)"),
         YAML.replace("yaml.load(text)", "yaml.load(text, Loader=yaml.SafeLoader)"),
         YAML.replace("import yaml", "import json").replace("yaml.load(text)", "json.loads(text)"),
+        # an allow-list pattern: re.compile evaluates nothing
+        YAML.replace("import yaml", "import re\nimport yaml").replace(
+            "return yaml.load(text)",
+            'assert re.compile(r"[a-z: ]+").fullmatch(text)\n    return yaml.safe_load(text)',
+        ),
     ],
 )
 def test_honest_fixes_are_not_evasions(after: str) -> None:
     assert evasion(_finding("app.py", 5), YAML, after) is None
+
+
+def test_the_builtin_compile_is_still_an_evasion() -> None:
+    after = YAML.replace("yaml.load(text)", 'eval(compile("yaml.load(text)", "x", "eval"))')
+    assert "(compile)" in (evasion(_finding("app.py", 5), YAML, after) or "")
 
 
 def test_a_getattr_the_base_already_had_on_that_line_is_not_new() -> None:

@@ -21,6 +21,7 @@ from agent.models import (
     Verdict,
 )
 from agent.report.sarif import finding_statuses
+from agent.scan.rules import model_judgement
 
 __all__ = [
     "describe_rejection",
@@ -65,7 +66,8 @@ def _reason(report: RunReport, finding_id: str, rule: str) -> str:
     parts = [*_set_aside(report, finding_id), *_rejections(report, finding_id)]
     parts += _model(report, finding_id)
     if not parts:
-        parts.append(f"no codemod handles {rule}")
+        why = model_judgement(rule)
+        parts.append(f"no codemod handles {rule}" + (f" ({why})" if why else ""))
     if report.model is None and finding_id in report.needs_model_ids:
         parts.append("needs a model (none configured)")
     return "; ".join(parts)

@@ -43,6 +43,7 @@ from agent.run.worklist import (
 )
 from agent.sandbox.suite import find_suite, resolve_python
 from agent.scan import ScanResult, scan
+from agent.scan.rules import model_judgement
 from agent.testgen import coverage_targets
 from agent.validate.policy.content import MAX_FILE_BYTES
 
@@ -68,7 +69,7 @@ class PlanRow(BaseModel):
     finding: Finding
     fixer: str
     action: PlanAction
-    reason: str = ""  # why a codemod refused or the finding is skipped
+    reason: str = ""  # why a codemod refused, the finding is skipped, or needs a model
     est_input_tokens: int | None = None
     est_output_tokens: int | None = None
     est_usd: float | None = None
@@ -264,4 +265,5 @@ def _unfixed_row(
         return PlanRow(
             finding=finding, fixer=fixer, action=PlanAction.REFUSED, reason=refused[finding.id]
         )
-    return PlanRow(finding=finding, fixer=fixer, action=action)
+    why = model_judgement(finding.rule)  # a design decision: no codemod will ever make it
+    return PlanRow(finding=finding, fixer=fixer, action=action, reason=why or "")

@@ -15,6 +15,7 @@ __all__ = [
     "bandit_alias",
     "default_cwe",
     "default_severity",
+    "model_judgement",
     "outranks_on_line",
     "priority_of",
     "rule_number",
@@ -135,6 +136,8 @@ _OTHER_RULES: dict[str, tuple[Priority, Severity, int | None]] = {
     "HA103": (Priority.AI, Severity.LOW, None),  # client without explicit max_retries
     "HA104": (Priority.AI, Severity.MEDIUM, 770),  # request without a max_tokens cap
     "HA105": (Priority.AI, Severity.LOW, 778),  # reply's usage never read
+    "HA106": (Priority.AI, Severity.LOW, None),  # the same constant prompt sent with no cache
+    "HA107": (Priority.AI, Severity.LOW, None),  # long inline prompt with no version
     # security twin of HA101, ranked above a generic eval/shell finding on its line
     "HS201": (Priority.SECURITY, Severity.HIGH, 94),
     # performance
@@ -178,6 +181,19 @@ def outranks_on_line(rule: str) -> bool:
 
 
 _SPECIFIC = frozenset({"HA101", "HS201"})
+
+# Rules whose fix is a design decision of the code's own, so no codemod will ever make it.
+_JUDGEMENT = {
+    "HA101": "what the model's output may hold is the code's own rule to write",
+    "HS201": "what the model's output may hold is the code's own rule to write",
+    "HA106": "what to cache, keyed by what and for how long, is the app's choice",
+    "HA107": "where a prompt lives and how its versions are named is the project's choice",
+}
+
+
+def model_judgement(rule: str) -> str | None:
+    """Why a finding of ``rule`` needs a model (or a person) rather than a codemod."""
+    return _JUDGEMENT.get(rule)
 
 
 def _canonical(rule: str) -> str:

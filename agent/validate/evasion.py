@@ -10,7 +10,7 @@ same block already had is not counted):
 - introduce a dynamic import, lookup or evaluation: ``__import__``, ``importlib``,
   ``import_module``, ``getattr``, ``attrgetter``, ``methodcaller``, ``vars()``,
   ``globals()``, ``locals()``, ``sys.modules``, ``builtins``, ``eval``, ``exec``,
-  ``compile``;
+  ``compile`` (the builtins: ``re.compile`` is not one);
 - import the finding's callee under another name (``from marshal import loads``,
   ``import marshal as m``);
 - still reference the callee's module other than through another of its attributes
@@ -34,6 +34,7 @@ _DYNAMIC_CALLS = frozenset(
     {"__import__", "getattr", "attrgetter", "methodcaller", "vars", "globals", "locals"}
     | {"eval", "exec", "compile", "import_module"}
 )
+_BUILTIN_ONLY = frozenset({"eval", "exec", "compile"})  # re.compile is no evaluation
 _DYNAMIC_NAMES = frozenset({"importlib", "builtins", "__builtins__"})
 
 Callee = tuple[str, str | None]  # (module or function name, attribute)
@@ -105,7 +106,7 @@ def _evasions(tree: ast.Module, lines: set[int], callees: set[Callee]) -> Iterat
 
 def _dynamic(node: ast.AST) -> Iterator[str]:
     name = _name(node)
-    if isinstance(node, ast.Call) and _name(node.func) in _DYNAMIC_CALLS:
+    if isinstance(node, ast.Call) and _dynamic_call(node.func):
         yield f"a dynamic import, lookup or evaluation ({_name(node.func)}) was introduced"
     elif name in _DYNAMIC_NAMES or (name == "modules" and _is_sys(node)):
         yield f"a dynamic import, lookup or evaluation ({name}) was introduced"
@@ -142,6 +143,15 @@ def _bare(node: ast.Name, parent: ast.AST | None, attr: str | None) -> bool:
         return not (isinstance(parent, ast.Call) and parent.func is node)
     through = parent.attr if isinstance(parent, ast.Attribute) else None
     return through is None or through.startswith("__")
+
+
+def _dynamic_call(func: ast.expr) -> bool:
+    """``getattr(...)``, ``importlib.import_module(...)``, ``eval(...)``; but a method
+    named like a builtin (``re.compile``, ``pattern.exec``) evaluates nothing."""
+    name = _name(func)
+    if name in _BUILTIN_ONLY:
+        return isinstance(func, ast.Name)
+    return name in _DYNAMIC_CALLS
 
 
 def _name(node: ast.AST) -> str | None:

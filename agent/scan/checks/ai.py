@@ -1,4 +1,4 @@
-"""HA101-HA105 (and HS201): the LLM calls inside the app, for the openai and anthropic SDKs.
+"""HA101-HA107 (and HS201): the LLM calls inside the app, for the openai and anthropic SDKs.
 
 - HA101, and HS201 for the security priority: model output reaches a dangerous sink (see
   :mod:`agent.scan.llm_output`), OWASP LLM05 "improper output handling", high severity,
@@ -8,7 +8,11 @@
 - HA103: a client made without an explicit ``max_retries``;
 - HA104: a request with no ``max_tokens``/``max_output_tokens``/``max_completion_tokens``;
 - HA105: a function that makes requests and never reads a reply's ``usage`` (no cost
-  tracking), unless it returns or passes on the reply whole, or streams it.
+  tracking), unless it returns or passes on the reply whole, or streams it;
+- HA106: a request in a function that sends the same prompt, built only from constants,
+  on every call, with no cache around it; HA107: a long system or user prompt written
+  inline (at the call site or in a local) with no version (see :mod:`agent.scan.llm_prompts`
+  for what counts and what does not).
 
 A request whose arguments include ``**kwargs`` is not judged for its timeout or cap. A
 request made through a client this module cannot see (a parameter) has a timeout when any
@@ -36,6 +40,7 @@ from agent.scan.llm_calls import (
     usage_reads,
 )
 from agent.scan.llm_output import SINK_CWE, Sink, model_output_sinks
+from agent.scan.llm_prompts import InlinePrompt, RepeatedPrompt, inline_prompts, repeated_prompts
 from agent.scan.raw import RawFinding
 from agent.scan.rules import default_severity
 
@@ -59,7 +64,9 @@ def findings(path: str, tree: ast.Module) -> list[RawFinding]:
     limits = [r for c in requests for r in _request_findings(path, c, clients, tree, names)]
     retries = [_retries(path, c) for c in clients if not has_keyword(c, "max_retries")]
     usage = [r for f in nodes if isinstance(f, _Function) and (r := _usage(path, f))]
-    return sinks + limits + retries + usage
+    prompts = [_repeated(path, r) for r in repeated_prompts(tree)]
+    prompts += [_inline(path, p) for p in inline_prompts(tree)]
+    return sinks + limits + retries + usage + prompts
 
 
 def _raw(path: str, rule: str, node: ast.AST, message: str, **extra: object) -> RawFinding:
@@ -191,3 +198,24 @@ def _passes_on(function: _Function, own: list[ast.AST], requests: list[ast.Call]
         a for n in own if isinstance(n, ast.Call) for a in [*n.args, *(k.value for k in n.keywords)]
     )
     return any(isinstance(a, ast.Name) and a.id in replies for a in args)
+
+
+def _repeated(path: str, found: RepeatedPrompt) -> RawFinding:
+    message = (
+        f"{_shown(found.request)}() sends the same prompt, built only from constants, on "
+        f"every call of {found.function}() with no cache: each call pays the tokens and "
+        "the latency of the same answer; keep the reply (functools.cache, a dict keyed by "
+        "the prompt) or mark the prompt for the provider's cache (anthropic cache_control, "
+        "openai prompt_cache_key)"
+    )
+    return _raw(path, "HA106", found.request, message, confidence=Confidence.MEDIUM)
+
+
+def _inline(path: str, found: InlinePrompt) -> RawFinding:
+    message = (
+        f"the {found.role} prompt of {_shown(found.request)}() is a {found.length}-character "
+        "inline literal with no version: a change to it is not tracked, evaluated or "
+        "rolled back on its own; move it to a prompt file or a named constant with a "
+        "version (SUMMARY_PROMPT_V1) and log the version with each request"
+    )
+    return _raw(path, "HA107", found.literal, message, confidence=Confidence.MEDIUM)
