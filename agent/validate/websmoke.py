@@ -1,0 +1,232 @@
+"""The web smoke: request the routes a patch reaches, on the base and with the patch.
+
+For a patch to a Flask or FastAPI/Starlette app, the routes it reaches
+(agent.validate.webroutes: the route changed, a function it calls changed, or app-wide code
+such as a request hook or the app's configuration changed) are requested in the sandbox
+(agent.sandbox.webclient) with the framework's test client, with every input the route
+reads set to each of a few ordinary values and one exploit-ish value, on the base (the
+patch's files put back as they were) and with the patch. Per request and method the
+answers are compared. An ordinary input that the base answered without a server error
+rejects the patch when it now raises or answers 5xx, or answers another status class
+(2xx -> 4xx: a login that CSRF protection now refuses; 4xx -> 2xx: a check that no longer
+holds), or, both 2xx, another content type or JSON shape. The exploit-ish input may be
+answered differently (refusing it is the point of a fix), but not by a new server error.
+Base answers are kept for the run (`WebCache`) by the tree's state and the request; the
+answers with an accepted patch are those of the next patch's base.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent.models import Patch, Stage, StageResult, StageStatus
+from agent.sandbox.webclient import Answer, Request, WebResult, request_routes
+from agent.scan.files import is_test_file
+from agent.scan.source import read_file
+from agent.validate.fingerprint import changed_files, fingerprint
+from agent.validate.smoke import entry_modules, module_name, removed_after, reverted, state_key
+from agent.validate.webroutes import Route, calling_routes, changed_functions, touched_routes
+
+__all__ = ["EXPLOIT", "ORDINARY", "WebCache", "WebRun", "web_smoke_stage"]
+
+ORDINARY = ("1", "abc", "")
+EXPLOIT = "1' OR '1'='1"
+MAX_ROUTES = 12
+_WEB_TIMEOUT_S = 60.0
+_SCAN_LIMIT = 400  # Python files read to find the routes that call a changed module
+_SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".harden"})
+
+
+@dataclass
+class WebCache:
+    """The base answers of a run, by (tree state, request id)."""
+
+    base: dict[tuple[str, str], tuple[Answer, ...]] = field(default_factory=dict)
+    apps: dict[str, int] = field(default_factory=dict)  # apps found, by tree state
+
+
+@dataclass(frozen=True)
+class WebRun:
+    root: Path
+    python: str
+    timeout_s: float
+    cache: WebCache
+    path_prefix: Path | None = None
+
+
+def web_smoke_stage(patch: Patch, run: WebRun) -> StageResult:
+    """Request the routes the patch reaches on the base and with it; compare the answers."""
+    started = time.monotonic()
+    routes = reached_routes(patch, run.root)[:MAX_ROUTES]
+    if not routes:
+        return _result(StageStatus.SKIPPED, "web smoke: no web route reaches the change")
+    requests = [r for route in routes for r in _requests(route)]
+    modules = list(dict.fromkeys([*(r.module for r in routes), *entry_modules(run.root)]))
+    before = fingerprint(run.root)
+    undo = {e.path: e.before for e in patch.edits}
+    base_key, new_key = state_key(before, run.python, undo), state_key(before, run.python, {})
+    base = _base_answers(patch, run, modules, requests, base_key)
+    if base.error or not base.apps:
+        why = base.error or "no Flask or FastAPI app found in " + ", ".join(modules)
+        return _result(StageStatus.SKIPPED, f"web smoke: not held: {why} on the base")
+    new = _send(run, modules, requests, new_key)
+    changed = changed_files(before, fingerprint(run.root))
+    if changed:
+        return _result(StageStatus.FAILED, f"web smoke: a request changed files: {changed}")
+    broken = _broken(base, new, requests)
+    if broken:
+        return _result(StageStatus.FAILED, f"web smoke: {broken}")
+    return _passed(routes, base, time.monotonic() - started)
+
+
+def _passed(routes: list[Route], base: WebResult, took: float) -> StageResult:
+    names = ", ".join(f"{r.module}.{r.function}" for r in routes)
+    detail = f"web smoke: {len(base.answers)} request(s) to {names} answer as on the base"
+    return _result(StageStatus.PASSED, f"{detail} ({took:.1f}s)")
+
+
+def _result(status: StageStatus, detail: str) -> StageResult:
+    return StageResult(stage=Stage.WEB_SMOKE, status=status, detail=detail)
+
+
+def _requests(route: Route) -> list[Request]:
+    """No input (the path's parameters aside), then each value in every input the route reads."""
+    keys = {"query": route.query, "form": route.form, "json_keys": route.json}
+    name = f"{route.module}.{route.function}"
+    sent = [*(("ordinary", v) for v in ORDINARY), ("exploit", EXPLOIT)]
+    none = Request(id=f"{name} ordinary (no input)", label="ordinary (no input)", **_at(route, "1"))
+    return [none] + [
+        Request(
+            id=f"{name} {kind} {value!r}", label=f"{kind} {value!r}", **_at(route, value), **keys
+        )
+        for kind, value in sent
+        if any(keys.values())
+    ]
+
+
+def _at(route: Route, value: str) -> dict[str, str]:
+    return {"module": route.module, "function": route.function, "value": value}
+
+
+def _base_answers(
+    patch: Patch, run: WebRun, modules: list[str], requests: list[Request], key: str
+) -> WebResult:
+    missing = [r for r in requests if (key, r.id) not in run.cache.base]
+    if missing or key not in run.cache.apps:
+        with reverted(run.root, patch):
+            sent = _send(run, modules, missing or requests, key)
+        if sent.error:
+            return sent
+    answers = [a for r in requests for a in run.cache.base.get((key, r.id), ())]
+    return WebResult(tuple(answers), run.cache.apps.get(key, 0))
+
+
+def _send(run: WebRun, modules: list[str], requests: list[Request], key: str) -> WebResult:
+    """Send the requests on the tree as it is; keep the answers as a base to be."""
+    timeout = min(run.timeout_s, _WEB_TIMEOUT_S)
+    with removed_after(run.root):
+        result = request_routes(run.python, run.root, modules, requests, timeout, run.path_prefix)
+    if not result.error:
+        run.cache.apps[key] = result.apps
+        for request in requests:
+            mine = tuple(a for a in result.answers if a.key == request.id)
+            run.cache.base[key, request.id] = mine
+    return result
+
+
+def _broken(base: WebResult, new: WebResult, requests: list[Request]) -> str | None:
+    """The first request that worked on the base and fails with the patch, said why."""
+    if new.error:
+        return f"the routes answered on the base; with the patch {new.error}"
+    answers = {(a.key, a.method): a for a in new.answers}
+    sent = {r.id: r for r in requests}
+    for old in base.answers:
+        request = sent[old.key]
+        what = f"{request.module}.{request.function} {old.method} {request.label}"
+        now = answers.get((old.key, old.method))
+        if now is None:
+            return f"{what}: answered {old.status} on the base, not found with the patch"
+        why = _difference(old, now, request.label.startswith("exploit"))
+        if why:
+            return f"{what}: {why}"
+    return None
+
+
+def _difference(old: Answer, new: Answer, exploit: bool) -> str | None:
+    """Why ``new`` fails where ``old`` worked, or None (a base failure is not held)."""
+    if old.error or _status_class(old) == "5xx":
+        return None
+    if new.error or _status_class(new) == "5xx":
+        what = new.error or str(new.status)
+        return f"{old.status} on the base, {what} with the patch"
+    if exploit:
+        return None
+    if _status_class(old) != _status_class(new):
+        return f"{old.status} on the base, {new.status} with the patch (an ordinary input)"
+    if _status_class(old) == "2xx" and _shape(old) != _shape(new):
+        return f"the answer's shape changed: {_shape(old)} on the base, {_shape(new)} with it"
+    return None
+
+
+def _status_class(answer: Answer) -> str:
+    return f"{answer.status // 100}xx" if answer.status is not None else "error"
+
+
+def _shape(answer: Answer) -> str:
+    keys = answer.keys if isinstance(answer.keys, str) else ", ".join(answer.keys or [])
+    return f"{answer.content_type or 'no content type'} {{{keys}}}" if keys else answer.content_type
+
+
+def reached_routes(patch: Patch, root: Path) -> list[Route]:
+    """The routes the patch's changes reach: in the changed modules, then callers elsewhere."""
+    found: list[Route] = []
+    changed: dict[str, frozenset[str]] = {}
+    for edit in patch.edits:
+        module = _module(edit.path, root)
+        if module is not None:
+            found += touched_routes(module, edit.before, edit.after)
+            changed[module] = changed_functions(edit.before, edit.after)
+    for path, module in _callers(root, changed):
+        found += calling_routes(module, read_file(path), changed[_imported(path, changed)])
+    return list({(r.module, r.function): r for r in found}.values())
+
+
+def _module(path: str, root: Path) -> str | None:
+    if not path.endswith(".py") or is_test_file(path):
+        return None
+    return module_name(path, root)
+
+
+def _callers(root: Path, changed: dict[str, frozenset[str]]) -> Iterator[tuple[Path, str]]:
+    """Other modules that import one of the changed modules."""
+    if not any(changed.values()):
+        return
+    for path in _python_files(root):
+        module = module_name(path.relative_to(root).as_posix(), root)
+        if module and module not in changed and _imported(path, changed):
+            yield path, module
+
+
+def _imported(path: Path, changed: dict[str, frozenset[str]]) -> str:
+    """The changed module ``path`` imports (by its last name), or ''."""
+    text = read_file(path)
+    for module in changed:
+        last = module.rsplit(".", 1)[-1]
+        if f"import {last}" in text or f"{last} import" in text:
+            return module
+    return ""
+
+
+def _python_files(root: Path) -> Iterator[Path]:
+    count = 0
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+        for name in sorted(files):
+            rel = (Path(folder) / name).relative_to(root).as_posix()
+            if name.endswith(".py") and not is_test_file(rel) and count < _SCAN_LIMIT:
+                count += 1
+                yield Path(folder) / name
