@@ -246,10 +246,15 @@ def _json_names(function: ast.AST) -> set[str]:
     return {
         target.id
         for node in ast.walk(function)
-        if isinstance(node, ast.Assign) and _is_json_body(node.value)
+        if isinstance(node, ast.Assign) and _is_json_body(_first(node.value))
         for target in node.targets
         if isinstance(target, ast.Name)
     }
+
+
+def _first(node: ast.expr) -> ast.expr:
+    """The first operand of ``a or b`` (``request.get_json() or {}``), else the node."""
+    return node.values[0] if isinstance(node, ast.BoolOp) else node
 
 
 def _plain_parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:

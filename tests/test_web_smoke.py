@@ -1,0 +1,159 @@
+"""The web smoke's parts: which routes a patch reaches, what they read, how answers compare.
+
+Static part (agent.validate.webroutes) on source text; the stage (agent.validate.websmoke)
+on real files in a tmp dir, requested in the real sandbox with Flask's test client.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from agent.models import FileEdit, Patch, Stage
+from agent.validate.webroutes import Route, module_routes, touched_routes
+from agent.validate.websmoke import WebCache, WebRun, reached_routes, web_smoke_stage
+
+APP = """from flask import Flask, jsonify, request
+
+import helpers
+
+app = Flask(__name__)
+LIMIT = 10
+
+
+def clean(text):
+    return text.strip()
+
+
+def normalise(text):
+    return clean(text).lower()
+
+
+@app.route("/items/<int:item_id>", methods=["GET", "POST"])
+def item(item_id):
+    data = request.get_json(silent=True) or {}
+    return jsonify(id=item_id, name=normalise(request.args.get("name", "")), tag=data.get("tag"))
+
+
+@app.post("/login")
+def login():
+    user = request.form["username"]
+    return jsonify(user=helpers.greet(user), body=request.json["x"] if request.is_json else None)
+
+
+@app.get("/find")
+def find():
+    q = request.args.get("q", "")
+    return jsonify(found=[q], limit=LIMIT)
+"""
+HELPERS = """def greet(name):
+    return "hello " + name
+"""
+
+
+def _patch(path: str, before: str, after: str) -> Patch:
+    edit = FileEdit(path=path, before=before, after=after)
+    return Patch(finding_ids=(), fixer="test", title="t", rationale="r", edits=(edit,))
+
+
+def _repo(tmp: Path) -> Path:
+    (tmp / "app.py").write_text(APP)
+    (tmp / "helpers.py").write_text(HELPERS)
+    return tmp
+
+
+def _stage(tmp: Path, path: str, after: str, cache: WebCache | None = None) -> tuple[str, str]:
+    before = (tmp / path).read_text()
+    (tmp / path).write_text(after)
+    try:
+        run = WebRun(tmp, sys.executable, 60, cache or WebCache())
+        result = web_smoke_stage(_patch(path, before, after), run)
+    finally:
+        (tmp / path).write_text(before)
+    assert result.stage is Stage.WEB_SMOKE
+    return result.status.value, result.detail
+
+
+def test_routes_and_the_inputs_they_read() -> None:
+    routes = {r.function: r for r in module_routes("app", APP)}
+    assert routes == {
+        "item": Route("app", "item", query=("name", "item_id"), json=("tag",)),
+        "login": Route("app", "login", form=("username",), json=("x",)),
+        "find": Route("app", "find", query=("q",)),
+    }
+
+
+def test_a_route_is_reached_through_two_calls_but_not_three() -> None:
+    inner = APP.replace("    return text.strip()", "    return text.strip(' ')")
+    assert [r.function for r in touched_routes("app", APP, inner)] == ["item"]
+    deeper = APP.replace("def clean(text):\n", "def clean(text):\n    deepest(text)\n")
+    deeper += "\n\ndef deepest(text):\n    return text\n"
+    edited = deeper.replace("    return text\n", "    return text + ''\n")
+    assert touched_routes("app", deeper, edited) == []
+
+
+def test_app_wide_code_reaches_every_route() -> None:
+    config = APP.replace("LIMIT = 10", "LIMIT = 20")
+    assert {r.function for r in touched_routes("app", APP, config)} == {"item", "login", "find"}
+    hook = APP + "\n\n@app.before_request\ndef guard():\n    return None\n"
+    assert len(touched_routes("app", APP, hook)) == 3
+
+
+def test_a_changed_helper_module_reaches_the_routes_that_call_it(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    patch = _patch("helpers.py", HELPERS, HELPERS.replace("hello ", "hi "))
+    assert [(r.module, r.function) for r in reached_routes(patch, repo)] == [("app", "login")]
+
+
+def test_an_unchanged_answer_passes_and_the_base_answers_are_kept(tmp_path: Path) -> None:
+    repo, cache = _repo(tmp_path), WebCache()
+    same = APP.replace("return jsonify(found=[q]", "return jsonify(found=[q.strip() or q]")
+    status, detail = _stage(repo, "app.py", same, cache)
+    assert status == "passed" and detail.startswith("web smoke: 5 request(s) to app.find answer")
+    kept = dict(cache.base)
+    assert len(kept) == 2 * 5  # the base's and the patched tree's answers, per request
+    _stage(repo, "app.py", same, cache)
+    assert cache.base == kept  # nothing new: both trees' answers were known
+
+
+def test_refusing_the_exploit_input_is_the_point_of_a_fix(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    guard = "    if \"'\" in q:\n        return jsonify(error='bad query'), 400\n"
+    refused = APP.replace(
+        '    q = request.args.get("q", "")\n', '    q = request.args.get("q", "")\n' + guard
+    )
+    assert _stage(repo, "app.py", refused)[0] == "passed"
+
+
+def test_a_refused_ordinary_input_or_a_new_shape_rejects(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    empty = APP.replace('    q = request.args.get("q", "")\n', '    q = request.args["q"]\n')
+    assert _stage(repo, "app.py", empty) == (
+        "failed",
+        "web smoke: app.find GET ordinary (no input): 200 on the base, 400 with the patch"
+        " (an ordinary input)",
+    )
+    shape = APP.replace("return jsonify(found=[q], limit=LIMIT)", "return jsonify(found=[q])")
+    status, detail = _stage(repo, "app.py", shape)
+    assert status == "failed"
+    assert "the answer's shape changed: application/json {found, limit} on the base" in detail
+
+
+def test_a_route_that_failed_on_the_base_is_not_held(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    broken = APP.replace(
+        "    return jsonify(found=[q], limit=LIMIT)", "    return jsonify(found=[q], limit=1 // 0)"
+    )
+    (repo / "app.py").write_text(broken)
+    still = broken.replace("1 // 0", "2 // 0")
+    status, detail = _stage(repo, "app.py", still)
+    assert status == "passed", detail
+
+
+def test_a_change_no_route_reaches_is_a_skip(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    (repo / "lib.py").write_text("def f():\n    return 1\n")
+    assert _stage(repo, "lib.py", "def f():\n    return 2\n") == (
+        "skipped",
+        "web smoke: no web route reaches the change",
+    )
