@@ -144,7 +144,7 @@ class Stage(StrEnum):
     FINDING_GONE = "finding-gone"
     DEPENDENCIES = "dependencies"
     SMOKE = "smoke"
-    WEB_SMOKE = "web-smoke"
+    APP_SMOKE = "app-smoke"
     GENERATED_TEST = "generated-test"
     TESTS = "tests"
 

@@ -70,7 +70,7 @@ def _stage(tmp: Path, path: str, after: str, cache: WebCache | None = None) -> t
         result = web_smoke_stage(_patch(path, before, after), run)
     finally:
         (tmp / path).write_text(before)
-    assert result.stage is Stage.WEB_SMOKE
+    assert result.stage is Stage.APP_SMOKE
     return result.status.value, result.detail
 
 

@@ -5,7 +5,7 @@ on a small Flask app with no tests (tests/webapp_corpus.py): model patches that 
 static stage and the import smoke but break the app when it is requested (CSRF protection
 that refuses the login form, ``?`` placeholders for a driver that takes ``%s``, a helper
 that recurses forever when called, a mangled ``not x in y`` check) are rejected at the
-web-smoke stage, with the checkout untouched; an honest patch lands with runtime evidence
+app-smoke stage, with the checkout untouched; an honest patch lands with runtime evidence
 ``smoke`` and the report names the routes that were requested.
 """
 
@@ -63,7 +63,7 @@ def test_a_patch_that_breaks_a_route_is_rejected_at_the_web_smoke_stage(
         failed = verdict["stages"][-1]
         passed = {s["stage"] for s in verdict["stages"][:-1] if s["status"] == "passed"}
         assert {"applies", "scope", "parses", "lint", "finding-gone", "smoke"} <= passed
-        assert failed["stage"] == "web-smoke" and failed["status"] == "failed"
+        assert failed["stage"] == "app-smoke" and failed["status"] == "failed"
         assert failed["detail"] == f"web smoke: {why}"
     assert git(repo, "show", "main:app.py") == APP
     assert (repo / "app.py").read_text(encoding="utf-8") == APP
@@ -75,7 +75,7 @@ def test_an_honest_patch_lands_with_web_smoke_evidence(tmp_path: Path) -> None:
     repo, report = _run(tmp_path, function, edits)
     (verdict,) = _model_verdicts(report)
     assert verdict["evidence"] == "smoke"
-    web = next(s for s in verdict["stages"] if s["stage"] == "web-smoke")
+    web = next(s for s in verdict["stages"] if s["stage"] == "app-smoke")
     assert web["status"] == "passed"
     assert web["detail"].startswith("web smoke: 5 request(s) to app.login answer as on the base")
     branch = report["branch"]

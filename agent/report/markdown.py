@@ -224,7 +224,7 @@ def _fix(report: RunReport, commit: CommitRecord) -> str:
         web = [
             s.detail
             for s in verdict.stages
-            if s.stage is Stage.WEB_SMOKE and s.status is StageStatus.PASSED
+            if s.stage is Stage.APP_SMOKE and s.status is StageStatus.PASSED
         ]
         if web:
             evidence += f" {md_text(web[0][:1].upper() + web[0][1:])}."

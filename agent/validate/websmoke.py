@@ -90,7 +90,7 @@ def _passed(routes: list[Route], base: WebResult, took: float) -> StageResult:
 
 
 def _result(status: StageStatus, detail: str) -> StageResult:
-    return StageResult(stage=Stage.WEB_SMOKE, status=status, detail=detail)
+    return StageResult(stage=Stage.APP_SMOKE, status=status, detail=detail)
 
 
 def _requests(route: Route) -> list[Request]:
