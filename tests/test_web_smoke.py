@@ -109,9 +109,9 @@ def test_an_unchanged_answer_passes_and_the_base_answers_are_kept(tmp_path: Path
     repo, cache = _repo(tmp_path), WebCache()
     same = APP.replace("return jsonify(found=[q]", "return jsonify(found=[q.strip() or q]")
     status, detail = _stage(repo, "app.py", same, cache)
-    assert status == "passed" and detail.startswith("web smoke: 5 request(s) to app.find answer")
+    assert status == "passed" and detail.startswith("web smoke: 6 request(s) to app.find answer")
     kept = dict(cache.base)
-    assert len(kept) == 2 * 5  # the base's and the patched tree's answers, per request
+    assert len(kept) == 2 * 6  # the base's and the patched tree's answers, per request
     _stage(repo, "app.py", same, cache)
     assert cache.base == kept  # nothing new: both trees' answers were known
 
@@ -157,3 +157,54 @@ def test_a_change_no_route_reaches_is_a_skip(tmp_path: Path) -> None:
         "skipped",
         "web smoke: no web route reaches the change",
     )
+
+
+FASTAPI = """from fastapi import Depends, FastAPI, HTTPException
+from pydantic import BaseModel
+
+app = FastAPI()
+TODOS = {1: {"id": 1, "title": "first", "done": False}}
+
+
+class Todo(BaseModel):
+    title: str
+
+
+def user():
+    return "alice"
+
+
+@app.get("/todos/{todo_id}")
+def get_todo(todo_id: int, who: str = Depends(user)):
+    if not todo_id in TODOS:
+        raise HTTPException(status_code=404, detail="no such todo")
+    return TODOS[todo_id]
+
+
+@app.post("/todos")
+def create(todo: Todo):
+    new = {"id": len(TODOS) + 1, "title": todo.title, "done": False}
+    TODOS[new["id"]] = new
+    return new
+"""
+
+
+def test_fastapi_routes_read_path_query_and_body_model() -> None:
+    routes = {r.function: r for r in module_routes("main", FASTAPI)}
+    assert routes == {
+        "get_todo": Route("main", "get_todo", query=("todo_id",)),
+        "create": Route("main", "create", json=("title",)),
+    }
+
+
+def test_a_fastapi_route_is_requested_with_starlettes_test_client(tmp_path: Path) -> None:
+    (tmp_path / "main.py").write_text(FASTAPI)
+    mangled = FASTAPI.replace("if not todo_id in TODOS", "if (not todo_id) in TODOS")
+    assert _stage(tmp_path, "main.py", mangled) == (
+        "failed",
+        "web smoke: main.get_todo GET ordinary '2': 404 on the base, KeyError with the patch",
+    )
+    shape = FASTAPI.replace('"done": False}\n    TODOS', '"done": False, "at": 0}\n    TODOS')
+    status, detail = _stage(tmp_path, "main.py", shape)
+    assert status == "failed" and detail.startswith("web smoke: main.create POST ordinary")
+    assert "{done, id, title} on the base, application/json {at, done, id, title}" in detail

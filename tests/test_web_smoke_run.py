@@ -77,9 +77,9 @@ def test_an_honest_patch_lands_with_web_smoke_evidence(tmp_path: Path) -> None:
     assert verdict["evidence"] == "smoke"
     web = next(s for s in verdict["stages"] if s["stage"] == "app-smoke")
     assert web["status"] == "passed"
-    assert web["detail"].startswith("web smoke: 5 request(s) to app.login answer as on the base")
+    assert web["detail"].startswith("web smoke: 6 request(s) to app.login answer as on the base")
     branch = report["branch"]
     assert "hashlib.sha256(password.encode())" in git(repo, "show", f"{branch}:app.py")
     md = (repo / ".harden" / "runs" / report["run_id"] / "report.md").read_text()
-    assert "Web smoke: 5 request(s) to app.login answer as on the base" in md
+    assert "Web smoke: 6 request(s) to app.login answer as on the base" in md
     assert "Runtime evidence: smoke" in md

@@ -140,7 +140,8 @@ def _parse(module: str, source: str) -> _Module | None:
     except (SyntaxError, ValueError):
         return None
     functions = [n for n in ast.walk(tree) if isinstance(n, _FUNCTION)]
-    routes = {f.name: _route(module, f) for f in functions if _is_route(f)}
+    models = _body_models(tree)
+    routes = {f.name: _route(module, f, models) for f in functions if _is_route(f)}
     return _Module(
         routes=routes,
         calls={f.name: frozenset(_called(f)) for f in functions},
@@ -182,14 +183,19 @@ def _called(function: ast.AST) -> Iterator[str]:
             yield node.func.attr
 
 
-def _route(module: str, function: ast.FunctionDef | ast.AsyncFunctionDef) -> Route:
+def _route(
+    module: str, function: ast.FunctionDef | ast.AsyncFunctionDef, models: dict[str, list[str]]
+) -> Route:
     keys: dict[str, list[str]] = {"query": [], "form": [], "json": []}
     bodies = _json_names(function)
     for node in ast.walk(function):
         found = _input(node, bodies)
         if found and found[1] not in keys[found[0]]:
             keys[found[0]].append(found[1])
-    keys["query"] += [p for p in _plain_parameters(function) if p not in keys["query"]]
+    for name, kind in _plain_parameters(function):
+        fields = models.get(kind, [name]) if kind else [name]
+        where = keys["json"] if kind in models else keys["query"]
+        where += [f for f in fields if f not in where]
     return Route(module, function.name, *(tuple(keys[k]) for k in ("query", "form", "json")))
 
 
@@ -257,10 +263,42 @@ def _first(node: ast.expr) -> ast.expr:
     return node.values[0] if isinstance(node, ast.BoolOp) else node
 
 
-def _plain_parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
-    """A FastAPI route's parameters that are not ``request``/dependencies: query or path."""
-    names = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+def _plain_parameters(
+    function: ast.FunctionDef | ast.AsyncFunctionDef,
+) -> list[tuple[str, str | None]]:
+    """A route's parameters that are not the request or a dependency, with their annotated
+    class name (FastAPI: path, query, or a body model)."""
+    args = [*function.args.posonlyargs, *function.args.args]
     defaults = function.args.defaults
-    with_default = dict(zip(names[len(names) - len(defaults) :], defaults, strict=True))
-    plain = [n for n in names if n not in ("self", "request", "req", "response", "db")]
-    return [n for n in plain if not isinstance(with_default.get(n), ast.Call)]
+    with_default = dict(
+        zip([a.arg for a in args[len(args) - len(defaults) :]], defaults, strict=True)
+    )
+    plain = [a for a in args if a.arg not in ("self", "request", "req", "response", "db")]
+    return [
+        (a.arg, a.annotation.id if isinstance(a.annotation, ast.Name) else None)
+        for a in plain
+        if not _dependency(with_default.get(a.arg))
+    ]
+
+
+def _dependency(default: ast.expr | None) -> bool:
+    """``Depends(...)`` or ``Security(...)``: a value FastAPI makes, not one the client sends."""
+    if not isinstance(default, ast.Call):
+        return False
+    func = default.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+    return name in ("Depends", "Security")
+
+
+def _body_models(tree: ast.Module) -> dict[str, list[str]]:
+    """The module's pydantic models (a class with a base named ``BaseModel``): their fields."""
+    return {
+        node.name: [
+            item.target.id
+            for item in node.body
+            if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+        ]
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+        and any(getattr(b, "id", getattr(b, "attr", "")) == "BaseModel" for b in node.bases)
+    }

@@ -33,7 +33,7 @@ from agent.validate.webroutes import Route, calling_routes, changed_functions, t
 
 __all__ = ["EXPLOIT", "ORDINARY", "WebCache", "WebRun", "web_smoke_stage"]
 
-ORDINARY = ("1", "abc", "")
+ORDINARY = ("1", "2", "abc", "")  # "2": an id that may be missing, next to one there
 EXPLOIT = "1' OR '1'='1"
 MAX_ROUTES = 12
 _WEB_TIMEOUT_S = 60.0
