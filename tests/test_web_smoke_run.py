@@ -12,6 +12,7 @@ app-smoke stage, with the checkout untouched; an honest patch lands with runtime
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,7 @@ def test_a_patch_that_breaks_a_route_is_rejected_at_the_web_smoke_stage(
         passed = {s["stage"] for s in verdict["stages"][:-1] if s["status"] == "passed"}
         assert {"applies", "scope", "parses", "lint", "finding-gone", "smoke"} <= passed
         assert failed["stage"] == "app-smoke" and failed["status"] == "failed"
-        assert failed["detail"] == f"web smoke: {why}"
+        assert re.fullmatch(rf"web smoke: {re.escape(why)} \(\d+\.\ds\)", failed["detail"])
     assert git(repo, "show", "main:app.py") == APP
     assert (repo / "app.py").read_text(encoding="utf-8") == APP
     assert report["branch"] is None and report["commits"] == []

@@ -3,10 +3,13 @@
 One funnel stage (``app-smoke``, right after the import smoke) made of two parts: the web
 smoke (agent.validate.websmoke) and the CLI smoke (agent.validate.clismoke). The first part
 that fails rejects the patch; the stage passed if a part passed, and was skipped if neither
-had anything to run. Its detail names what ran: ``web smoke: ...; cli smoke: ...``.
+had anything to run. Its detail names what ran and how long it took:
+``web smoke: ...; cli smoke: ... (1.2s)``.
 """
 
 from __future__ import annotations
+
+import time
 
 from agent.models import Patch, Stage, StageResult, StageStatus
 from agent.validate.clismoke import cli_smoke_stage
@@ -16,7 +19,14 @@ __all__ = ["app_smoke_stage"]
 
 
 def app_smoke_stage(patch: Patch, run: WebRun) -> StageResult:
-    """Web routes first, then entry points; the first failure, or what ran."""
+    """Web routes first, then entry points; the first failure, or what ran; how long."""
+    started = time.monotonic()
+    result = _parts(patch, run)
+    took = f" ({time.monotonic() - started:.1f}s)"
+    return result.model_copy(update={"detail": result.detail + took})
+
+
+def _parts(patch: Patch, run: WebRun) -> StageResult:
     web = web_smoke_stage(patch, run)
     if web.status is StageStatus.FAILED:
         return web
