@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 
 from agent.models import FileEdit, Patch, Stage
+from agent.validate.webreach import reached_routes
 from agent.validate.webroutes import Route, module_routes, touched_routes
-from agent.validate.websmoke import WebCache, WebRun, reached_routes, web_smoke_stage
+from agent.validate.websmoke import WebCache, WebRun, web_smoke_stage
 
 APP = """from flask import Flask, jsonify, request
 
@@ -208,3 +209,65 @@ def test_a_fastapi_route_is_requested_with_starlettes_test_client(tmp_path: Path
     status, detail = _stage(tmp_path, "main.py", shape)
     assert status == "failed" and detail.startswith("web smoke: main.create POST ordinary")
     assert "{done, id, title} on the base, application/json {at, done, id, title}" in detail
+
+
+DJANGO = {
+    "manage.py": (
+        "import os\nimport sys\n\n"
+        'if __name__ == "__main__":\n'
+        '    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")\n'
+        "    from django.core.management import execute_from_command_line\n\n"
+        "    execute_from_command_line(sys.argv)\n"
+    ),
+    "proj/__init__.py": "",
+    "proj/settings.py": (
+        'SECRET_KEY = "not-a-secret"\nDEBUG = False\nALLOWED_HOSTS = ["localhost"]\n'
+        'ROOT_URLCONF = "proj.urls"\nINSTALLED_APPS = ["django.contrib.contenttypes"]\n'
+        'DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}\n'
+    ),
+    "proj/urls.py": (
+        "from django.urls import include, path\n\n"
+        'urlpatterns = [path("notes/", include("notes.urls"))]\n'
+    ),
+    "notes/__init__.py": "",
+    "notes/urls.py": (
+        "from django.urls import path\n\nfrom . import views\n\n"
+        'urlpatterns = [path("<int:pk>/", views.detail), path("search/", views.search)]\n'
+    ),
+    "notes/views.py": """from django.http import JsonResponse
+
+NOTES = {1: "first note"}
+KINDS = ("plain", "md")
+
+
+def detail(request, pk):
+    kind = request.GET.get("kind", "plain")
+    if not kind in KINDS:
+        return JsonResponse({"error": "unknown kind"}, status=400)
+    return JsonResponse({"id": pk, "body": NOTES.get(pk, ""), "kind": kind})
+
+
+def search(request):
+    return JsonResponse({"found": [b for b in NOTES.values() if request.GET.get("q", "") in b]})
+""",
+}
+
+
+def test_a_django_view_is_found_through_urls_py_and_requested_with_its_client(
+    tmp_path: Path,
+) -> None:
+    for name, text in DJANGO.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    views = DJANGO["notes/views.py"]
+    same = views.replace('"unknown kind"', '"no such kind"')
+    status, detail = _stage(tmp_path, "notes/views.py", same)
+    assert status == "passed"
+    assert detail == "web smoke: 12 request(s) to notes.views.detail answer as on the base"
+    mangled = views.replace("if not kind in KINDS", "if (not kind) in KINDS")
+    assert _stage(tmp_path, "notes/views.py", mangled) == (
+        "failed",
+        "web smoke: notes.views.detail GET ordinary '1': 400 on the base, 200 with the patch"
+        " (an ordinary input)",
+    )
+    assert not (tmp_path / "db.sqlite3").exists()

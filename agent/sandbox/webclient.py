@@ -3,10 +3,12 @@
 The web smoke (agent.validate.websmoke) asks this, on the base and with a patch. One
 process per tree under `agent.sandbox.runner.run_command` imports the candidate modules,
 finds the app (a ``flask.Flask`` or a Starlette/FastAPI app among their globals, or what a
-``create_app()`` returns), finds each requested route function in the app's routing table
+``create_app()`` returns; for a Django project, the settings module set up with an
+in-memory SQLite database, migrated), finds each requested route function in the app's routing table
 (by module and name), builds its URL with the path parameters filled in, and sends the
 request once per method the route takes, through ``app.test_client()`` (Flask, with
-exceptions propagated so their type is seen) or ``starlette.testclient.TestClient``. Each
+exceptions propagated so their type is seen), ``starlette.testclient.TestClient`` or
+``django.test.Client`` (GET and POST). Each
 request has a time limit; a request that raised reports the exception's type. The results
 come back as one JSON line behind a fresh random marker; a process that ends without it
 (killed, timed out) answered nothing.
@@ -27,7 +29,7 @@ from agent.sandbox.runner import run_command
 __all__ = ["Answer", "Request", "WebResult", "request_routes"]
 
 _HARNESS = r"""
-import importlib, json, os, signal, sys
+import importlib, json, os, re, signal, sys
 spec, mark = json.loads(sys.argv[1]), sys.argv[2]
 sys.argv = ["app"]
 def done(payload):
@@ -40,7 +42,29 @@ signal.signal(signal.SIGALRM, alarm)
 def is_app(cls):
     kinds = {(c.__module__.split(".")[0], c.__name__) for c in getattr(cls, "__mro__", ())}
     return bool(kinds & {("flask", "Flask"), ("starlette", "Starlette")})
+class Django:
+    pass
+def django_app(name):
+    os.environ["DJANGO_SETTINGS_MODULE"] = name
+    import django
+    from django.conf import settings
+    engine = "django.db.backends.sqlite3"
+    settings.DATABASES = {"default": {"ENGINE": engine, "NAME": ":memory:"}}
+    django.setup()
+    from django.test.utils import setup_test_environment
+    from django.core.management import call_command
+    setup_test_environment()
+    try:
+        call_command("migrate", run_syncdb=True, verbosity=0)
+    except Exception:
+        pass
+    return Django()
 def find_apps():
+    if spec["django"]:
+        try:
+            return [django_app(spec["django"])]
+        except BaseException:
+            return []
     apps = []
     for name in spec["modules"]:
         try:
@@ -99,7 +123,32 @@ def starlette_send(app, method, url, req):
     response = client.request(method, url, params=params, json=body, data=data)
     kind = response.headers.get("content-type", "").split(";")[0]
     return response.status_code, kind, response.json() if kind == "application/json" else None
+def django_patterns(patterns, prefix):
+    from django.urls import URLResolver
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from django_patterns(p.url_patterns, prefix + str(p.pattern))
+        else:
+            yield p, prefix + str(p.pattern)
+def django_routes(app, module, function):
+    from django.urls import get_resolver
+    for pattern, route in django_patterns(get_resolver().url_patterns, ""):
+        if unwrap(pattern.callback) == (module, function) and "^" not in route:
+            for method in ("GET", "POST"):
+                yield method, route, lambda values, r=route: "/" + re.sub(
+                    r"<(?:\w+:)?(\w+)>", lambda m: values[m.group(1)], r)
+def django_send(app, method, url, req):
+    from django.test import Client
+    client = Client(raise_request_exception=True)
+    data = {k: req["value"] for k in (req["query"] if method == "GET" else req["form"])}
+    response = (client.get if method == "GET" else client.post)(url, data)
+    kind = response.headers.get("Content-Type", "").split(";")[0]
+    body = json.loads(response.content) if kind == "application/json" else None
+    return response.status_code, kind, body
 def path_values(app, route, value):
+    if isinstance(app, Django):
+        found = re.findall(r"<(?:(\w+):)?(\w+)>", route)
+        return {n: fill(value, c == "int") for c, n in found}
     if hasattr(route, "arguments"):
         numbers = ("IntegerConverter", "FloatConverter")
         numeric = {n for n, c in route._converters.items() if type(c).__name__ in numbers}
@@ -108,8 +157,8 @@ def path_values(app, route, value):
     numbers = ("IntegerConvertor", "FloatConvertor")
     return {n: fill(value, type(c).__name__ in numbers) for n, c in convertors.items()}
 def answer(app, req):
-    is_flask = hasattr(app, "url_map")
-    routes = (flask_routes if is_flask else starlette_routes)(app, req["module"], req["function"])
+    framework = "django" if isinstance(app, Django) else "flask" if hasattr(app, "url_map") else ""
+    routes = ROUTES[framework](app, req["module"], req["function"])
     for method, route, build in routes:
         try:
             url = build(path_values(app, route, req["value"]))
@@ -118,7 +167,7 @@ def answer(app, req):
         signal.alarm(int(spec["per_request_s"]))
         sent = {"key": req["id"], "method": method}
         try:
-            status, kind, body = (flask_send if is_flask else starlette_send)(app, method, url, req)
+            status, kind, body = SEND[framework](app, method, url, req)
             keys = type(body).__name__ if body is not None else None
             keys = sorted(body) if isinstance(body, dict) else keys
             yield {**sent, "status": status, "content_type": kind, "keys": keys}
@@ -126,6 +175,8 @@ def answer(app, req):
             yield {**sent, "status": None, "error": type(exc).__name__}
         finally:
             signal.alarm(0)
+ROUTES = {"flask": flask_routes, "django": django_routes, "": starlette_routes}
+SEND = {"flask": flask_send, "django": django_send, "": starlette_send}
 apps = find_apps()
 answers = [a for app in apps for req in spec["requests"] for a in answer(app, req)]
 done({"apps": len(apps), "answers": answers})
@@ -183,13 +234,16 @@ def request_routes(
     requests: list[Request],
     timeout_s: float,
     path_prefix: Path | None = None,
+    django: str | None = None,
 ) -> WebResult:
-    """Send ``requests`` to the app found in ``modules``, with ``python`` in ``root``."""
+    """Send ``requests`` to the app found in ``modules`` (or the Django project whose
+    settings module is ``django``), with ``python`` in ``root``."""
     mark = f"harden-web-{secrets.token_hex(8)}"
     per_request = max(1, int(timeout_s / max(len(requests), 1)))
     spec = {
         "modules": modules,
         "requests": [r.wire() for r in requests],
+        "django": django,
         "per_request_s": min(per_request, 5),
     }
     argv = [python, "-c", _HARNESS, json.dumps(spec), mark]

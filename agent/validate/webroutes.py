@@ -2,12 +2,14 @@
 
 A route is a function decorated as one: ``@app.route("/x")``, ``@bp.get("/x")``,
 ``@router.post("/x/{id}")`` (Flask, FastAPI, Starlette routers): a decorator call on an
-attribute whose first argument is a string starting with ``/``. A patch touches a route
+attribute whose first argument is a string starting with ``/``; or a Django view, a function
+a ``urls.py`` routes to (agent.validate.djangourls). A patch touches a route
 when it changes the route's function, a function the route calls within the module (two
 levels deep), a function of another module the route calls by name, or app-wide code of the
 route's module: a request hook (``before_request``, ``after_request``, a middleware ...) or
 code outside any function (the app's configuration). The inputs a route reads are taken
-from its body: ``request.args``/``request.form``/``request.values`` keys, keys read from
+from its body: ``request.args``/``request.form``/``request.values`` keys (Django:
+``request.GET``/``request.POST``), keys read from
 ``request.get_json()`` or ``request.json``, and a FastAPI route's plain parameters.
 """
 
@@ -34,7 +36,7 @@ _HOOKS = frozenset(
         "errorhandler",
     }
 )
-_INPUTS = {"args": "query", "values": "query", "form": "form"}
+_INPUTS = {"args": "query", "values": "query", "form": "form", "GET": "query", "POST": "form"}
 _FUNCTION = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
@@ -57,15 +59,18 @@ class _Module:
     hooks: frozenset[str]  # request hooks and middleware
 
 
-def module_routes(module: str, source: str) -> list[Route]:
-    """The routes ``source`` (the module ``module``) declares; none if it does not parse."""
-    parsed = _parse(module, source)
+def module_routes(module: str, source: str, views: frozenset[str] = frozenset()) -> list[Route]:
+    """The routes ``source`` (the module ``module``) declares, and its functions named in
+    ``views`` (Django views a urls.py routes to); none if it does not parse."""
+    parsed = _parse(module, source, views)
     return list(parsed.routes.values()) if parsed else []
 
 
-def touched_routes(module: str, before: str | None, after: str) -> list[Route]:
+def touched_routes(
+    module: str, before: str | None, after: str, views: frozenset[str] = frozenset()
+) -> list[Route]:
     """The routes of ``module`` that a change from ``before`` to ``after`` reaches."""
-    parsed = _parse(module, after)
+    parsed = _parse(module, after, views)
     if parsed is None or not parsed.routes:
         return []
     changed, outside = _changed(before, after, parsed)
@@ -79,9 +84,11 @@ def touched_routes(module: str, before: str | None, after: str) -> list[Route]:
     return [r for name, r in parsed.routes.items() if _reaches(name, changed, parsed.calls)]
 
 
-def calling_routes(module: str, source: str, names: frozenset[str]) -> list[Route]:
+def calling_routes(
+    module: str, source: str, names: frozenset[str], views: frozenset[str] = frozenset()
+) -> list[Route]:
     """The routes of ``module`` that call one of ``names`` (functions of another module)."""
-    parsed = _parse(module, source)
+    parsed = _parse(module, source, views)
     if parsed is None:
         return []
     return [r for name, r in parsed.routes.items() if _reaches(name, names, parsed.calls, 1)]
@@ -134,14 +141,16 @@ def _changed_lines(before: str | None, after: str) -> set[int]:
     return found
 
 
-def _parse(module: str, source: str) -> _Module | None:
+def _parse(module: str, source: str, views: frozenset[str] = frozenset()) -> _Module | None:
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return None
     functions = [n for n in ast.walk(tree) if isinstance(n, _FUNCTION)]
     models = _body_models(tree)
-    routes = {f.name: _route(module, f, models) for f in functions if _is_route(f)}
+    routes = {
+        f.name: _route(module, f, models) for f in functions if _is_route(f) or f.name in views
+    }
     return _Module(
         routes=routes,
         calls={f.name: frozenset(_called(f)) for f in functions},

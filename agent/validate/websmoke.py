@@ -17,27 +17,26 @@ answers with an accepted patch are those of the next patch's base.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agent.git.worktree_env import source_roots
 from agent.models import Patch, Stage, StageResult, StageStatus
 from agent.sandbox.webclient import Answer, Request, WebResult, request_routes
-from agent.scan.files import is_test_file
 from agent.scan.source import read_file
 from agent.validate.fingerprint import changed_files, fingerprint
-from agent.validate.smoke import entry_modules, module_name, removed_after, reverted, state_key
-from agent.validate.webroutes import Route, calling_routes, changed_functions, touched_routes
+from agent.validate.smoke import entry_modules, removed_after, reverted, state_key
+from agent.validate.webreach import reached_routes
+from agent.validate.webroutes import Route
 
 __all__ = ["EXPLOIT", "ORDINARY", "WebCache", "WebRun", "web_smoke_stage"]
 
 ORDINARY = ("1", "2", "abc", "")  # "2": an id that may be missing, next to one there
 EXPLOIT = "1' OR '1'='1"
 MAX_ROUTES = 12
+_SETTINGS = re.compile(r"""DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']""")
 _WEB_TIMEOUT_S = 60.0
-_SCAN_LIMIT = 400  # Python files read to find the routes that call a changed module
-_SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".harden"})
 
 
 @dataclass
@@ -126,8 +125,11 @@ def _base_answers(
 def _send(run: WebRun, modules: list[str], requests: list[Request], key: str) -> WebResult:
     """Send the requests on the tree as it is; keep the answers as a base to be."""
     timeout = min(run.timeout_s, _WEB_TIMEOUT_S)
+    django = _django_settings(run.root)
     with removed_after(run.root):
-        result = request_routes(run.python, run.root, modules, requests, timeout, run.path_prefix)
+        result = request_routes(
+            run.python, run.root, modules, requests, timeout, run.path_prefix, django
+        )
     if not result.error:
         run.cache.apps[key] = result.apps
         for request in requests:
@@ -179,52 +181,11 @@ def _shape(answer: Answer) -> str:
     return f"{answer.content_type or 'no content type'} {{{keys}}}" if keys else answer.content_type
 
 
-def reached_routes(patch: Patch, root: Path) -> list[Route]:
-    """The routes the patch's changes reach: in the changed modules, then callers elsewhere."""
-    found: list[Route] = []
-    changed: dict[str, frozenset[str]] = {}
-    for edit in patch.edits:
-        module = _module(edit.path, root)
-        if module is not None:
-            found += touched_routes(module, edit.before, edit.after)
-            changed[module] = changed_functions(edit.before, edit.after)
-    for path, module in _callers(root, changed):
-        found += calling_routes(module, read_file(path), changed[_imported(path, changed)])
-    return list({(r.module, r.function): r for r in found}.values())
-
-
-def _module(path: str, root: Path) -> str | None:
-    if not path.endswith(".py") or is_test_file(path):
-        return None
-    return module_name(path, root)
-
-
-def _callers(root: Path, changed: dict[str, frozenset[str]]) -> Iterator[tuple[Path, str]]:
-    """Other modules that import one of the changed modules."""
-    if not any(changed.values()):
-        return
-    for path in _python_files(root):
-        module = module_name(path.relative_to(root).as_posix(), root)
-        if module and module not in changed and _imported(path, changed):
-            yield path, module
-
-
-def _imported(path: Path, changed: dict[str, frozenset[str]]) -> str:
-    """The changed module ``path`` imports (by its last name), or ''."""
-    text = read_file(path)
-    for module in changed:
-        last = module.rsplit(".", 1)[-1]
-        if f"import {last}" in text or f"{last} import" in text:
-            return module
-    return ""
-
-
-def _python_files(root: Path) -> Iterator[Path]:
-    count = 0
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
-        for name in sorted(files):
-            rel = (Path(folder) / name).relative_to(root).as_posix()
-            if name.endswith(".py") and not is_test_file(rel) and count < _SCAN_LIMIT:
-                count += 1
-                yield Path(folder) / name
+def _django_settings(root: Path) -> str | None:
+    """The settings module ``manage.py`` names, if the worktree is a Django project."""
+    for source in source_roots(root):
+        manage = source / "manage.py"
+        found = _SETTINGS.findall(read_file(manage)) if manage.is_file() else []
+        if found:
+            return str(found[0])
+    return None
