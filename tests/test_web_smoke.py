@@ -271,3 +271,16 @@ def test_a_django_view_is_found_through_urls_py_and_requested_with_its_client(
         " (an ordinary input)",
     )
     assert not (tmp_path / "db.sqlite3").exists()
+
+
+def test_a_route_the_app_does_not_serve_is_not_evidence(tmp_path: Path) -> None:
+    blueprint = APP + (
+        "\n\nfrom flask import Blueprint\n\nbp = Blueprint('extra', __name__)\n\n\n"
+        '@bp.get("/extra")\ndef extra():\n    return "x"\n'
+    )
+    (_repo(tmp_path) / "app.py").write_text(blueprint)
+    changed = blueprint.replace('return "x"', 'return "y"')
+    assert _stage(tmp_path, "app.py", changed) == (
+        "skipped",
+        "web smoke: not held: no route of the app answered (app.extra) on the base",
+    )

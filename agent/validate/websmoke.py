@@ -67,8 +67,13 @@ def web_smoke_stage(patch: Patch, run: WebRun) -> StageResult:
     undo = {e.path: e.before for e in patch.edits}
     base_key, new_key = state_key(before, run.python, undo), state_key(before, run.python, {})
     base = _base_answers(patch, run, modules, requests, base_key)
-    if base.error or not base.apps:
-        why = base.error or "no Flask or FastAPI app found in " + ", ".join(modules)
+    if base.error or not base.apps or not base.answers:
+        names = ", ".join(f"{r.module}.{r.function}" for r in routes)
+        why = base.error or (
+            f"no route of the app answered ({names})"
+            if base.apps
+            else "no Flask, FastAPI or Django app found in " + ", ".join(modules)
+        )
         return _result(StageStatus.SKIPPED, f"web smoke: not held: {why} on the base")
     new = _send(run, modules, requests, new_key)
     changed = changed_files(before, fingerprint(run.root))
