@@ -284,3 +284,16 @@ def test_a_route_the_app_does_not_serve_is_not_evidence(tmp_path: Path) -> None:
         "skipped",
         "web smoke: not held: no route of the app answered (app.extra) on the base",
     )
+
+
+def test_many_routes_answer_in_full(tmp_path: Path) -> None:
+    routes = "".join(
+        f'\n\n@app.route("/r{i}/<name>", methods=["GET", "POST"])\ndef route_{i}(name):\n'
+        f'    return jsonify(name=name, q=request.args.get("q", ""), n={i})\n'
+        for i in range(12)
+    )
+    app = "from flask import Flask, jsonify, request\n\napp = Flask(__name__)\nLIMIT = 1\n"
+    (tmp_path / "app.py").write_text(app + routes)
+    status, detail = _stage(tmp_path, "app.py", (app + routes).replace("LIMIT = 1", "LIMIT = 2"))
+    assert status == "passed"
+    assert detail.startswith("web smoke: 144 request(s) to app.route_0, app.route_1, ")

@@ -10,14 +10,14 @@ request once per method the route takes, through ``app.test_client()`` (Flask, w
 exceptions propagated so their type is seen), ``starlette.testclient.TestClient`` or
 ``django.test.Client`` (GET and POST). Each
 request has a time limit; a request that raised reports the exception's type. The results
-come back as one JSON line behind a fresh random marker; a process that ends without it
-(killed, timed out) answered nothing.
+come back as a JSON file in the worktree named by a fresh random marker, read and removed
+at once (an output line could be cut by the output's size limit); a process that ends
+without writing it (killed, timed out) answered nothing.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +34,8 @@ spec, mark = json.loads(sys.argv[1]), sys.argv[2]
 sys.argv = ["app"]
 def done(payload):
     sys.stdout.flush(); sys.stderr.flush()
-    os.write(1, ("\n" + mark + " " + json.dumps(payload) + "\n").encode("utf-8", "replace"))
+    with open(mark + ".json", "w", encoding="utf-8") as out:
+        json.dump(payload, out)
     os._exit(0)
 def alarm(signum, frame):
     raise TimeoutError("no answer in %ss" % spec["per_request_s"])
@@ -247,15 +248,23 @@ def request_routes(
         "per_request_s": min(per_request, 5),
     }
     argv = [python, "-c", _HARNESS, json.dumps(spec), mark]
-    run = run_command(argv, root, timeout_s, path_prefix)
+    answers = root / f"{mark}.json"
+    try:
+        run = run_command(argv, root, timeout_s, path_prefix)
+        payload = _payload(answers) if not run.timed_out else None
+    finally:
+        answers.unlink(missing_ok=True)
     if run.timed_out:
         return WebResult((), error=f"the requests did not finish in {timeout_s:.0f}s")
-    found = re.findall(rf"^{re.escape(mark)} (.*)$", run.output, re.MULTILINE)
-    try:
-        payload = _Payload.model_validate_json(found[-1]) if found else None
-    except ValidationError:
-        payload = None
     if payload is None:
         why = f"the process ended before answering (exit code {run.exit_code})"
         return WebResult((), error=why, duration_s=run.duration_s)
     return WebResult(tuple(payload.answers), payload.apps, duration_s=run.duration_s)
+
+
+def _payload(path: Path) -> _Payload | None:
+    """The answers the harness wrote, or None (no file, or not what it writes)."""
+    try:
+        return _Payload.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError):
+        return None
