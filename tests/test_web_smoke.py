@@ -104,6 +104,8 @@ def test_a_changed_helper_module_reaches_the_routes_that_call_it(tmp_path: Path)
     repo = _repo(tmp_path)
     patch = _patch("helpers.py", HELPERS, HELPERS.replace("hello ", "hi "))
     assert [(r.module, r.function) for r in reached_routes(patch, repo)] == [("app", "login")]
+    (repo / "app.py").write_text(APP.replace("import helpers\n", "from . import db, helpers\n"))
+    assert [(r.module, r.function) for r in reached_routes(patch, repo)] == [("app", "login")]
 
 
 def test_an_unchanged_answer_passes_and_the_base_answers_are_kept(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ most ``_SCAN_LIMIT`` Python files are read, test files and virtual envs left out
 
 from __future__ import annotations
 
+import ast
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,13 +70,25 @@ def _modules(root: Path) -> Iterator[tuple[Path, str]]:
 
 
 def _imported(path: Path, changed: dict[str, frozenset[str]]) -> str:
-    """The changed module ``path`` imports (by its last name), or ''."""
-    text = read_file(path)
-    for module in changed:
-        last = module.rsplit(".", 1)[-1]
-        if f"import {last}" in text or f"{last} import" in text:
-            return module
-    return ""
+    """The changed module ``path`` imports (matched by its last name), or ''."""
+    names = _import_names(read_file(path))
+    return next((m for m in changed if m.rsplit(".", 1)[-1] in names), "")
+
+
+def _import_names(source: str) -> set[str]:
+    """The last names of the modules ``source`` imports and of the names it imports from
+    them (``from . import db, feeds`` gives db and feeds; ``import a.b`` gives b)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            names |= {a.name for a in node.names} | {(node.module or "").rsplit(".", 1)[-1]}
+        elif isinstance(node, ast.Import):
+            names |= {a.name.rsplit(".", 1)[-1] for a in node.names}
+    return names - {""}
 
 
 def _python_files(root: Path) -> Iterator[Path]:
