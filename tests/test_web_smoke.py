@@ -299,3 +299,21 @@ def test_many_routes_answer_in_full(tmp_path: Path) -> None:
     status, detail = _stage(tmp_path, "app.py", (app + routes).replace("LIMIT = 1", "LIMIT = 2"))
     assert status == "passed"
     assert detail.startswith("web smoke: 144 request(s) to app.route_0, app.route_1, ")
+
+
+def test_both_trees_are_requested_from_the_same_data(tmp_path: Path) -> None:
+    store = (
+        "import json\nimport pathlib\n\nfrom flask import Flask, jsonify, request\n\n"
+        "app = Flask(__name__)\nSTORE = pathlib.Path(__file__).with_name('users.json')\n\n\n"
+        '@app.post("/register")\ndef register():\n'
+        "    users = json.loads(STORE.read_text())\n"
+        '    name = request.form.get("name", "")\n'
+        "    if name in users:\n        return jsonify(error='taken'), 409\n"
+        "    STORE.write_text(json.dumps([*users, name]))\n"
+        "    return jsonify(ok=True)\n"
+    )
+    (tmp_path / "app.py").write_text(store)
+    (tmp_path / "users.json").write_text("[]")
+    status, detail = _stage(tmp_path, "app.py", store.replace("'taken'", "'name taken'"))
+    assert status == "passed", detail
+    assert (tmp_path / "users.json").read_text() == "[]"

@@ -12,12 +12,17 @@ rejects the patch when it now raises or answers 5xx, or answers another status c
 holds), or, both 2xx, another content type or JSON shape. The exploit-ish input may be
 answered differently (refusing it is the point of a fix), but not by a new server error.
 Base answers are kept for the run (`WebCache`) by the tree's state and the request; the
-answers with an accepted patch are those of the next patch's base.
+answers with an accepted patch are those of the next patch's base. Files the requests
+create are removed and data files they change (a committed SQLite database) put back, so
+both trees are requested from the same state.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +40,8 @@ __all__ = ["EXPLOIT", "ORDINARY", "WebCache", "WebRun", "web_smoke_stage"]
 ORDINARY = ("1", "2", "abc", "")  # "2": an id that may be missing, next to one there
 EXPLOIT = "1' OR '1'='1"
 MAX_ROUTES = 12
+_DATA = frozenset({".db", ".sqlite", ".sqlite3", ".json", ".csv", ".txt", ".yaml", ".yml"})
+_DATA_LIMIT = 20_000_000  # bytes: a data file larger than this is not kept aside
 _SETTINGS = re.compile(r"""DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']""")
 _WEB_TIMEOUT_S = 60.0
 
@@ -131,7 +138,7 @@ def _send(run: WebRun, modules: list[str], requests: list[Request], key: str) ->
     """Send the requests on the tree as it is; keep the answers as a base to be."""
     timeout = min(run.timeout_s, _WEB_TIMEOUT_S)
     django = _django_settings(run.root)
-    with removed_after(run.root):
+    with removed_after(run.root), _data_restored(run.root):
         result = request_routes(
             run.python, run.root, modules, requests, timeout, run.path_prefix, django
         )
@@ -194,3 +201,32 @@ def _django_settings(root: Path) -> str | None:
         if found:
             return str(found[0])
     return None
+
+
+@contextmanager
+def _data_restored(root: Path) -> Iterator[None]:
+    """Data files (a committed SQLite database, a JSON store) as they were before: the
+    requests of one tree must not change what the next tree's requests find."""
+    before = {p: p.read_bytes() for p in _data_files(root)}
+    try:
+        yield
+    finally:
+        for path, data in before.items():
+            if not path.is_file() or path.read_bytes() != data:
+                path.write_bytes(data)
+
+
+def _data_files(root: Path) -> Iterator[Path]:
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in (".git", ".venv", "venv", "node_modules")]
+        for name in files:
+            path = Path(folder) / name
+            if path.suffix in _DATA and not path.is_symlink() and _small(path):
+                yield path
+
+
+def _small(path: Path) -> bool:
+    try:
+        return path.stat().st_size <= _DATA_LIMIT
+    except OSError:
+        return False
