@@ -144,6 +144,7 @@ class Stage(StrEnum):
     FINDING_GONE = "finding-gone"
     DEPENDENCIES = "dependencies"
     SMOKE = "smoke"
+    APP_SMOKE = "app-smoke"
     GENERATED_TEST = "generated-test"
     TESTS = "tests"
 
@@ -161,7 +162,7 @@ class StageResult(Frozen):
 
 
 class RuntimeEvidence(StrEnum):
-    """What ran the patched code: the repo's tests, the import smoke only, or nothing."""
+    """What ran the patched code: the repo's tests, the smoke only (import or web), or nothing."""
 
     TESTS = "tests"
     SMOKE = "smoke"

@@ -104,7 +104,10 @@ def _count(
 
 _EVIDENCE = {
     RuntimeEvidence.TESTS: "tests (the repo's tests ran)",
-    RuntimeEvidence.SMOKE: "smoke (its modules import as on the base; no test ran it)",
+    RuntimeEvidence.SMOKE: (
+        "smoke (its modules import, and the web routes it reaches answer, as on the base; "
+        "no test ran it)"
+    ),
     RuntimeEvidence.NONE: "none (static checks only)",
 }
 
@@ -218,6 +221,13 @@ def _fix(report: RunReport, commit: CommitRecord) -> str:
         if verdict.tests_run:
             evidence += f" Tests run: {md_code(verdict.tests_run)}."
         evidence += f" Runtime evidence: {_EVIDENCE[verdict.evidence]}."
+        web = [
+            s.detail
+            for s in verdict.stages
+            if s.stage is Stage.APP_SMOKE and s.status is StageStatus.PASSED
+        ]
+        if web:
+            evidence += f" {md_text(web[0][:1].upper() + web[0][1:])}."
     for earlier in earlier_attempts(report, commit):
         evidence += f"\n\nEarlier attempt: {md_text(describe_rejection(earlier))}."
     return f"### {md_text(commit.title)} ({md_code(commit.sha[:12])})\n\n{table}\n\n{evidence}"

@@ -2,7 +2,9 @@
 
 applies -> scope -> parses -> lint (no new ruff F errors) -> finding-gone (claimed
 findings gone, no new finding) -> dependencies (an env that has them) -> smoke (the changed
-modules and the app's entry modules still import: agent.validate.smoke) -> generated-test
+modules and the app's entry modules still import: agent.validate.smoke) -> app-smoke (the web
+routes and command-line entry points the patch reaches run as on the base:
+agent.validate.appsmoke) -> generated-test
 (a new test file passes 3 runs, raises coverage or fails before the fix, and changes no
 other file; see agent.testgen.checks, agent.validate.fingerprint) -> tests (the repo's existing
 suite in the worktree, the patch's new files removed for the run, judged test by test
@@ -47,10 +49,12 @@ from agent.testgen.checks import (
     fate_detail,
     new_test_file,
 )
+from agent.validate.appsmoke import app_smoke_stage
 from agent.validate.evasion import evasion
 from agent.validate.fingerprint import changed_files, fingerprint
 from agent.validate.policy.check import policy_violations
 from agent.validate.smoke import SmokeCache, SmokeRun, smoke_stage
+from agent.validate.websmoke import WebCache, WebRun
 
 __all__ = ["FunnelContext", "FunnelResult", "finding_key", "run_funnel", "validate"]
 
@@ -67,6 +71,7 @@ class FunnelContext:
     workdir: Path
     dependencies: tuple[str, ...] = ()  # added by fixes already committed on the branch
     smoke: SmokeCache = field(default_factory=SmokeCache)  # the run's base imports
+    web: WebCache = field(default_factory=WebCache)  # the run's base answers of web routes
 
 
 @dataclass
@@ -113,7 +118,8 @@ def _evidence(results: Sequence[StageResult]) -> RuntimeEvidence:
     passed = {r.stage for r in results if r.status is StageStatus.PASSED}
     if Stage.TESTS in passed:
         return RuntimeEvidence.TESTS
-    return RuntimeEvidence.SMOKE if Stage.SMOKE in passed else RuntimeEvidence.NONE
+    smoked = passed & {Stage.SMOKE, Stage.APP_SMOKE}
+    return RuntimeEvidence.SMOKE if smoked else RuntimeEvidence.NONE
 
 
 def _ok(stage: Stage, detail: str = "") -> StageResult:
@@ -251,6 +257,12 @@ def _smoke(state: _State, ctx: FunnelContext) -> StageResult:
     return smoke_stage(state.patch, run)
 
 
+def _app_smoke(state: _State, ctx: FunnelContext) -> StageResult:
+    prefix = Path(state.python).parent if state.python != ctx.python else None
+    run = WebRun(ctx.root, state.python, ctx.timeout_s, ctx.web, prefix)
+    return app_smoke_stage(state.patch, run)
+
+
 def _generated_test(state: _State, ctx: FunnelContext) -> StageResult:
     refused = unconfined_refusal() if state.patch.model else None
     if refused and new_test_file(state.patch) is not None:
@@ -309,6 +321,7 @@ _STAGES: tuple[Check, ...] = (
     _finding_gone,
     _dependencies,
     _smoke,
+    _app_smoke,
     _generated_test,
     _tests,
 )

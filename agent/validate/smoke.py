@@ -35,7 +35,16 @@ from agent.scan.files import is_test_file
 from agent.scan.source import write_file
 from agent.validate.fingerprint import changed_files, fingerprint
 
-__all__ = ["SMOKE_TIMEOUT_S", "SmokeCache", "entry_modules", "module_name", "smoke_stage"]
+__all__ = [
+    "SMOKE_TIMEOUT_S",
+    "SmokeCache",
+    "entry_modules",
+    "module_name",
+    "removed_after",
+    "reverted",
+    "smoke_stage",
+    "state_key",
+]
 
 SMOKE_TIMEOUT_S = 30.0
 _ENTRY_FILES = ("app.py", "main.py", "wsgi.py", "asgi.py")
@@ -72,9 +81,9 @@ def smoke_stage(patch: Patch, run: SmokeRun) -> StageResult:
         return _result(StageStatus.SKIPPED, "no module changed (test files aside)")
     before = fingerprint(run.root)
     undo = {e.path: e.before for e in patch.edits}
-    base = _base_results(patch, run, modules, _state_key(before, run.python, undo))
+    base = _base_results(patch, run, modules, state_key(before, run.python, undo))
     working = [m for m in modules if base[m].imported]
-    broken = _first_broken(run, working, _state_key(before, run.python, {}))
+    broken = _first_broken(run, working, state_key(before, run.python, {}))
     changed = changed_files(before, fingerprint(run.root))
     if changed:
         return _result(StageStatus.FAILED, f"an import changed files of the worktree: {changed}")
@@ -112,7 +121,7 @@ def _base_results(
     cache = run.cache
     missing = [m for m in modules if (m, key) not in cache.base and m not in cache.hung]
     if missing:
-        with _reverted(run.root, patch):
+        with reverted(run.root, patch):
             for module in missing:
                 cache.base[module, key] = _import(run, module, base=True)
     hung = ImportResult("", False, "it did not finish on the base", timed_out=True)
@@ -130,14 +139,14 @@ def _first_broken(run: SmokeRun, modules: list[str], key: str) -> ImportResult |
 
 def _import(run: SmokeRun, module: str, base: bool) -> ImportResult:
     timeout = min(run.timeout_s, SMOKE_TIMEOUT_S)
-    with _remove_created(run.root):
+    with removed_after(run.root):
         result = import_module(run.python, module, run.root, timeout, run.path_prefix)
     if base and result.timed_out:
         run.cache.hung.add(module)
     return result
 
 
-def _state_key(tree: Mapping[str, str], python: str, undo: Mapping[str, str | None]) -> str:
+def state_key(tree: Mapping[str, str], python: str, undo: Mapping[str, str | None]) -> str:
     """The tree's code (its fingerprint, the files in ``undo`` as they were before the
     patch: None for absent) and the interpreter. A patch's state, once committed, is the
     next patch's base: the same key, so its imports need not run again."""
@@ -154,7 +163,7 @@ def _state_key(tree: Mapping[str, str], python: str, undo: Mapping[str, str | No
 
 
 @contextmanager
-def _reverted(root: Path, patch: Patch) -> Iterator[None]:
+def reverted(root: Path, patch: Patch) -> Iterator[None]:
     """The patch's files as they were before it (new ones absent); then the patch again."""
     try:
         for edit in patch.edits:
@@ -169,7 +178,7 @@ def _reverted(root: Path, patch: Patch) -> Iterator[None]:
 
 
 @contextmanager
-def _remove_created(root: Path) -> Iterator[None]:
+def removed_after(root: Path) -> Iterator[None]:
     """Files and folders that appear under ``root`` meanwhile are removed afterwards."""
     before = set(_tree(root))
     try:
