@@ -30,6 +30,7 @@ from agent.models import (
     Verdict,
 )
 from agent.redaction.secrets import redact_fixed
+from agent.report.characterization import characterization_section, evidence_counts
 from agent.report.llm_section import model_section, print_model_summary
 from agent.report.redact import redact_report
 from agent.report.sarif import FindingStatus, build_sarif, finding_statuses
@@ -104,6 +105,9 @@ def _count(
 
 _EVIDENCE = {
     RuntimeEvidence.TESTS: "tests (the repo's tests ran)",
+    RuntimeEvidence.CHARACTERIZATION: (
+        "characterization (the tests pinning its function's behaviour at the base pass)"
+    ),
     RuntimeEvidence.SMOKE: "smoke (its modules import as on the base; no test ran it)",
     RuntimeEvidence.NONE: "none (static checks only)",
 }
@@ -135,6 +139,7 @@ def render_markdown(report: RunReport, sections: Sequence[str] = ()) -> str:
         _rejected,
         model_section,
         generated_tests_section,
+        characterization_section,
         _needs_model,
         _not_attempted,
         _tests,
@@ -187,6 +192,7 @@ def _summary(report: RunReport) -> str:
         + (f" ({stages})" if stages else ""),
         f"- **Needs a model:** {total.needs_model} finding(s)",
         f"- **Accepted on static evidence only:** {len(static_only(report))} patch(es)",
+        f"- **Runtime evidence of accepted patches:** {evidence_counts(report)}",
     ]
     not_attempted = total.found - total.fixed - total.rejected - total.needs_model
     if not_attempted:

@@ -2,7 +2,9 @@
 
 applies -> scope -> parses -> lint (no new ruff F errors) -> finding-gone (claimed
 findings gone, no new finding) -> dependencies (an env that has them) -> smoke (the changed
-modules and the app's entry modules still import: agent.validate.smoke) -> generated-test
+modules and the app's entry modules still import: agent.validate.smoke) -> characterization
+(the tests a model wrote and harden kept at the base for the functions it changes still
+pass: agent.validate.characterization) -> generated-test
 (a new test file passes 3 runs, raises coverage or fails before the fix, and changes no
 other file; see agent.testgen.checks, agent.validate.fingerprint) -> tests (the repo's existing
 suite in the worktree, the patch's new files removed for the run, judged test by test
@@ -47,6 +49,8 @@ from agent.testgen.checks import (
     fate_detail,
     new_test_file,
 )
+from agent.validate.characterization import characterization_stage
+from agent.validate.characterize_check import Characterized
 from agent.validate.evasion import evasion
 from agent.validate.fingerprint import changed_files, fingerprint
 from agent.validate.policy.check import policy_violations
@@ -67,6 +71,7 @@ class FunnelContext:
     workdir: Path
     dependencies: tuple[str, ...] = ()  # added by fixes already committed on the branch
     smoke: SmokeCache = field(default_factory=SmokeCache)  # the run's base imports
+    characterized: Characterized = field(default_factory=Characterized)  # kept at the base
 
 
 @dataclass
@@ -113,6 +118,8 @@ def _evidence(results: Sequence[StageResult]) -> RuntimeEvidence:
     passed = {r.stage for r in results if r.status is StageStatus.PASSED}
     if Stage.TESTS in passed:
         return RuntimeEvidence.TESTS
+    if Stage.CHARACTERIZATION in passed:
+        return RuntimeEvidence.CHARACTERIZATION
     return RuntimeEvidence.SMOKE if Stage.SMOKE in passed else RuntimeEvidence.NONE
 
 
@@ -251,6 +258,12 @@ def _smoke(state: _State, ctx: FunnelContext) -> StageResult:
     return smoke_stage(state.patch, run)
 
 
+def _characterization(state: _State, ctx: FunnelContext) -> StageResult:
+    prefix = Path(state.python).parent if state.python != ctx.python else None
+    runner = GeneratedTestRunner(ctx.root, state.python, ctx.timeout_s, path_prefix=prefix)
+    return characterization_stage(state.patch, ctx.characterized.kept, runner)
+
+
 def _generated_test(state: _State, ctx: FunnelContext) -> StageResult:
     refused = unconfined_refusal() if state.patch.model else None
     if refused and new_test_file(state.patch) is not None:
@@ -309,6 +322,7 @@ _STAGES: tuple[Check, ...] = (
     _finding_gone,
     _dependencies,
     _smoke,
+    _characterization,
     _generated_test,
     _tests,
 )
