@@ -21,6 +21,8 @@ E2E_MODULES = frozenset(
     {
         "test_action_script",
         "test_adversarial",
+        "test_characterization",
+        "test_characterization_run",
         "test_checklist",
         "test_cli_errors",
         "test_codemod_then_model",
