@@ -106,12 +106,13 @@ WORDS_BAD = [
     }
 ]
 WORDS_HONEST = [
+    {"path": "words.py", "search": "import subprocess\n\n\n", "replace": ""},
     {
         "path": "words.py",
         "search": WORDS_CALL,
         "replace": '    with open(path, encoding="utf-8") as page:\n'
         "        return len(page.read().split())\n",
-    }
+    },
 ]
 
 

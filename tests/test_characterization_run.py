@@ -218,14 +218,15 @@ def _hostile(repo: Path, llm_url: str) -> dict[str, dict[str, Any]]:
     }
 
 
-HOSTILE = [
-    "writes the checkout",
-    "touches the network",
-    "edits app.py while running",
-    "names an existing file",
-    "replaces the function",
-    "imports the outcome plugin",
-]
+# the fate of each, and what its detail must say (any one of the texts)
+HOSTILE: dict[str, tuple[str, tuple[str, ...]]] = {
+    "writes the checkout": ("failed", ("FileNotFoundError", "PermissionError", "OSError")),
+    "touches the network": ("failed", ("URLError", "ConnectionRefusedError", "OSError")),
+    "edits app.py while running": ("refused", ("its run changed files of the worktree: app.py",)),
+    "names an existing file": ("refused", ("app.py exists",)),
+    "replaces the function": ("refused", ("it replaces app.read_session",)),
+    "imports the outcome plugin": ("refused", ("it imports harden_outcomes",)),
+}
 
 
 @pytest.mark.parametrize("kind", HOSTILE)
@@ -239,7 +240,9 @@ def test_a_hostile_characterization_is_refused_and_the_checkout_untouched(
 
     _, report, llm = _run(tmp_path, made=made)
     (pinned,) = report["characterization"]
-    assert pinned["fate"] in {"refused", "failed"}, pinned
+    fate, texts = HOSTILE[kind]
+    assert pinned["fate"] == fate, pinned
+    assert any(text in pinned["detail"] for text in texts), pinned["detail"]
     assert len(llm.requests) == 2  # the characterization and the fix: nothing else reached it
     (verdict,) = report["verdicts"]
     assert verdict["evidence"] == "smoke" and report["commits"]

@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import get_args
 
+from rich.console import Console
+from rich.markup import escape
+
 from agent.models import CharacterizationFateKind, RunReport, RuntimeEvidence
 
-__all__ = ["characterization_section", "evidence_counts"]
+__all__ = ["characterization_section", "evidence_counts", "print_characterization"]
 
 _FATES: tuple[CharacterizationFateKind, ...] = get_args(CharacterizationFateKind)
 
@@ -39,3 +42,13 @@ def characterization_section(report: RunReport) -> str:
 def _line(path: str, target: str, fate: str, detail: str) -> str:
     first = " ".join(detail.strip().splitlines()[:1])[:200].replace("|", "\\|")
     return f"- `{path}` for `{target}`: **{fate}**" + (f" ({first})" if first else "")
+
+
+def print_characterization(report: RunReport, console: Console) -> None:
+    if not report.characterization:
+        return
+    tally = Counter(c.fate for c in report.characterization)
+    counts = ", ".join(f"{tally[fate]} {fate}" for fate in _FATES if tally[fate])
+    offered = sum(1 for c in report.characterization if c.commit)
+    text = f"characterization tests: {len(report.characterization)} ({counts}); "
+    console.print(escape(text + f"{offered} offered on the branch"))

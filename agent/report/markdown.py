@@ -30,7 +30,11 @@ from agent.models import (
     Verdict,
 )
 from agent.redaction.secrets import redact_fixed
-from agent.report.characterization import characterization_section, evidence_counts
+from agent.report.characterization import (
+    characterization_section,
+    evidence_counts,
+    print_characterization,
+)
 from agent.report.llm_section import model_section, print_model_summary
 from agent.report.redact import redact_report
 from agent.report.sarif import FindingStatus, build_sarif, finding_statuses
@@ -344,6 +348,7 @@ def print_summary(report: RunReport, console: Console) -> None:
         _print_earlier_attempts(report, commit, console)
     print_model_summary(report, console)
     print_generated_tests(report, console)
+    print_characterization(report, console)
     if report.branch is None:
         console.print("no fix was accepted; no branch was created")
     else:
