@@ -9,7 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from agent.models import FileEdit, Patch, StageStatus
+from agent.config import load_settings
+from agent.models import Confidence, FileEdit, Finding, Patch, Priority, Severity, StageStatus
 from agent.run.characterizing import drop_cases
 from agent.testgen.characterize import Candidate
 from agent.testgen.checks import GeneratedTestRunner
@@ -78,8 +79,6 @@ def test_a_patch_to_another_file_runs_no_characterization(tmp_path: Path) -> Non
 
 def test_the_keep_check_runs_the_file_three_times_and_leaves_the_worktree(tmp_path: Path) -> None:
     root = init_repo(tmp_path / "repo", {"app.py": APP})
-    from agent.models import Confidence, Finding, Priority, Severity
-
     finding = Finding(
         id="f1",
         rule="S307",
@@ -125,3 +124,11 @@ def test_the_builtin_engine_asks_for_nothing(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert '"characterization": []' in done.stdout
     assert "characterization: needs a model (--model); no test was asked for" in done.stdout
+
+
+def test_pyproject_turns_it_on_and_it_is_off_by_default(tmp_path: Path) -> None:
+    (tmp_path / "on").mkdir()
+    (tmp_path / "on" / "pyproject.toml").write_text("[tool.harden]\ncharacterize = true\n")
+    assert load_settings(tmp_path / "on", {}).characterize
+    (tmp_path / "off").mkdir()
+    assert not load_settings(tmp_path / "off", {}).characterize
