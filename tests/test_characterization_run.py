@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from tests.fakellm import FakeLLM, Reply
-from tests.secret_corpus import ABSTAIN
+from tests.secret_corpus import ABSTAIN, planted_secrets
 from tests.trust_harness import git, init_repo, run_harden
 from tests.userstate import user_state
 
@@ -248,3 +248,21 @@ def test_a_hostile_characterization_is_refused_and_the_checkout_untouched(
     assert verdict["evidence"] == "smoke" and report["commits"]
     assert (repo / "app.py").read_text(encoding="utf-8") == APP
     assert git(repo, "show", f"{report['branch']}:app.py").count("X = 1") == 0
+
+
+def test_the_characterization_call_is_redacted_and_in_the_ledger(tmp_path: Path) -> None:
+    token = planted_secrets()["github"]
+    app = APP.replace(
+        "    if not cookie:\n", f'    signer = "{token}"  # noqa: S105\n    if not cookie:\n'
+    )
+    repo = init_repo(tmp_path / "repo", {"app.py": app})
+    with FakeLLM() as llm:
+        llm.script(Reply(_characterization(GOOD)), *[Reply(ABSTAIN)] * 4)
+        done = run_harden(repo, llm, tmp_path, "--characterize")
+    assert done.returncode == 0, done.stderr
+    assert done.report is not None
+    first = json.dumps(llm.requests[0].json)  # the characterization call, before any fix
+    assert "You are a senior Python engineer who writes characterization tests" in first
+    assert token not in first and "HARDEN_REDACTED" in first
+    assert token not in json.dumps([r.json for r in llm.requests])
+    assert _prompts(tmp_path, done.run_id)[0] == "characterize/function@v1"
