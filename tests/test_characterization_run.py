@@ -266,3 +266,15 @@ def test_the_characterization_call_is_redacted_and_in_the_ledger(tmp_path: Path)
     assert token not in first and "HARDEN_REDACTED" in first
     assert token not in json.dumps([r.json for r in llm.requests])
     assert _prompts(tmp_path, done.run_id)[0] == "characterize/function@v1"
+
+
+def test_the_characterization_call_is_held_to_the_budget(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo", {"app.py": APP})
+    with FakeLLM() as llm:
+        llm.script(Reply(_characterization(GOOD)), Reply(_fix(HONEST)))
+        done = run_harden(repo, llm, tmp_path, "--characterize", "--budget", "0.000001")
+    assert done.returncode == 0, done.stderr
+    assert done.report is not None
+    assert llm.requests == []  # refused before sending, the characterization call too
+    (pinned,) = done.report["characterization"]
+    assert pinned["fate"] == "no reply" and "budget" in pinned["detail"]
