@@ -5,14 +5,15 @@ test file for it that passed 3 runs on the base commit (agent.validate.character
 Every patch that edits that function's file runs each such file once, sandboxed, judged by
 its per-test outcomes (agent.sandbox.outcomes): a case that fails rejects the patch, with
 the cases named, except a case the model marked as pinning the vulnerable behaviour when
-the patch claims a finding the file was written for (that case changes with the fix).
+the patch claims a finding the file was written for, or one of those findings is gone
+already (fixed by a commit before it): that case changes with the fix.
 The files are written for the run and removed after it; a run that changes a code or
 configuration file of the worktree rejects the patch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,16 +30,21 @@ __all__ = ["case_name", "characterization_stage", "failing_cases"]
 
 
 def characterization_stage(
-    patch: Patch, kept: Sequence[KeptCharacterization], runner: GeneratedTestRunner
+    patch: Patch,
+    kept: Sequence[KeptCharacterization],
+    runner: GeneratedTestRunner,
+    present: Collection[str] = (),
 ) -> StageResult:
-    """Run the kept files of the functions in the files ``patch`` edits."""
+    """Run the kept files of the functions in the files ``patch`` edits; ``present`` are
+    the ids of the findings still in those files before the patch."""
     paths = {e.path for e in patch.edits}
     mine = [k for k in kept if k.target_path in paths]
     if not mine:
         return _result(StageStatus.SKIPPED, "no characterization test pins the code it changes")
     details = []
     for file in mine:
-        failed, detail = _check(patch, file, runner)
+        fixed = file.finding_ids & {*patch.finding_ids} or file.finding_ids - {*present}
+        failed, detail = _check(file, runner, bool(fixed), patch)
         if failed:
             return _result(StageStatus.FAILED, detail)
         details.append(detail)
@@ -50,7 +56,7 @@ def _result(status: StageStatus, detail: str) -> StageResult:
 
 
 def _check(
-    patch: Patch, file: KeptCharacterization, runner: GeneratedTestRunner
+    file: KeptCharacterization, runner: GeneratedTestRunner, fixes: bool, patch: Patch
 ) -> tuple[bool, str]:
     if any(e.path == file.test_path for e in patch.edits):
         return (
@@ -67,7 +73,6 @@ def _check(
     if problem:
         return True, f"{file.test_path} could not be judged with the patch: {problem}"
     failing = failing_cases(run)
-    fixes = bool(file.finding_ids & set(patch.finding_ids))
     flipped = [c for c in failing if fixes and c in file.vulnerable]
     broken = sorted(c for c in failing if c not in flipped)
     if broken:

@@ -261,7 +261,8 @@ def _smoke(state: _State, ctx: FunnelContext) -> StageResult:
 def _characterization(state: _State, ctx: FunnelContext) -> StageResult:
     prefix = Path(state.python).parent if state.python != ctx.python else None
     runner = GeneratedTestRunner(ctx.root, state.python, ctx.timeout_s, path_prefix=prefix)
-    return characterization_stage(state.patch, ctx.characterized.kept, runner)
+    present = {f.id for f in ctx.findings}
+    return characterization_stage(state.patch, ctx.characterized.kept, runner, present)
 
 
 def _generated_test(state: _State, ctx: FunnelContext) -> StageResult:
