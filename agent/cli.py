@@ -131,6 +131,13 @@ def cli() -> None:
     default=None,
     help="Run model-written tests even when no sandbox (bubblewrap, Landlock) is available.",
 )
+@click.option(
+    "--characterize",
+    is_flag=True,
+    default=None,
+    help="With a model, on a repo without tests: have each function's current behaviour "
+    "pinned by a test file before it is fixed; every patch must keep it passing.",
+)
 def run(path: Path, **flags: Any) -> None:
     """Scan PATH, fix what can be fixed, validate, commit to harden/<priority>/<run-id>."""
     from agent.commands.run import run_action

@@ -80,6 +80,7 @@ _TOML_KEYS = {
     "prompts": "prompts_dir",
     "cases": "cases_dir",
     "pass-env": "pass_env",
+    "characterize": "characterize",
 }
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 _M = TypeVar("_M", bound=BaseModel)
@@ -116,6 +117,7 @@ class Settings(BaseModel):
     resume: str | None = None  # run id of an interrupted run to continue
     pass_env: tuple[Annotated[str, StringConstraints(pattern=_ENV_NAME)], ...] = ()
     allow_unconfined: bool = False  # run model-written tests even with no sandbox
+    characterize: bool = False  # pin untested functions with model-written tests first
     since: str | None = None  # scan only the files changed from this commit to the base
 
     @field_validator("priorities")

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "PRIORITY_ORDER",
+    "CharacterizationFate",
+    "CharacterizationFateKind",
     "CommitRecord",
     "Confidence",
     "FileEdit",
@@ -145,6 +147,7 @@ class Stage(StrEnum):
     DEPENDENCIES = "dependencies"
     SMOKE = "smoke"
     APP_SMOKE = "app-smoke"
+    CHARACTERIZATION = "characterization"
     GENERATED_TEST = "generated-test"
     TESTS = "tests"
 
@@ -162,9 +165,11 @@ class StageResult(Frozen):
 
 
 class RuntimeEvidence(StrEnum):
-    """What ran the patched code: the repo's tests, the smoke only (import or web), or nothing."""
+    """What ran the patched code: the repo's tests, characterization tests harden had
+    written and kept at the base, the smoke only (import, web routes, CLI), or nothing."""
 
     TESTS = "tests"
+    CHARACTERIZATION = "characterization"
     SMOKE = "smoke"
     NONE = "none"
 
@@ -249,6 +254,22 @@ class GeneratedTestFate(Frozen):
     detail: str = ""
 
 
+CharacterizationFateKind = Literal["no reply", "refused", "did not run", "failed", "flaky", "kept"]
+
+
+class CharacterizationFate(Frozen):
+    """What became of the characterization test file asked for one untested function."""
+
+    target: str  # path::symbol
+    test_path: str
+    fate: CharacterizationFateKind
+    detail: str = ""
+    vulnerable_cases: tuple[str, ...] = ()  # the cases the model marked as pinning the bug
+    dropped_cases: tuple[str, ...] = ()  # marked cases that flipped with the fix
+    duration_s: float = 0.0  # the model call and the base runs
+    commit: str | None = None  # the commit that offers the kept file on the run's branch
+
+
 class RunReport(Frozen):
     """Everything a run did, written to report.json and printed by ``--json``."""
 
@@ -276,6 +297,7 @@ class RunReport(Frozen):
     set_aside: tuple[SetAside, ...] = ()
     unfixed: tuple[Unfixed, ...] = ()  # every finding not fixed, with its reason
     generated_tests: tuple[GeneratedTestFate, ...] = ()
+    characterization: tuple[CharacterizationFate, ...] = ()
     cost_usd: float = 0.0
     checklist: str = ""  # report.md's production checklist of the base commit (markdown)
     # the PRODUCTION.md draft of the base commit, written beside report.md (not in the JSON)

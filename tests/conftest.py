@@ -22,6 +22,8 @@ E2E_MODULES = frozenset(
         "test_action_script",
         "test_adversarial",
         "test_ai_priority_e2e",
+        "test_characterization",
+        "test_characterization_run",
         "test_checklist",
         "test_cli_errors",
         "test_codemod_then_model",

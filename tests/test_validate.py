@@ -108,8 +108,8 @@ def test_good_patch_is_accepted(ctx: FunnelContext) -> None:
     assert verdict.accepted, verdict.stages
     assert [s.stage for s in verdict.stages] == list(Stage)
     statuses = {s.stage: s.status for s in verdict.stages}
-    # no dependency, no web route, no new test
-    skipped = {Stage.DEPENDENCIES, Stage.APP_SMOKE, Stage.GENERATED_TEST}
+    # no dependency, no web route, no characterization test kept, no new test
+    skipped = {Stage.DEPENDENCIES, Stage.APP_SMOKE, Stage.CHARACTERIZATION, Stage.GENERATED_TEST}
     assert {k for k, s in statuses.items() if s is StageStatus.SKIPPED} == skipped
     assert all(s is StageStatus.PASSED for k, s in statuses.items() if k not in skipped)
     assert "2 passed" in verdict.stages[-1].detail

@@ -30,6 +30,11 @@ from agent.models import (
     Verdict,
 )
 from agent.redaction.secrets import redact_fixed
+from agent.report.characterization import (
+    characterization_section,
+    evidence_counts,
+    print_characterization,
+)
 from agent.report.llm_section import model_section, print_model_summary
 from agent.report.redact import redact_report
 from agent.report.sarif import FindingStatus, build_sarif, finding_statuses
@@ -104,6 +109,9 @@ def _count(
 
 _EVIDENCE = {
     RuntimeEvidence.TESTS: "tests (the repo's tests ran)",
+    RuntimeEvidence.CHARACTERIZATION: (
+        "characterization (the tests pinning its function's behaviour at the base pass)"
+    ),
     RuntimeEvidence.SMOKE: (
         "smoke (its modules import, and the web routes it reaches answer, as on the base; "
         "no test ran it)"
@@ -138,6 +146,7 @@ def render_markdown(report: RunReport, sections: Sequence[str] = ()) -> str:
         _rejected,
         model_section,
         generated_tests_section,
+        characterization_section,
         _needs_model,
         _not_attempted,
         _tests,
@@ -190,6 +199,7 @@ def _summary(report: RunReport) -> str:
         + (f" ({stages})" if stages else ""),
         f"- **Needs a model:** {total.needs_model} finding(s)",
         f"- **Accepted on static evidence only:** {len(static_only(report))} patch(es)",
+        f"- **Runtime evidence of accepted patches:** {evidence_counts(report)}",
     ]
     not_attempted = total.found - total.fixed - total.rejected - total.needs_model
     if not_attempted:
@@ -348,6 +358,7 @@ def print_summary(report: RunReport, console: Console) -> None:
         _print_earlier_attempts(report, commit, console)
     print_model_summary(report, console)
     print_generated_tests(report, console)
+    print_characterization(report, console)
     if report.branch is None:
         console.print("no fix was accepted; no branch was created")
     else:

@@ -34,6 +34,8 @@ class Fixers:
     codemods: bool = True
     model: LlmFixer | None = None
     jobs: int = 1  # model calls in flight
+    # called with each group before it is fixed (agent.run.characterizing pins its function)
+    before_fix: Callable[[Sequence[Finding]], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ def fix_groups(
 ) -> FixResult:
     """Fix each group on ``branch``: codemods first (if used), then the model (if any)."""
     watch = observer or Unobserved()
+    if fixers.before_fix is not None:
+        for group in (g for g in groups if g):
+            fixers.before_fix(group)
     step = _CodemodStep(branch, status, watch)
     if fixers.codemods:
         work = [w for g in groups if (w := step.fix(g)).findings]

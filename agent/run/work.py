@@ -18,6 +18,7 @@ from agent.report.checklist import checklist_markdown
 from agent.report.production_doc import production_markdown
 from agent.report.unfixed import set_aside, with_reasons
 from agent.run.branch import FixBranch, Landed
+from agent.run.characterizing import Characterizer, characterizer, with_characterization
 from agent.run.fixing import Fixers, FixResult, fix_groups
 from agent.run.scan_files import files_to_scan
 from agent.run.setup import RunSetup
@@ -87,9 +88,13 @@ def work_in(
     baseline = run_baseline(suite, wt.path, python, setup.settings.test_timeout, told)
     ctx = _context(setup, wt.path, python, suite, baseline)
     branch = FixBranch(wt, ctx, scanned.current, setup.journal)
-    fixed = _fix(setup, ranked, branch)
+    pinning = characterizer(setup, wt, ctx, told)
+    fixed = _fix(setup, ranked, branch, pinning)
+    if pinning is not None:
+        pinning.offer()
     done = _Done(scanned, suite, baseline, resumed, branch.landed(), fixed, tuple(skipped))
-    return with_reasons(_report(setup, wt.branch, done, _with_budget(told, fixed)))
+    report = _report(setup, wt.branch, done, _with_budget(told, fixed))
+    return with_reasons(with_characterization(report, ctx.characterized, wt.branch))
 
 
 def _scan(setup: RunSetup, wt: Worktree, python: str, suite: Suite) -> _Scanned:
@@ -127,13 +132,16 @@ def _context(
     )
 
 
-def _fix(setup: RunSetup, ranked: list[Finding], branch: FixBranch) -> FixResult:
+def _fix(
+    setup: RunSetup, ranked: list[Finding], branch: FixBranch, pinning: Characterizer | None
+) -> FixResult:
     """Security and the like: codemods, then the model, per group. Tests: one new test
     file per target, from the model with the tests prompt."""
     fixer, priority = setup.fixer, setup.priority
     if fixer is not None and priority is Priority.TESTS:
         fixer = generated_test_writer(fixer, root=setup.settings.prompts_dir)
-    fixers = Fixers(uses_codemods(priority), fixer, setup.settings.jobs)
+    before = pinning.before_fix if pinning else None
+    fixers = Fixers(uses_codemods(priority), fixer, setup.settings.jobs, before)
     return fix_groups(work_groups(priority, ranked), branch, fixers, setup.status)
 
 

@@ -4,7 +4,8 @@ applies -> scope -> parses -> lint (no new ruff F errors) -> finding-gone (claim
 findings gone, no new finding) -> dependencies (an env that has them) -> smoke (the changed
 modules and the app's entry modules still import: agent.validate.smoke) -> app-smoke (the web
 routes and command-line entry points the patch reaches run as on the base:
-agent.validate.appsmoke) -> generated-test
+agent.validate.appsmoke) -> characterization (the tests a model wrote and harden kept at the
+base for the functions it changes still pass: agent.validate.characterization) -> generated-test
 (a new test file passes 3 runs, raises coverage or fails before the fix, and changes no
 other file; see agent.testgen.checks, agent.validate.fingerprint) -> tests (the repo's existing
 suite in the worktree, the patch's new files removed for the run, judged test by test
@@ -50,6 +51,8 @@ from agent.testgen.checks import (
     new_test_file,
 )
 from agent.validate.appsmoke import app_smoke_stage
+from agent.validate.characterization import characterization_stage
+from agent.validate.characterize_check import Characterized
 from agent.validate.evasion import evasion
 from agent.validate.fingerprint import changed_files, fingerprint
 from agent.validate.policy.check import policy_violations
@@ -72,6 +75,7 @@ class FunnelContext:
     dependencies: tuple[str, ...] = ()  # added by fixes already committed on the branch
     smoke: SmokeCache = field(default_factory=SmokeCache)  # the run's base imports
     web: WebCache = field(default_factory=WebCache)  # the run's base answers of web routes
+    characterized: Characterized = field(default_factory=Characterized)  # kept at the base
 
 
 @dataclass
@@ -118,6 +122,8 @@ def _evidence(results: Sequence[StageResult]) -> RuntimeEvidence:
     passed = {r.stage for r in results if r.status is StageStatus.PASSED}
     if Stage.TESTS in passed:
         return RuntimeEvidence.TESTS
+    if Stage.CHARACTERIZATION in passed:
+        return RuntimeEvidence.CHARACTERIZATION
     smoked = passed & {Stage.SMOKE, Stage.APP_SMOKE}
     return RuntimeEvidence.SMOKE if smoked else RuntimeEvidence.NONE
 
@@ -263,6 +269,13 @@ def _app_smoke(state: _State, ctx: FunnelContext) -> StageResult:
     return app_smoke_stage(state.patch, run)
 
 
+def _characterization(state: _State, ctx: FunnelContext) -> StageResult:
+    prefix = Path(state.python).parent if state.python != ctx.python else None
+    runner = GeneratedTestRunner(ctx.root, state.python, ctx.timeout_s, path_prefix=prefix)
+    present = {f.id for f in ctx.findings}
+    return characterization_stage(state.patch, ctx.characterized.kept, runner, present)
+
+
 def _generated_test(state: _State, ctx: FunnelContext) -> StageResult:
     refused = unconfined_refusal() if state.patch.model else None
     if refused and new_test_file(state.patch) is not None:
@@ -322,6 +335,7 @@ _STAGES: tuple[Check, ...] = (
     _dependencies,
     _smoke,
     _app_smoke,
+    _characterization,
     _generated_test,
     _tests,
 )
