@@ -117,6 +117,7 @@ class Settings(BaseModel):
     pass_env: tuple[Annotated[str, StringConstraints(pattern=_ENV_NAME)], ...] = ()
     allow_unconfined: bool = False  # run model-written tests even with no sandbox
     since: str | None = None  # scan only the files changed from this commit to the base
+    rerun: bool = False  # run even when a finished run of this commit has the same settings
 
     @field_validator("priorities")
     @classmethod
