@@ -7,7 +7,10 @@ Real ruff and bandit on real files; which files reach the tools is read from the
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ from agent.resources import bundled_dir
 from agent.scan import ScanResult, scan
 from agent.scan import cache as scan_cache
 from agent.scan.cache import CachedScan, cached_scan
+from tests.conftest import GitRepo, commit_all
 
 IGNORE = ("B404", "S603")
 
@@ -178,3 +182,31 @@ def test_the_cache_folder_is_private_and_bounded(app: Path, tmp_path: Path) -> N
     assert len(list(folder.glob("*/*.json"))) == len(_py(app))
     scan_cache.ScanCache(folder).trim(limit=3)
     assert len(list(folder.glob("*/*.json"))) == 3
+
+
+def test_a_subset_of_scanned_files_comes_from_the_cache(app: Path, tmp_path: Path) -> None:
+    """--since scans the changed files: those a full scan already saw are not scanned."""
+    _run(app, tmp_path / "cache")
+    some = ["notes_app/app.py", "notes_app/db.py"]
+    subset = cached_scan(app, some, tmp_path / "cache")
+    assert subset.scanned == ()
+    assert subset.result == scan(app, some)
+
+
+def test_plan_since_after_a_plan_scans_nothing(make_repo: GitRepo) -> None:
+    """Through the CLI: the second plan and a --since plan take every file from the cache."""
+    repo = make_repo({"a.py": "import pickle\npickle.loads(b'')\n", "b.py": "X = 1\n"})
+    (repo / "b.py").write_text("def f(t):\n    return eval(t)\n")
+    commit_all(repo, "second")
+    first = _plan(repo)
+    assert "scan: 2 of 2 file(s) scanned" in first.stderr
+    since = _plan(repo, "--since", "HEAD~1")
+    assert "scan: 0 of 1 file(s) scanned" in since.stderr
+    assert [r["finding"]["path"] for r in json.loads(since.stdout)["rows"]] == ["b.py"]
+
+
+def _plan(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "agent", "plan", "-v", "--json", *args, str(repo)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    return done

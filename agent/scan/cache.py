@@ -59,10 +59,6 @@ class CachedScan:
     result: ScanResult
     scanned: tuple[str, ...]
 
-    @property
-    def note(self) -> str:
-        return f"scanned {len(self.scanned)} file(s); the others' findings came from the cache"
-
 
 class ScanCache:
     """Entries by key in a private folder; ``get`` returns None for anything but a valid one."""
@@ -124,6 +120,7 @@ def cached_scan(
     stored = [_entry(keys[p], p, fresh) for p in missing if p in keys]
     _store(cache, stored)
     found.update((e.path, e) for e in stored)
+    _log.info("scan: %d of %d file(s) scanned, the rest from the cache", len(missing), len(paths))
     return CachedScan(_combined(paths, found, fresh), tuple(missing))
 
 
