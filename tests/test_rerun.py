@@ -82,7 +82,7 @@ def test_a_rerun_runs_nothing_and_names_the_branch_and_report(repo: Path, sessio
     assert sorted(branches(repo)) == sorted([*made, forced["branch"]])
 
 
-def test_a_deleted_branch_or_an_interrupted_run_is_no_answer(repo: Path, sessions: Path) -> None:
+def test_a_deleted_branch_an_interrupted_or_a_failed_run_is_no_answer(repo: Path) -> None:
     first = json.loads(harden(repo, "--json").stdout)
     git(repo, "branch", "-D", first["branch"])
     second = json.loads(harden(repo, "--json").stdout)
@@ -93,6 +93,9 @@ def test_a_deleted_branch_or_an_interrupted_run_is_no_answer(repo: Path, session
     third = json.loads(harden(repo, "--json").stdout)
     assert third["run_id"] not in (first["run_id"], second["run_id"])
     assert third["branch"] in branches(repo)
+    (repo / ".harden" / "runs" / third["run_id"] / "report.md").unlink()  # as if it failed
+    fourth = json.loads(harden(repo, "--json").stdout)
+    assert fourth["run_id"] not in (first["run_id"], second["run_id"], third["run_id"])
 
 
 def test_a_branch_that_no_longer_descends_from_the_commit_is_no_answer(repo: Path) -> None:

@@ -37,6 +37,7 @@ __all__ = ["already_done", "answered", "finished_run", "run_key"]
 # Settings that cannot change a run's result (how fast, which run to resume, or whether
 # to redo one), and those the key holds in another form (the repo, the priorities).
 _NOT_RESULT = frozenset({"repo", "priorities", "jobs", "resume", "rerun", "python", "since"})
+_REPORTS = ("report.json", "report.md", "findings.sarif")
 
 
 def run_key(repo: Repo, settings: Settings, priority: Priority, taken: frozenset[Symbol]) -> str:
@@ -113,6 +114,10 @@ def _starts(runs: Path) -> Iterator[tuple[Start, Path]]:
 
 
 def _report(run_dir: Path) -> RunReport | None:
+    """The run's report, if all of its reports were written (a run whose report.md could
+    not be written ended with an error)."""
+    if not all((run_dir / name).is_file() for name in _REPORTS):
+        return None
     try:
         return RunReport.model_validate_json((run_dir / "report.json").read_bytes())
     except (OSError, ValidationError):
