@@ -120,6 +120,12 @@ def cli() -> None:
 @click.option("--jobs", type=click.IntRange(1, 32), help="Model calls in flight (default 4).")
 @click.option("--resume", metavar="RUN_ID", help="Continue an interrupted run on its branch.")
 @click.option(
+    "--rerun",
+    is_flag=True,
+    default=None,
+    help="Run even when a finished run of this commit with the same settings exists.",
+)
+@click.option(
     "--pass-env",
     metavar="NAME",
     multiple=True,

@@ -119,6 +119,7 @@ class Settings(BaseModel):
     allow_unconfined: bool = False  # run model-written tests even with no sandbox
     characterize: bool = False  # pin untested functions with model-written tests first
     since: str | None = None  # scan only the files changed from this commit to the base
+    rerun: bool = False  # run even when a finished run of this commit has the same settings
 
     @field_validator("priorities")
     @classmethod

@@ -23,7 +23,9 @@ from tests.test_model_run import ABSTAIN
 APP = "import pickle\n\n\ndef load(blob):\n    return pickle.loads(blob)\n"
 
 
-def harden(repo: Path, llm: FakeLLM, data: Path, cache: Path) -> subprocess.CompletedProcess[str]:
+def harden(
+    repo: Path, llm: FakeLLM, data: Path, cache: Path, *extra: str
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "HARDEN_DATA_DIR": str(data),
@@ -32,7 +34,7 @@ def harden(repo: Path, llm: FakeLLM, data: Path, cache: Path) -> subprocess.Comp
     }
     env.pop("OPENAI_API_KEY", None)
     argv = [sys.executable, "-m", "agent", "run", "--python", sys.executable]
-    argv += ["--model", "openai/gemma-3-270m", "--base-url", llm.url, str(repo)]
+    argv += ["--model", "openai/gemma-3-270m", "--base-url", llm.url, *extra, str(repo)]
     done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600, check=False)
     assert done.returncode == 0, done.stderr
     return done
@@ -62,7 +64,8 @@ def test_a_llama_cpp_python_server_is_negotiated_reported_and_remembered(
         done = harden(repo, llm, data, tmp_path / "cache1")
         first = chat_formats(llm)
         report, markdown = latest_run(repo)
-        harden(repo, llm, data, tmp_path / "cache2")  # a fresh cache: the call is made again
+        # a fresh cache, and --rerun (the first run's answer is not wanted): a new call
+        harden(repo, llm, data, tmp_path / "cache2", "--rerun")
         second = chat_formats(llm)[len(first) :]
     assert first == ["json_schema", "json_object"]  # the 500 was not retried
     assert second == ["json_object"]  # the next run starts with what worked

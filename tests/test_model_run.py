@@ -196,7 +196,7 @@ def test_a_second_run_on_an_unchanged_repo_makes_no_model_call(repo: Path, tmp_p
         llm.script(Reply(ABSTAIN))
         harden(repo, llm, tmp_path)
         first = len(model_requests(llm))
-        second_report = harden(repo, llm, tmp_path)
+        second_report = harden(repo, llm, tmp_path, "--rerun")  # not answered by the first
         assert len(model_requests(llm)) == first == 1
     with Ledger(tmp_path / "data" / "ledger.sqlite") as ledger:
         [row] = ledger.records(second_report["run_id"])

@@ -37,10 +37,11 @@ from agent.checklist.items_project import (
 )
 from agent.checklist.model import Checklist, Evidence, ItemId, ItemResult, ItemStatus
 from agent.checklist.verdict import Item, Scored
+from agent.config import read_environment
 from agent.errors import NoPythonFilesError
 from agent.git.repo import open_repo
 from agent.models import Finding
-from agent.scan import scan
+from agent.scan.cache import cached_scan
 from agent.scan.files import select_files
 
 __all__ = [
@@ -101,7 +102,7 @@ def survey_repo(path: Path, exclude: Sequence[str] = ()) -> Survey:
         modules = select_files(tracked, snapshot, exclude)
         if not modules:
             raise NoPythonFilesError(f"no Python files to check in {path}")
-        findings = tuple(scan(snapshot, modules).findings)
+        findings = cached_scan(snapshot, modules, read_environment().cache_dir).result.findings
         facts = gather_facts(snapshot, tracked, modules)
     checklist = score_facts(facts, findings, repo=str(repo.root), commit=repo.base_commit)
     return Survey(checklist, facts, findings)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from agent.config import Output, Settings
-from agent.errors import ConfigError, PriorityFailedError
-from agent.models import RunReport
+from agent.errors import ConfigError, HardenError, PriorityFailedError
+from agent.models import Priority, RunReport
 from agent.report.all_priorities import priorities_table
 from agent.report.console import echo
 from agent.report.console import err as _err
@@ -17,8 +17,7 @@ from agent.report.markdown import print_summary
 from agent.report.progress import Progress
 from agent.report.redact import redact_report
 from agent.report.tables import print_table
-from agent.run.all_priorities import run_all
-from agent.run.pipeline import run
+from agent.run.finished import answered
 from agent.sandbox.childenv import SandboxPolicy, set_policy
 from agent.sandbox.suite import resolve_python, started_interpreter
 
@@ -26,11 +25,22 @@ __all__ = ["run_action", "run_and_show", "sandbox_policy"]
 
 
 def run_action(settings: Settings, output: Output) -> int:
-    """``harden run``: exit 0 when the run completed, whatever it fixed."""
-    sandbox_policy(settings)
-    if len(settings.priorities) > 1:
+    """``harden run``: exit 0 when the run completed, whatever it fixed.
+
+    When finished runs of this commit with the same settings answer every priority, their
+    reports are shown and nothing runs (the machinery of a run is not even loaded).
+    """
+    many = len(settings.priorities) > 1
+    earlier = answered(settings)
+    if earlier is not None and many:
+        _show_all(earlier, {}, output)
+    elif earlier is not None:
+        _show_one(earlier[0], output)
+    elif many:
+        sandbox_policy(settings)
         _run_all_and_show(settings, output)
     else:
+        sandbox_policy(settings)
         run_and_show(settings, output)
     return 0
 
@@ -45,20 +55,26 @@ def sandbox_policy(settings: Settings) -> None:
 
 
 def run_and_show(settings: Settings, output: Output) -> RunReport:
+    from agent.run.pipeline import run  # the run's machinery (libcst...): only to run
+
     with Progress(_err) as progress:
         report = run(settings, progress.update)
-    if output.as_json:
-        echo(redact_report(report).model_dump_json(indent=2))  # no secret on stdout
-    else:
-        _show(report)
-    _notes(report)
+    _show_one(report, output)
     return report
 
 
 def _run_all_and_show(settings: Settings, output: Output) -> list[RunReport]:
+    from agent.run.all_priorities import run_all
+
     with Progress(_err) as progress:
         done = run_all(settings, progress.update)
-    reports = done.reports
+    return _show_all(done.reports, done.failures, output)
+
+
+def _show_all(
+    reports: list[RunReport], failures: Mapping[Priority, HardenError], output: Output
+) -> list[RunReport]:
+    """Each priority's report, their table; notes every run shares are said once."""
     if output.as_json:
         runs = ",\n".join(redact_report(r).model_dump_json(indent=2) for r in reports)
         echo(f'{{"runs": [\n{runs}\n]}}')
@@ -71,12 +87,20 @@ def _run_all_and_show(settings: Settings, output: Output) -> list[RunReport]:
         _err.print(f"note: {note}")
     for report in reports:
         _notes(report, prefix=f"{report.priority.value}: ", skip=shared)
-    for priority, error in done.failures.items():
+    for priority, error in failures.items():
         _err.print(f"error: {priority.value}: {error}")
-    if done.failures:
-        failed = ", ".join(p.value for p in done.failures)
+    if failures:
+        failed = ", ".join(p.value for p in failures)
         raise PriorityFailedError(f"the {failed} priority could not run (see above)")
     return reports
+
+
+def _show_one(report: RunReport, output: Output) -> None:
+    if output.as_json:
+        echo(redact_report(report).model_dump_json(indent=2))  # no secret on stdout
+    else:
+        _show(report)
+    _notes(report)
 
 
 def _show(report: RunReport) -> None:

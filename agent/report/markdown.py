@@ -39,7 +39,6 @@ from agent.report.llm_section import model_section, print_model_summary
 from agent.report.redact import redact_report
 from agent.report.sarif import FindingStatus, build_sarif, finding_statuses
 from agent.report.unfixed import describe_rejection, earlier_attempts, fixed_later
-from agent.testgen.report import generated_tests_section, print_generated_tests
 
 __all__ = ["SeverityCounts", "print_summary", "render_markdown", "write_reports"]
 
@@ -145,7 +144,7 @@ def render_markdown(report: RunReport, sections: Sequence[str] = ()) -> str:
         _fixes,
         _rejected,
         model_section,
-        generated_tests_section,
+        _generated_tests,
         characterization_section,
         _needs_model,
         _not_attempted,
@@ -342,6 +341,17 @@ def _notes(report: RunReport) -> str:
 # -- terminal -----------------------------------------------------------------------------
 
 
+def _generated_tests(report: RunReport) -> str:
+    """The tests priority's section. The testgen package loads the whole test-writing
+    machinery, so it is imported only for a report that has generated tests: a rerun
+    answered by a finished run shows its report without loading it."""
+    if not report.generated_tests:
+        return ""
+    from agent.testgen.report import generated_tests_section
+
+    return generated_tests_section(report)
+
+
 def print_summary(report: RunReport, console: Console) -> None:
     """The findings table, rejections per stage, and where to look at the fixes."""
     table = Table(title=f"harden: {report.priority.value} findings")
@@ -357,7 +367,10 @@ def print_summary(report: RunReport, console: Console) -> None:
     for commit in report.commits:
         _print_earlier_attempts(report, commit, console)
     print_model_summary(report, console)
-    print_generated_tests(report, console)
+    if report.generated_tests:
+        from agent.testgen.report import print_generated_tests  # see _generated_tests
+
+        print_generated_tests(report, console)
     print_characterization(report, console)
     if report.branch is None:
         console.print("no fix was accepted; no branch was created")

@@ -30,6 +30,7 @@ class Start(_Event):
     base_commit: str
     branch: str
     priority: str
+    key: str = ""  # what decides the run's result (agent.run.finished); "" before it existed
 
 
 class Commit(_Event):

@@ -20,6 +20,7 @@ from agent.log import log_to_file, run_context
 from agent.models import Priority, RunReport
 from agent.report.fallback import save_reports
 from agent.report.production_doc import DRAFT_NOTE, save_production_doc
+from agent.run.finished import already_done, finished_run, run_key
 from agent.run.journal import Journal, Start
 from agent.run.llm_setup import open_model_fixer
 from agent.run.scan_files import check_since
@@ -49,9 +50,13 @@ def run(
         start = _resume_point(repo, settings.resume) if settings.resume else None
         if start is not None or base is not None:
             repo = Repo(repo.root, start.base_commit if start else str(base), repo.subdir)
+        key = "" if start else run_key(repo, settings, settings.priority, taken)
+        done = None if start or settings.rerun else finished_run(repo, settings.priority, key)
+        if done is not None:
+            return already_done(done, repo.harden_dir / "runs" / done.run_id)
         run_id = start.run_id if start else new_run_id()
         with run_context(run_id):
-            return _run_in_dir(settings, repo, run_id, start, status, taken)
+            return _run_in_dir(settings, repo, run_id, start, status, (taken, key))
 
 
 def _run_in_dir(
@@ -60,8 +65,10 @@ def _run_in_dir(
     run_id: str,
     start: Start | None,
     status: Status,
-    taken: frozenset[Symbol],
+    given: tuple[frozenset[Symbol], str],
 ) -> RunReport:
+    """The run in its folder; ``given``: the symbols taken before it, and its key."""
+    taken, key = given
     run_dir = repo.ensure_harden_dir() / "runs" / run_id
     run_dir.mkdir(parents=True, exist_ok=start is not None)
     priority = Priority(start.priority) if start else settings.priority
@@ -71,7 +78,7 @@ def _run_in_dir(
             open_model_fixer(settings, run_id, priority) as fixer,
         ):
             journal = Journal(run_dir / "journal.jsonl")
-            setup = RunSetup(settings, repo, run_id, priority, status, fixer, journal, taken)
+            setup = RunSetup(settings, repo, run_id, priority, status, fixer, journal, taken, key)
             report = execute(setup, resumed=start is not None)
     finally:
         for layered in run_dir.glob("venv-*"):  # throw-away dependency envs

@@ -42,7 +42,8 @@ from agent.run.worklist import (
     work_groups,
 )
 from agent.sandbox.suite import find_suite, resolve_python
-from agent.scan import ScanResult, scan
+from agent.scan import ScanResult
+from agent.scan.cache import cached_scan
 from agent.scan.rules import model_judgement
 from agent.testgen import coverage_targets
 from agent.validate.policy.content import MAX_FILE_BYTES
@@ -117,7 +118,8 @@ def make_plan(settings: Settings) -> Plan:
         repo.extract(repo.base_commit, snapshot)
         copy_generated(repo, snapshot)  # as in a run's worktree
         files = files_to_scan(repo, snapshot, settings)
-        result = scan(snapshot, files, ignore=settings.ignore, select=settings.select)
+        cache = read_environment().cache_dir
+        result = cached_scan(snapshot, files, cache, settings.ignore, settings.select).result
         pricing = Pricing.load(settings.pricing)
         rows: list[PlanRow] = []
         notes: list[str] = []

@@ -71,6 +71,7 @@ def _open_worktree(setup: RunSetup, resumed: bool) -> _Opened:
         base_commit=setup.repo.base_commit,
         branch=branch,
         priority=setup.priority.value,
+        key=setup.key,
     )
     try:
         setup.journal.append(start)

@@ -35,5 +35,6 @@ class RunSetup:
     fixer: LlmFixer | None
     journal: Journal
     taken: frozenset[Symbol] = frozenset()  # symbols an earlier priority's branch changed
+    key: str = ""  # what decides the run's result (agent.run.finished)
     started: float = field(default_factory=time.monotonic)
     started_at: str = field(default_factory=_now)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.checklist import gather_facts, score_facts
+from agent.config import read_environment
 from agent.git.worktree import Worktree
 from agent.models import CommitRecord, Finding, Priority, RunReport, SetAside
 from agent.report.checklist import checklist_markdown
@@ -33,7 +34,8 @@ from agent.run.worklist import (
 from agent.sandbox.baseline import run_baseline
 from agent.sandbox.runner import SandboxRun
 from agent.sandbox.suite import Suite
-from agent.scan import ScanResult, scan
+from agent.scan import ScanResult
+from agent.scan.cache import cached_scan
 from agent.testgen import generated_test_writer
 from agent.validate.funnel import FunnelContext
 
@@ -101,7 +103,8 @@ def _scan(setup: RunSetup, wt: Worktree, python: str, suite: Suite) -> _Scanned:
     settings = setup.settings
     files = files_to_scan(setup.repo, wt.path, settings)
     setup.status(f"scanning {len(files)} files")
-    result = scan(wt.path, files, ignore=settings.ignore, select=settings.select)
+    cache = read_environment().cache_dir
+    result = cached_scan(wt.path, files, cache, settings.ignore, settings.select).result
     notes = [f"skipped {skipped.path}: {skipped.reason}" for skipped in result.skipped]
     tests = setup.priority is Priority.TESTS
     if tests:
