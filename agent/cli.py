@@ -138,11 +138,11 @@ def cli() -> None:
     help="Run model-written tests even when no sandbox (bubblewrap, Landlock) is available.",
 )
 @click.option(
-    "--characterize",
-    is_flag=True,
+    "--characterize/--no-characterize",
     default=None,
     help="With a model, on a repo without tests: have each function's current behaviour "
-    "pinned by a test file before it is fixed; every patch must keep it passing.",
+    "pinned by a test file before it is fixed; every patch must keep it passing "
+    "(on by default; one more model call per function).",
 )
 def run(path: Path, **flags: Any) -> None:
     """Scan PATH, fix what can be fixed, validate, commit to harden/<priority>/<run-id>."""

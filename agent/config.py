@@ -117,7 +117,9 @@ class Settings(BaseModel):
     resume: str | None = None  # run id of an interrupted run to continue
     pass_env: tuple[Annotated[str, StringConstraints(pattern=_ENV_NAME)], ...] = ()
     allow_unconfined: bool = False  # run model-written tests even with no sandbox
-    characterize: bool = False  # pin untested functions with model-written tests first
+    # pin untested functions with model-written tests first: None = whenever a model is
+    # configured and the repo's tests collect nothing (notes only when asked for explicitly)
+    characterize: bool | None = None
     since: str | None = None  # scan only the files changed from this commit to the base
     rerun: bool = False  # run even when a finished run of this commit has the same settings
 

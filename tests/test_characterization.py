@@ -128,11 +128,16 @@ def test_the_builtin_engine_asks_for_nothing(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert '"characterization": []' in done.stdout
     assert "characterization: needs a model (--model); no test was asked for" in done.stdout
+    argv.remove("--characterize")  # on by default: nothing to say when it cannot apply
+    quiet = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "characterization:" not in quiet.stdout
 
 
-def test_pyproject_turns_it_on_and_it_is_off_by_default(tmp_path: Path) -> None:
-    (tmp_path / "on").mkdir()
-    (tmp_path / "on" / "pyproject.toml").write_text("[tool.harden]\ncharacterize = true\n")
-    assert load_settings(tmp_path / "on", {}).characterize
+def test_pyproject_turns_it_off_and_it_is_on_by_default(tmp_path: Path) -> None:
     (tmp_path / "off").mkdir()
-    assert not load_settings(tmp_path / "off", {}).characterize
+    (tmp_path / "off" / "pyproject.toml").write_text("[tool.harden]\ncharacterize = false\n")
+    assert load_settings(tmp_path / "off", {}).characterize is False
+    assert load_settings(tmp_path / "off", {"characterize": True}).characterize is True
+    (tmp_path / "default").mkdir()
+    assert load_settings(tmp_path / "default", {}).characterize is None

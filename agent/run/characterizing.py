@@ -45,16 +45,15 @@ log = get_logger("pipeline")
 def characterizer(
     setup: RunSetup, wt: Workspace, ctx: FunnelContext, notes: list[str]
 ) -> Characterizer | None:
-    """The run's characterizer, when asked for and possible; else None (``notes`` say why)."""
-    if not setup.settings.characterize or setup.priority is Priority.TESTS:
+    """The run's characterizer, when wanted and possible; else None. It is on by default
+    (``characterize`` None); ``notes`` say why not only when it was asked for explicitly."""
+    asked = setup.settings.characterize
+    if asked is False or setup.priority is Priority.TESTS:
         return None
-    if setup.fixer is None:
-        notes.append("characterization: needs a model (--model); no test was asked for")
-        return None
-    if ctx.plan.argv is not None and not (
-        ctx.baseline and collected_nothing(ctx.plan, ctx.baseline)
-    ):
-        notes.append("characterization: only for repos whose tests collect nothing; these run")
+    why_not = _why_not(setup, ctx)
+    if why_not is not None or setup.fixer is None:
+        if asked and why_not:
+            notes.append(f"characterization: {why_not}")
         return None
     try:
         writer = CharacterizationWriter.of(setup.fixer.client, setup.settings.prompts_dir)
@@ -63,6 +62,16 @@ def characterizer(
         return None
     runner = GeneratedTestRunner(ctx.root, ctx.python, ctx.timeout_s)
     return Characterizer(writer, runner, ctx.characterized, wt, setup.status)
+
+
+def _why_not(setup: RunSetup, ctx: FunnelContext) -> str | None:
+    if setup.fixer is None:
+        return "needs a model (--model); no test was asked for"
+    if ctx.plan.argv is not None and not (
+        ctx.baseline and collected_nothing(ctx.plan, ctx.baseline)
+    ):
+        return "only for repos whose tests collect nothing; these run"
+    return None
 
 
 def with_characterization(report: RunReport, registry: Characterized, branch: str) -> RunReport:
