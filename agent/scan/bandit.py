@@ -14,9 +14,11 @@ __all__ = ["bandit_findings"]
 
 
 def bandit_findings(root: Path, paths: list[str]) -> list[RawFinding]:
+    """bandit on ``paths``; ``-P`` keeps the repo's own modules (flask's ``typing.py``)
+    from shadowing the stdlib's when bandit starts in ``root``."""
     if not paths:
         return []
-    argv = [sys.executable, "-m", "bandit", "--quiet", "--format", "json", "--", *paths]
+    argv = [sys.executable, "-P", "-m", "bandit", "--quiet", "--format", "json", "--", *paths]
     report = run_json_tool(argv, cwd=root, ok_codes=(0, 1))
     return [_to_raw(item, root) for item in (report or {}).get("results", [])]
 

@@ -32,7 +32,7 @@ def run_json_tool(
         raise ToolError(f"cannot run {argv[0]}: {exc.strerror}") from exc
     except subprocess.TimeoutExpired as exc:
         raise ToolError(f"{' '.join(argv[:3])} did not finish in {_TIMEOUT_S}s") from exc
-    if done.returncode not in ok_codes:
+    if done.returncode not in ok_codes or (done.returncode and not done.stdout.strip()):
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise ToolError(f"{' '.join(argv[:3])} failed (exit {done.returncode}): {tail}")
     try:
