@@ -116,7 +116,9 @@ def make_plan(settings: Settings) -> Plan:
         repo.extract(repo.base_commit, snapshot)
         copy_generated(repo, snapshot)  # as in a run's worktree
         files = files_to_scan(repo, snapshot, settings)
-        result = scan(snapshot, files, ignore=settings.ignore, select=settings.select)
+        result = scan(
+            snapshot, files, ignore=settings.ignore, select=settings.select, priorities=priorities
+        )
         pricing = Pricing.load(settings.pricing)
         rows: list[PlanRow] = []
         notes: list[str] = []

@@ -12,15 +12,16 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.models import Finding, SkippedFile
-from agent.scan.bandit import bandit_findings
+from agent.models import Finding, Priority, SkippedFile
+from agent.scan.bandit import start_bandit
 from agent.scan.checks import ast_findings, dropped
 from agent.scan.merge import SourceFile, merge_findings
 from agent.scan.module_kind import command_line_reason, generated_reason
 from agent.scan.raw import RawFinding
 from agent.scan.repo_facts import RepoFacts
 from agent.scan.ruff import ruff_findings, ruff_text_findings
-from agent.scan.rules import RUFF_SELECT, rule_number
+from agent.scan.rules import rule_number
+from agent.scan.selection import ScanSelection
 from agent.scan.source import SourceDecodeError, is_utf8_source, read_source
 from agent.scan.statements import StatementIndex
 from agent.scan.symbols import SymbolIndex
@@ -35,38 +36,72 @@ class ScanResult:
 
 
 def scan(
-    root: Path, paths: Sequence[str], ignore: Collection[str] = (), select: Collection[str] = ()
+    root: Path,
+    paths: Sequence[str],
+    ignore: Collection[str] = (),
+    select: Collection[str] = (),
+    *,
+    priorities: Collection[Priority] | None = None,
 ) -> ScanResult:
     """Scan ``paths`` (relative to ``root``); unreadable or unparsable files are skipped.
 
     ``select`` (rule codes or prefixes such as ``S`` or ``B5``), when given, keeps only the
-    findings of those rules; ``ignore`` drops rules (exact codes).
+    findings of those rules; ``ignore`` drops rules (exact codes); ``priorities``, when
+    given, keeps only those priorities' findings and runs only what finds them. bandit
+    runs beside harden's own checks and ruff (see ``start_bandit``).
     """
-    sources: dict[str, SourceFile] = {}
-    texts: dict[str, str] = {}
-    trees: dict[str, ast.Module] = {}
-    skipped: list[SkippedFile] = []
-    raw: list[RawFinding] = []
-    programs: set[str] = set()
+    chosen = ScanSelection.of(priorities)
     facts = RepoFacts.load(root, paths)
-    for path in paths:
-        loaded = _load(root, path, facts)
-        if isinstance(loaded, SkippedFile):
-            skipped.append(loaded)
-            continue
-        trees[path], texts[path] = loaded
-        tree = trees[path]
-        lines = texts[path].splitlines()
-        sources[path] = SourceFile(lines, SymbolIndex(tree), StatementIndex(tree))
-        raw.extend(ast_findings(path, trees[path]))
-        if command_line_reason(root, path, texts[path], tree, facts):
-            programs.add(path)
-    good = sorted(sources)
-    tools = [*_ruff(root, good, texts), *bandit_findings(root, good)]
+    loaded, skipped = _load_all(root, paths, facts)
+    good = sorted(loaded)
+    bandit = start_bandit(root, good, chosen.bandit_tests())
+    try:
+        sources, raw, programs = _own_checks(root, loaded, facts, chosen)
+        texts = {path: text for path, (_, text) in loaded.items()}
+        tools = [*_ruff(root, good, texts, chosen.ruff_select()), *bandit.findings()]
+    finally:
+        bandit.stop()
+    trees = {path: tree for path, (tree, _) in loaded.items()}
     raw.extend(r for r in tools if not _dropped(r, trees, programs))
     ignored, selected = _with_aliases(ignore), _with_aliases(select)
     kept = [r for r in raw if r.rule not in ignored and _selected(r.rule, selected)]
+    kept = [r for r in kept if chosen.wants_rule(r.rule)]
     return ScanResult(tuple(merge_findings(kept, sources)), tuple(skipped))
+
+
+_Loaded = dict[str, tuple[ast.Module, str]]
+
+
+def _load_all(
+    root: Path, paths: Sequence[str], facts: RepoFacts
+) -> tuple[_Loaded, list[SkippedFile]]:
+    """Each path parsed (tree, text), or skipped with the reason."""
+    loaded: _Loaded = {}
+    skipped: list[SkippedFile] = []
+    for path in paths:
+        one = _load(root, path, facts)
+        if isinstance(one, SkippedFile):
+            skipped.append(one)
+        else:
+            loaded[path] = one
+    return loaded, skipped
+
+
+def _own_checks(
+    root: Path, loaded: _Loaded, facts: RepoFacts, chosen: ScanSelection
+) -> tuple[dict[str, SourceFile], list[RawFinding], set[str]]:
+    """Each module's index, harden's own checks' findings, and the command-line programs
+    (whose prints are output; only the observability priority asks)."""
+    sources: dict[str, SourceFile] = {}
+    raw: list[RawFinding] = []
+    programs: set[str] = set()
+    for path, (tree, text) in loaded.items():
+        sources[path] = SourceFile(text.splitlines(), SymbolIndex(tree), StatementIndex(tree))
+        raw.extend(ast_findings(path, tree, chosen.priorities))
+        wanted = chosen.wants(Priority.OBSERVABILITY)
+        if wanted and command_line_reason(root, path, text, tree, facts):
+            programs.add(path)
+    return sources, raw, programs
 
 
 def _selected(rule: str, select: Collection[str]) -> bool:
@@ -86,12 +121,15 @@ def _dropped(raw: RawFinding, trees: dict[str, ast.Module], programs: set[str]) 
     return dropped(raw.path, trees[raw.path], raw)
 
 
-def _ruff(root: Path, paths: list[str], texts: dict[str, str]) -> list[RawFinding]:
-    """ruff reads UTF-8 files itself; the others (a PEP 263 coding line) as decoded text."""
+def _ruff(root: Path, paths: list[str], texts: dict[str, str], rules: str) -> list[RawFinding]:
+    """ruff reads UTF-8 files itself; the others (a PEP 263 coding line) as decoded text.
+    No ``rules``: ruff is not needed."""
+    if not rules:
+        return []
     utf8 = [p for p in paths if is_utf8_source(root / p)]
-    found = ruff_findings(root, utf8, RUFF_SELECT)
+    found = ruff_findings(root, utf8, rules)
     for path in sorted(set(paths) - set(utf8)):
-        found += ruff_text_findings(root, path, texts[path], RUFF_SELECT)
+        found += ruff_text_findings(root, path, texts[path], rules)
     return found
 
 

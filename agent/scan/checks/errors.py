@@ -30,11 +30,14 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from agent.models import Priority
 from agent.scan.checks._names import dotted_name, imported_names
 from agent.scan.files import is_test_file
 from agent.scan.raw import RawFinding
 
-__all__ = ["findings", "handled"]
+__all__ = ["PRIORITIES", "findings", "handled"]
+
+PRIORITIES = frozenset({Priority.ERRORS})
 
 _RULE = "HE101"
 _Function = ast.FunctionDef | ast.AsyncFunctionDef
