@@ -6,6 +6,7 @@ scanned for real with ruff and bandit.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,22 @@ def test_what_runs_for_each_priority() -> None:
     assert logs.bandit_tests() == ()
     assert "S" not in logs.ruff_select().split(",")
     assert ScanSelection.of([Priority.TESTS]).priorities is None  # its targets need all
+
+
+def _golden_key(findings: tuple[Finding, ...]) -> list[list[object]]:
+    return sorted(
+        [f.id, f.rule, f.path, f.line, f.end_line, f.severity.value, f.confidence.value,
+         list(f.tools), list(f.aliases)]
+        for f in findings
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("tree", ["examples", "evals/cases"])
+def test_the_scan_finds_what_it_found_before_it_was_made_fast(tree: str) -> None:
+    """tests/fixtures/scan_golden.json: the full scan of each tree as recorded before the
+    scan was optimised (priorities, bandit beside the checks, one walk for the errors
+    checker). A change of a check that changes findings on purpose records it again."""
+    golden = json.loads((ROOT / "tests/fixtures/scan_golden.json").read_text(encoding="utf-8"))
+    root = ROOT / tree
+    files = select_files([p.relative_to(root).as_posix() for p in root.rglob("*.py")], root, [])
+    assert _golden_key(scan(root, files).findings) == sorted(golden[tree])
