@@ -37,3 +37,16 @@ def test_a_tool_that_dies_without_output_is_an_error_not_an_empty_report(
     argv = [sys.executable, "-c", "import sys; sys.exit(1)"]
     with pytest.raises(ToolError, match="failed"):
         run_json_tool(argv, cwd=tmp_path, ok_codes=(0, 1))
+
+
+def test_a_dropped_assert_is_judged_on_its_file_after_many_others(tmp_path: Path) -> None:
+    """The scan keeps no tree: a file a tool's finding must be checked against is parsed
+    again, the right one even after many others."""
+    paths = []
+    for n in range(12):
+        (tmp_path / f"m{n}.py").write_text(f"def f(x):\n    assert x > {n}\n", encoding="utf-8")
+        paths.append(f"m{n}.py")
+    (tmp_path / "auth.py").write_text("def g(user):\n    assert user.is_admin\n", "utf-8")
+    found = scan(tmp_path, [*paths, "auth.py"]).findings
+    asserts = [(f.path, f.line) for f in found if f.rule == "S101"]
+    assert asserts == [("auth.py", 2)]

@@ -8,13 +8,14 @@ is the program's output, so T201 is not reported there.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.models import Finding, Priority, SkippedFile
 from agent.scan.bandit import start_bandit
-from agent.scan.checks import ast_findings, dropped
+from agent.scan.checks import ast_findings, droppable, dropped
 from agent.scan.merge import SourceFile, merge_findings
 from agent.scan.module_kind import command_line_reason, generated_reason
 from agent.scan.raw import RawFinding
@@ -52,56 +53,58 @@ def scan(
     """
     chosen = ScanSelection.of(priorities)
     facts = RepoFacts.load(root, paths)
-    loaded, skipped = _load_all(root, paths, facts)
-    good = sorted(loaded)
-    bandit = start_bandit(root, good, chosen.bandit_tests())
+    bandit = start_bandit(root, sorted(paths), chosen.bandit_tests())  # skipped: dropped
     try:
-        sources, raw, programs = _own_checks(root, loaded, facts, chosen)
-        texts = {path: text for path, (_, text) in loaded.items()}
-        tools = [*_ruff(root, good, texts, chosen.ruff_select()), *bandit.findings()]
+        own = _own_checks(root, paths, facts, chosen)
+        good = sorted(own.sources)
+        tools = [*_ruff(root, good, own.texts, chosen.ruff_select()), *bandit.findings()]
     finally:
         bandit.stop()
-    trees = {path: tree for path, (tree, _) in loaded.items()}
-    raw.extend(r for r in tools if not _dropped(r, trees, programs))
+    raw = [*own.raw, *(r for r in tools if not _dropped(r, own))]
     ignored, selected = _with_aliases(ignore), _with_aliases(select)
     kept = [r for r in raw if r.rule not in ignored and _selected(r.rule, selected)]
     kept = [r for r in kept if chosen.wants_rule(r.rule)]
-    return ScanResult(tuple(merge_findings(kept, sources)), tuple(skipped))
+    return ScanResult(tuple(merge_findings(kept, own.sources)), tuple(own.skipped))
 
 
-_Loaded = dict[str, tuple[ast.Module, str]]
+@dataclass
+class _Own:
+    """What the scan keeps of each module once its own checks ran: no AST (a large repo's
+    trees would not fit in the memory a scan may use), which ``tree`` parses again for the
+    few files a tool's finding must be checked against."""
+
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    raw: list[RawFinding] = field(default_factory=list)
+    programs: set[str] = field(default_factory=set)
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+    def tree(self, path: str) -> ast.Module:
+        return _parsed(path, self.texts[path])
 
 
-def _load_all(
-    root: Path, paths: Sequence[str], facts: RepoFacts
-) -> tuple[_Loaded, list[SkippedFile]]:
-    """Each path parsed (tree, text), or skipped with the reason."""
-    loaded: _Loaded = {}
-    skipped: list[SkippedFile] = []
+@functools.lru_cache(maxsize=4)
+def _parsed(path: str, text: str) -> ast.Module:
+    return ast.parse(text, filename=path)
+
+
+def _own_checks(root: Path, paths: Sequence[str], facts: RepoFacts, chosen: ScanSelection) -> _Own:
+    """Each module parsed once: its index, harden's own checks' findings, and whether it is
+    a command-line program (whose prints are output; only observability asks)."""
+    own = _Own()
     for path in paths:
-        one = _load(root, path, facts)
-        if isinstance(one, SkippedFile):
-            skipped.append(one)
-        else:
-            loaded[path] = one
-    return loaded, skipped
-
-
-def _own_checks(
-    root: Path, loaded: _Loaded, facts: RepoFacts, chosen: ScanSelection
-) -> tuple[dict[str, SourceFile], list[RawFinding], set[str]]:
-    """Each module's index, harden's own checks' findings, and the command-line programs
-    (whose prints are output; only the observability priority asks)."""
-    sources: dict[str, SourceFile] = {}
-    raw: list[RawFinding] = []
-    programs: set[str] = set()
-    for path, (tree, text) in loaded.items():
-        sources[path] = SourceFile(text.splitlines(), SymbolIndex(tree), StatementIndex(tree))
-        raw.extend(ast_findings(path, tree, chosen.priorities))
+        loaded = _load(root, path, facts)
+        if isinstance(loaded, SkippedFile):
+            own.skipped.append(loaded)
+            continue
+        tree, text = loaded
+        own.texts[path] = text
+        own.sources[path] = SourceFile(text.splitlines(), SymbolIndex(tree), StatementIndex(tree))
+        own.raw.extend(ast_findings(path, tree, chosen.priorities))
         wanted = chosen.wants(Priority.OBSERVABILITY)
         if wanted and command_line_reason(root, path, text, tree, facts):
-            programs.add(path)
-    return sources, raw, programs
+            own.programs.add(path)
+    return own
 
 
 def _selected(rule: str, select: Collection[str]) -> bool:
@@ -112,13 +115,13 @@ def _selected(rule: str, select: Collection[str]) -> bool:
                for code in select)  # fmt: skip
 
 
-def _dropped(raw: RawFinding, trees: dict[str, ast.Module], programs: set[str]) -> bool:
+def _dropped(raw: RawFinding, own: _Own) -> bool:
     """A tool's finding that is wrong here: a program's print, or one a check knows."""
-    if raw.path not in trees:
+    if raw.path not in own.sources or not droppable(raw.rule):
         return False
-    if raw.rule == "T201" and raw.path in programs:
+    if raw.rule == "T201" and raw.path in own.programs:
         return True
-    return dropped(raw.path, trees[raw.path], raw)
+    return dropped(raw.path, own.tree(raw.path), raw)
 
 
 def _ruff(root: Path, paths: list[str], texts: dict[str, str], rules: str) -> list[RawFinding]:

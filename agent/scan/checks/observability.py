@@ -34,11 +34,12 @@ from agent.scan.checks._names import dotted_name, imported_roots
 from agent.scan.files import is_test_file
 from agent.scan.raw import RawFinding
 
-__all__ = ["PRIORITIES", "drop", "findings"]
+__all__ = ["DROPS", "PRIORITIES", "drop", "findings"]
 
 PRIORITIES = frozenset({Priority.OBSERVABILITY})
 
 _RULE = "HO101"
+DROPS = frozenset({"T201"})
 _Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 _ROUTE_VERBS = frozenset({"get", "post", "put", "patch", "delete"})
