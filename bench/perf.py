@@ -39,7 +39,11 @@ TREES: dict[str, tuple[str, str]] = {
     "requests": ("2.34.2", "src/requests"),
     "django": ("5.2.19", "django"),
 }
-HARDEN = str(Path(sys.executable).parent / "harden")
+# harden beside this interpreter (run the bench with harden's venv python), else on PATH
+HARDEN = next(
+    (str(p) for p in (Path(sys.executable).parent / "harden",) if p.exists()),
+    shutil.which("harden") or "harden",
+)
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples"
 
 
