@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from agent.models import Priority
 from agent.resources import bundled_dir
 from agent.scan import ScanResult, scan
 from agent.scan import cache as scan_cache
@@ -88,6 +89,19 @@ def test_the_configuration_is_part_of_the_key(app: Path, tmp_path: Path, spy: _S
     narrowed = _run(app, tmp_path / "cache", select=("S608",))
     assert narrowed.scanned == tuple(_py(app))
     assert narrowed.result == scan(app, _py(app), select=("S608",))
+
+
+def test_a_scan_of_some_priorities_is_kept_apart_from_a_scan_of_all(
+    app: Path, tmp_path: Path, spy: _Spy
+) -> None:
+    security = _run(app, tmp_path / "cache", priorities={Priority.SECURITY})
+    every = _run(app, tmp_path / "cache")
+    assert every.scanned == tuple(_py(app))  # the narrower entries did not answer
+    assert every.result == scan(app, _py(app))
+    assert security.result == scan(app, _py(app), priorities={Priority.SECURITY})
+    assert len(every.result.findings) > len(security.result.findings)
+    again = _run(app, tmp_path / "cache", priorities={Priority.SECURITY})
+    assert again.scanned == () and again.result == security.result
 
 
 def test_an_entry_point_declared_later_rescans_and_changes_the_findings(

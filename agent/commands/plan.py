@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from agent.commands.run import sandbox_policy
+from agent.commands.policy import sandbox_policy
 from agent.config import Output, Settings
 from agent.models import Severity
 from agent.report.console import echo

@@ -16,7 +16,7 @@ from typing import Literal
 
 import click
 
-from agent.commands.run import sandbox_policy
+from agent.commands.policy import sandbox_policy
 from agent.config import Settings, load_settings
 from agent.errors import UsageError
 from agent.git.repo import Repo, open_repo

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
+from agent.commands.policy import sandbox_policy
 from agent.config import Output, Settings
-from agent.errors import ConfigError, HardenError, PriorityFailedError
+from agent.errors import HardenError, PriorityFailedError
 from agent.models import Priority, RunReport
 from agent.report.all_priorities import priorities_table
 from agent.report.console import echo
@@ -18,8 +18,6 @@ from agent.report.progress import Progress
 from agent.report.redact import redact_report
 from agent.report.tables import print_table
 from agent.run.finished import answered
-from agent.sandbox.childenv import SandboxPolicy, set_policy
-from agent.sandbox.suite import resolve_python, started_interpreter
 
 __all__ = ["run_action", "run_and_show", "sandbox_policy"]
 
@@ -43,15 +41,6 @@ def run_action(settings: Settings, output: Output) -> int:
         sandbox_policy(settings)
         run_and_show(settings, output)
     return 0
-
-
-def sandbox_policy(settings: Settings) -> None:
-    """What the user allowed the confined commands of this process (see agent.sandbox.childenv)."""
-    interpreters: tuple[str, ...] = ()
-    with contextlib.suppress(ConfigError):  # no interpreter: the run says so where it needs one
-        started = started_interpreter(resolve_python(settings.python))
-        interpreters = (started,) if started else ()
-    set_policy(SandboxPolicy(settings.pass_env, settings.allow_unconfined, interpreters))
 
 
 def run_and_show(settings: Settings, output: Output) -> RunReport:

@@ -13,12 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import libcst as cst
 from libcst.codemod import CodemodContext, SkipFile
 
 from agent.fix.codemods import codemods_for
 from agent.fix.codemods._lib.imports import tidy_imports
 from agent.fix.codemods.base import CodemodSpec
+from agent.fix.parsed import parse_cached
 from agent.models import FileEdit, Finding, Patch
 from agent.scan.source import read_source
 
@@ -47,7 +47,7 @@ def fix_with_codemods(root: Path, path: str, findings: Sequence[Finding]) -> Pat
 def attempt_codemods(root: Path, path: str, findings: Sequence[Finding]) -> CodemodAttempt:
     """The codemods' patch for ``findings`` in ``path`` under ``root``, and their refusals."""
     before = read_source(root / path)
-    module = cst.parse_module(before)
+    module = parse_cached(path, before)
     fixed: set[str] = set()
     refused: dict[str, str] = {}
     used: list[CodemodSpec] = []
@@ -66,7 +66,7 @@ def attempt_codemods(root: Path, path: str, findings: Sequence[Finding]) -> Code
             fixed |= command.fixed_ids
             used.append(spec)
             companions.update({e.path: e for e in command.companion_edits(root)})
-    after = tidy_imports(before, module.code)
+    after = tidy_imports(before, module.code, path) if fixed else before
     if not fixed or after == before:
         return CodemodAttempt(None, _unfixed(findings, set(), refused))
     patch = _patch(path, before, after, findings, fixed, used, companions)

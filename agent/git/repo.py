@@ -123,6 +123,11 @@ class Repo:
         rewrites the user's index."""
         return bool(self._run("status", "--porcelain", "--untracked-files=no").strip())
 
+    def checkout_holds(self, commit: str) -> bool:
+        """Whether the work tree is exactly ``commit``: checked out, nothing changed in the
+        index or tracked files, no untracked file (git-ignored ones aside)."""
+        return self.head() == commit and not self._run("status", "--porcelain").strip()
+
     def ignored_files(self) -> list[str]:
         """Untracked files git ignores; an ignored folder is one entry ending in ``/``."""
         out = self._run(

@@ -11,7 +11,6 @@ need one.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
@@ -23,7 +22,6 @@ from agent.fix.chunk import build_chunk
 from agent.fix.codemod_fixer import CodemodAttempt, attempt_codemods, has_codemod
 from agent.fix.llm_fixer import prompt_variables
 from agent.git.repo import open_repo
-from agent.git.worktree_env import copy_generated
 from agent.llm.client import estimate_cost
 from agent.llm.pricing import Pricing
 from agent.llm.prompts import PromptVersion, load_prompt
@@ -31,6 +29,7 @@ from agent.llm.tokens import count_tokens
 from agent.models import Finding, Priority, SkippedFile
 from agent.redaction.secrets import Redactor
 from agent.run.llm_setup import choose_model, prompt_for
+from agent.run.plan_tree import base_tree
 from agent.run.scan_files import check_since, files_to_scan
 from agent.run.touched import Symbol, split_touched, touched_by_patch
 from agent.run.worklist import (
@@ -113,13 +112,12 @@ def make_plan(settings: Settings) -> Plan:
     check_since(repo, settings.since)
     model = choose_model(settings, read_environment().provider)
     priorities = settings.priorities
-    with tempfile.TemporaryDirectory(prefix="harden-plan-") as tmp:
-        snapshot = Path(tmp)
-        repo.extract(repo.base_commit, snapshot)
-        copy_generated(repo, snapshot)  # as in a run's worktree
+    with base_tree(repo, priorities) as snapshot:
         files = files_to_scan(repo, snapshot, settings)
         cache = read_environment().cache_dir
-        result = cached_scan(snapshot, files, cache, settings.ignore, settings.select).result
+        result = cached_scan(
+            snapshot, files, cache, settings.ignore, settings.select, priorities
+        ).result
         pricing = Pricing.load(settings.pricing)
         rows: list[PlanRow] = []
         notes: list[str] = []

@@ -8,19 +8,21 @@ is the program's output, so T201 is not reported there.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.models import Finding, SkippedFile
-from agent.scan.bandit import bandit_findings
-from agent.scan.checks import ast_findings, dropped
+from agent.models import Finding, Priority, SkippedFile
+from agent.scan.bandit import start_bandit
+from agent.scan.checks import ast_findings, droppable, dropped
 from agent.scan.merge import SourceFile, merge_findings
 from agent.scan.module_kind import command_line_reason, generated_reason
 from agent.scan.raw import RawFinding
 from agent.scan.repo_facts import RepoFacts
 from agent.scan.ruff import ruff_findings, ruff_text_findings
-from agent.scan.rules import RUFF_SELECT, rule_number
+from agent.scan.rules import rule_number
+from agent.scan.selection import ScanSelection
 from agent.scan.source import SourceDecodeError, is_utf8_source, read_source
 from agent.scan.statements import StatementIndex
 from agent.scan.symbols import SymbolIndex
@@ -35,38 +37,74 @@ class ScanResult:
 
 
 def scan(
-    root: Path, paths: Sequence[str], ignore: Collection[str] = (), select: Collection[str] = ()
+    root: Path,
+    paths: Sequence[str],
+    ignore: Collection[str] = (),
+    select: Collection[str] = (),
+    *,
+    priorities: Collection[Priority] | None = None,
 ) -> ScanResult:
     """Scan ``paths`` (relative to ``root``); unreadable or unparsable files are skipped.
 
     ``select`` (rule codes or prefixes such as ``S`` or ``B5``), when given, keeps only the
-    findings of those rules; ``ignore`` drops rules (exact codes).
+    findings of those rules; ``ignore`` drops rules (exact codes); ``priorities``, when
+    given, keeps only those priorities' findings and runs only what finds them. bandit
+    runs beside harden's own checks and ruff (see ``start_bandit``).
     """
-    sources: dict[str, SourceFile] = {}
-    texts: dict[str, str] = {}
-    trees: dict[str, ast.Module] = {}
-    skipped: list[SkippedFile] = []
-    raw: list[RawFinding] = []
-    programs: set[str] = set()
+    chosen = ScanSelection.of(priorities)
     facts = RepoFacts.load(root, paths)
+    bandit = start_bandit(root, sorted(paths), chosen.bandit_tests())  # skipped: dropped
+    try:
+        own = _own_checks(root, paths, facts, chosen)
+        good = sorted(own.sources)
+        tools = [*_ruff(root, good, own.texts, chosen.ruff_select()), *bandit.findings()]
+    finally:
+        bandit.stop()
+    raw = [*own.raw, *(r for r in tools if not _dropped(r, own))]
+    ignored, selected = _with_aliases(ignore), _with_aliases(select)
+    kept = [r for r in raw if r.rule not in ignored and _selected(r.rule, selected)]
+    kept = [r for r in kept if chosen.wants_rule(r.rule)]
+    return ScanResult(tuple(merge_findings(kept, own.sources)), tuple(own.skipped))
+
+
+@dataclass
+class _Own:
+    """What the scan keeps of each module once its own checks ran: no AST (a large repo's
+    trees would not fit in the memory a scan may use), which ``tree`` parses again for the
+    few files a tool's finding must be checked against."""
+
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    raw: list[RawFinding] = field(default_factory=list)
+    programs: set[str] = field(default_factory=set)
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+    def tree(self, path: str) -> ast.Module:
+        return _parsed(path, self.texts[path])
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed(path: str, text: str) -> ast.Module:
+    return ast.parse(text, filename=path)
+
+
+def _own_checks(root: Path, paths: Sequence[str], facts: RepoFacts, chosen: ScanSelection) -> _Own:
+    """Each module parsed once: its index, harden's own checks' findings, and whether it is
+    a command-line program (whose prints are output; only observability asks)."""
+    own = _Own()
     for path in paths:
         loaded = _load(root, path, facts)
         if isinstance(loaded, SkippedFile):
-            skipped.append(loaded)
+            own.skipped.append(loaded)
             continue
-        trees[path], texts[path] = loaded
-        tree = trees[path]
-        lines = texts[path].splitlines()
-        sources[path] = SourceFile(lines, SymbolIndex(tree), StatementIndex(tree))
-        raw.extend(ast_findings(path, trees[path]))
-        if command_line_reason(root, path, texts[path], tree, facts):
-            programs.add(path)
-    good = sorted(sources)
-    tools = [*_ruff(root, good, texts), *bandit_findings(root, good)]
-    raw.extend(r for r in tools if not _dropped(r, trees, programs))
-    ignored, selected = _with_aliases(ignore), _with_aliases(select)
-    kept = [r for r in raw if r.rule not in ignored and _selected(r.rule, selected)]
-    return ScanResult(tuple(merge_findings(kept, sources)), tuple(skipped))
+        tree, text = loaded
+        own.texts[path] = text
+        own.sources[path] = SourceFile(text.splitlines(), SymbolIndex(tree), StatementIndex(tree))
+        own.raw.extend(ast_findings(path, tree, chosen.priorities))
+        wanted = chosen.wants(Priority.OBSERVABILITY)
+        if wanted and command_line_reason(root, path, text, tree, facts):
+            own.programs.add(path)
+    return own
 
 
 def _selected(rule: str, select: Collection[str]) -> bool:
@@ -77,21 +115,24 @@ def _selected(rule: str, select: Collection[str]) -> bool:
                for code in select)  # fmt: skip
 
 
-def _dropped(raw: RawFinding, trees: dict[str, ast.Module], programs: set[str]) -> bool:
+def _dropped(raw: RawFinding, own: _Own) -> bool:
     """A tool's finding that is wrong here: a program's print, or one a check knows."""
-    if raw.path not in trees:
+    if raw.path not in own.sources or not droppable(raw.rule):
         return False
-    if raw.rule == "T201" and raw.path in programs:
+    if raw.rule == "T201" and raw.path in own.programs:
         return True
-    return dropped(raw.path, trees[raw.path], raw)
+    return dropped(raw.path, own.tree(raw.path), raw)
 
 
-def _ruff(root: Path, paths: list[str], texts: dict[str, str]) -> list[RawFinding]:
-    """ruff reads UTF-8 files itself; the others (a PEP 263 coding line) as decoded text."""
+def _ruff(root: Path, paths: list[str], texts: dict[str, str], rules: str) -> list[RawFinding]:
+    """ruff reads UTF-8 files itself; the others (a PEP 263 coding line) as decoded text.
+    No ``rules``: ruff is not needed."""
+    if not rules:
+        return []
     utf8 = [p for p in paths if is_utf8_source(root / p)]
-    found = ruff_findings(root, utf8, RUFF_SELECT)
+    found = ruff_findings(root, utf8, rules)
     for path in sorted(set(paths) - set(utf8)):
-        found += ruff_text_findings(root, path, texts[path], RUFF_SELECT)
+        found += ruff_text_findings(root, path, texts[path], rules)
     return found
 
 

@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from agent.models import Finding, SkippedFile
+from agent.models import Finding, Priority, SkippedFile
 from agent.scan import ScanResult, scan
 from agent.scan.fingerprint import code_fingerprint
 from agent.scan.repo_facts import RepoFacts
@@ -108,15 +108,21 @@ def cached_scan(
     cache_dir: Path,
     ignore: Collection[str] = (),
     select: Collection[str] = (),
+    priorities: Collection[Priority] | None = None,
 ) -> CachedScan:
-    """``scan(root, paths, ignore, select)``, with only the files not in the cache scanned."""
+    """``scan(root, paths, ignore, select, priorities=...)``, with only the files not in the
+    cache scanned (a scan of some priorities is kept apart from a scan of all)."""
     cache = ScanCache(_private_dir(cache_dir / "scan"))
     facts = RepoFacts.load(root, paths)
-    config = _config_key(facts, ignore, select)
+    config = _config_key(facts, ignore, select, priorities)
     keys = {p: k for p in paths if (k := _file_key(root, p, config, facts)) is not None}
     found = {p: e for p, k in keys.items() if (e := cache.get(k, p)) is not None}
     missing = [p for p in paths if p not in found]
-    fresh = scan(root, missing, ignore=ignore, select=select) if missing else ScanResult((), ())
+    fresh = (
+        scan(root, missing, ignore=ignore, select=select, priorities=priorities)
+        if missing
+        else ScanResult((), ())
+    )
     stored = [_entry(keys[p], p, fresh) for p in missing if p in keys]
     _store(cache, stored)
     found.update((e.path, e) for e in stored)
@@ -124,13 +130,19 @@ def cached_scan(
     return CachedScan(_combined(paths, found, fresh), tuple(missing))
 
 
-def _config_key(facts: RepoFacts, ignore: Collection[str], select: Collection[str]) -> str:
+def _config_key(
+    facts: RepoFacts,
+    ignore: Collection[str],
+    select: Collection[str],
+    priorities: Collection[Priority] | None,
+) -> str:
     """What every file's findings depend on besides its own bytes, path and mode."""
     shared = {f.name: getattr(facts, f.name) for f in fields(facts) if f.name != "executables"}
     parts = {
         "harden": code_fingerprint(),
         "ignore": sorted(ignore),
         "select": sorted(select),
+        "priorities": None if priorities is None else sorted(priorities),
         "facts": shared,
     }
     return _sha256(json.dumps(parts, sort_keys=True, default=_jsonable))

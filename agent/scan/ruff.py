@@ -14,10 +14,11 @@ __all__ = ["ruff_argv", "ruff_findings", "ruff_text_findings"]
 
 def ruff_argv(select: str, paths: list[str], stdin_filename: str | None = None) -> list[str]:
     """A ruff invocation that ignores the repo's own ruff config (its ignores hide risks).
+    ``-P``: the scanned repo's own modules (a ``typing.py``) must not shadow the stdlib's.
 
     With ``stdin_filename`` ruff reads the source from stdin and names it so.
     """
-    argv = [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--exit-zero"]
+    argv = [sys.executable, "-P", "-m", "ruff", "check", "--isolated", "--no-cache", "--exit-zero"]
     argv += ["--output-format", "json", "--select", select]
     if stdin_filename is not None:
         return [*argv, "--stdin-filename", stdin_filename, "-"]

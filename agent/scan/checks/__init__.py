@@ -3,7 +3,10 @@
 Every module here (except those starting with an underscore) defines
 ``findings(path, tree) -> list[RawFinding]`` and may define
 ``drop(path, tree, raw) -> bool``, which removes another detector's finding that the
-module knows to be wrong for this file (ruff's T201 inside a command-line script).
+module knows to be wrong for this file (ruff's T201 inside a command-line script), with
+``DROPS``, the rules ``drop`` may remove (the scan parses a file again only for those).
+Each defines ``PRIORITIES``, the priorities of the rules it reports or drops (a scan for
+other priorities leaves the module out).
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from collections.abc import Callable
 from functools import cache
 from types import ModuleType
 
+from agent.models import Priority
 from agent.scan.raw import RawFinding
 
-__all__ = ["ast_findings", "dropped"]
+__all__ = ["ast_findings", "droppable", "dropped"]
 
 Drop = Callable[[str, ast.Module, RawFinding], bool]
 
@@ -28,8 +32,17 @@ def _modules() -> tuple[ModuleType, ...]:
     return tuple(importlib.import_module(f"{__name__}.{name}") for name in names)
 
 
-def ast_findings(path: str, tree: ast.Module) -> list[RawFinding]:
-    return [raw for module in _modules() for raw in module.findings(path, tree)]
+def ast_findings(
+    path: str, tree: ast.Module, priorities: frozenset[Priority] | None = None
+) -> list[RawFinding]:
+    """The checks' findings; with ``priorities``, only the modules of those priorities run."""
+    modules = [m for m in _modules() if priorities is None or m.PRIORITIES & priorities]
+    return [raw for module in modules for raw in module.findings(path, tree)]
+
+
+def droppable(rule: str) -> bool:
+    """Whether some check may drop another detector's finding of ``rule``."""
+    return any(rule in m.DROPS for m in _modules() if hasattr(m, "drop"))
 
 
 def dropped(path: str, tree: ast.Module, raw: RawFinding) -> bool:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from agent.models import Confidence, Severity
+from agent.models import Confidence, Priority, Severity
 from agent.scan.checks._names import dotted_name, imported_names
 from agent.scan.files import is_test_file
 from agent.scan.llm_calls import (
@@ -44,7 +44,9 @@ from agent.scan.llm_prompts import InlinePrompt, RepeatedPrompt, inline_prompts,
 from agent.scan.raw import RawFinding
 from agent.scan.rules import default_severity
 
-__all__ = ["findings"]
+__all__ = ["PRIORITIES", "findings"]
+
+PRIORITIES = frozenset({Priority.AI, Priority.SECURITY})
 
 _Function = ast.FunctionDef | ast.AsyncFunctionDef
 _TIMEOUTS = ("timeout", "request_timeout")

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import ast
 
+from agent.models import Priority
 from agent.scan.auth_names import is_auth_name
 from agent.scan.raw import RawFinding
 
-__all__ = ["drop", "findings"]
+__all__ = ["DROPS", "PRIORITIES", "drop", "findings"]
+
+PRIORITIES = frozenset({Priority.SECURITY})
 
 _ASSERT_RULES = frozenset({"S101", "B101"})
+DROPS = _ASSERT_RULES
 
 
 def findings(path: str, tree: ast.Module) -> list[RawFinding]:

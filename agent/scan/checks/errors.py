@@ -28,13 +28,17 @@ resolved within the module only: bindings are the function's own, the module's, 
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 
+from agent.models import Priority
 from agent.scan.checks._names import dotted_name, imported_names
 from agent.scan.files import is_test_file
 from agent.scan.raw import RawFinding
 
-__all__ = ["findings", "handled"]
+__all__ = ["PRIORITIES", "findings", "handled"]
+
+PRIORITIES = frozenset({Priority.ERRORS})
 
 _RULE = "HE101"
 _Function = ast.FunctionDef | ast.AsyncFunctionDef
@@ -104,7 +108,6 @@ class _Checker:
     def __init__(self, tree: ast.Module) -> None:
         self.tree = tree
         self.imports = imported_names(tree)
-        self.parents = {c: p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
         self.factories: dict[str, str] = {}
         self.module_kinds = self._bindings(tree.body, include_self=True)
         self.factories = {f.name: k for f in _top_functions(tree) if (k := self._returns(f))}
@@ -165,6 +168,11 @@ class _Checker:
             return self.factories[func.id]
         return _CONSTRUCTORS.get(self._qualified(func) or "")
 
+    @functools.cached_property
+    def parents(self) -> dict[ast.AST, ast.AST]:
+        """Each node's parent: built only for a module with a call to judge."""
+        return {c: p for p in ast.walk(self.tree) for c in ast.iter_child_nodes(p)}
+
     def _handled(self, node: ast.AST) -> bool:
         return handled(node, self.parents)
 
@@ -172,8 +180,18 @@ class _Checker:
         """A private function whose every call in this module is inside a handling try."""
         if not function.name.startswith("_") or function.name.startswith("__"):
             return False
-        calls = [c for c in ast.walk(self.tree) if _calls_name(c, function.name)]
+        calls = self._calls_by_name.get(function.name, [])
         return bool(calls) and all(self._handled(c) for c in calls)
+
+    @functools.cached_property
+    def _calls_by_name(self) -> dict[str, list[ast.Call]]:
+        """Every call in the module by the name it calls (``f()``, ``x.f()``): one walk,
+        not one per private function."""
+        calls: dict[str, list[ast.Call]] = {}
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Call) and (name := _called_name(node)):
+                calls.setdefault(name, []).append(node)
+        return calls
 
 
 def handled(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
@@ -253,13 +271,11 @@ def _catches_io(handler: ast.ExceptHandler) -> bool:
     return not all(name in _UNRELATED for name in names)
 
 
-def _calls_name(node: ast.AST, name: str) -> bool:
-    if not isinstance(node, ast.Call):
-        return False
-    func = node.func
+def _called_name(call: ast.Call) -> str | None:
+    func = call.func
     if isinstance(func, ast.Name):
-        return func.id == name
-    return isinstance(func, ast.Attribute) and func.attr == name
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else None
 
 
 def _finding(path: str, function: _Function, call: ast.Call, kind: str) -> RawFinding:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import ast
 
-from agent.models import Confidence, Severity
+from agent.models import Confidence, Priority, Severity
 from agent.scan.raw import RawFinding
 
-__all__ = ["findings"]
+__all__ = ["PRIORITIES", "findings"]
+
+PRIORITIES = frozenset({Priority.SECURITY})
 
 _JWT_DECODE = "HS501"
 

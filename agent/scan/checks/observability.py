@@ -29,13 +29,17 @@ import ast
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
+from agent.models import Priority
 from agent.scan.checks._names import dotted_name, imported_roots
 from agent.scan.files import is_test_file
 from agent.scan.raw import RawFinding
 
-__all__ = ["drop", "findings"]
+__all__ = ["DROPS", "PRIORITIES", "drop", "findings"]
+
+PRIORITIES = frozenset({Priority.OBSERVABILITY})
 
 _RULE = "HO101"
+DROPS = frozenset({"T201"})
 _Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 _ROUTE_VERBS = frozenset({"get", "post", "put", "patch", "delete"})

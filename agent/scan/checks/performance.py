@@ -19,10 +19,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from agent.models import Confidence, Severity
+from agent.models import Confidence, Priority, Severity
 from agent.scan.raw import RawFinding
 
-__all__ = ["findings"]
+__all__ = ["PRIORITIES", "findings"]
+
+PRIORITIES = frozenset({Priority.PERFORMANCE})
 
 _HTTP_CALL = "HP101"
 _N_PLUS_ONE = "HP102"

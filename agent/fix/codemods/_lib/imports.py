@@ -28,15 +28,18 @@ from typing import TypeAlias
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
+from agent.fix.parsed import parse_cached
+
 __all__ = ["tidy_imports"]
 
 Statement: TypeAlias = cst.SimpleStatementLine | cst.BaseCompoundStatement
 
 
-def tidy_imports(before: str, after: str) -> str:
-    """Return ``after`` with its new stdlib imports sorted in and the docstring gap kept."""
+def tidy_imports(before: str, after: str, path: str = "") -> str:
+    """Return ``after`` with its new stdlib imports sorted in and the docstring gap kept
+    (``before``, the text of ``path``, is parsed once per run: ``parse_cached``)."""
     try:
-        old, new = cst.parse_module(before), cst.parse_module(after)
+        old, new = parse_cached(path, before), cst.parse_module(after)
     except cst.ParserSyntaxError:
         return after
     body: list[Statement] | None = list(new.body)
