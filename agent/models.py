@@ -34,6 +34,7 @@ __all__ = [
     "Stage",
     "StageResult",
     "StageStatus",
+    "SuiteRunCount",
     "Unfixed",
     "Verdict",
     "stable_finding_id",
@@ -248,6 +249,13 @@ class GeneratedTestFate(Frozen):
     detail: str = ""
 
 
+class SuiteRunCount(Frozen):
+    """Test suite runs of a run: in full (baseline and branch checks) and of selected tests."""
+
+    full: int = 0
+    selected: int = 0
+
+
 class RunReport(Frozen):
     """Everything a run did, written to report.json and printed by ``--json``."""
 
@@ -276,6 +284,7 @@ class RunReport(Frozen):
     unfixed: tuple[Unfixed, ...] = ()  # every finding not fixed, with its reason
     generated_tests: tuple[GeneratedTestFate, ...] = ()
     cost_usd: float = 0.0
+    suite_runs: SuiteRunCount = SuiteRunCount()
     checklist: str = ""  # report.md's production checklist of the base commit (markdown)
     # the PRODUCTION.md draft of the base commit, written beside report.md (not in the JSON)
     production_md: str = Field(default="", exclude=True)

@@ -85,6 +85,11 @@ class Repo:
         except BadRevision:
             return None
 
+    def tree_id(self, ref: str = "HEAD") -> str:
+        """The id of the tree ``ref`` names: the same for any commit of the same content."""
+        with git_errors("rev-parse"):
+            return str(self._repo.commit(ref).tree.hexsha)
+
     def tracked_files(self, commit: str | None = None) -> list[str]:
         """Every file in ``commit`` (default: the base; not the working tree), sorted."""
         found = self._commit(commit or self.base_commit)
@@ -218,6 +223,10 @@ class Repo:
             env.pop(key)
         self._run("cherry-pick", "--allow-empty", "--no-gpg-sign", commit, env=env)
         return self.head()
+
+    def rewind(self, commit: str) -> None:
+        """Move this work tree's branch back to ``commit``, discarding what came after."""
+        self._run("reset", "--quiet", "--hard", commit)
 
     def squash(self, onto: str, message: str, trailers: Sequence[Trailer] = ()) -> str:
         """Fold every commit since ``onto`` into one with ``message`` and ``trailers``."""

@@ -26,6 +26,7 @@ from agent.run.scan_files import check_since
 from agent.run.session import execute
 from agent.run.setup import RunSetup, Status
 from agent.run.touched import Symbol
+from agent.sandbox.baseline import BaselineMemo
 
 __all__ = ["RunSetup", "Status", "new_run_id", "run"]
 
@@ -39,9 +40,10 @@ def run(
     status: Status,
     base: str | None = None,
     taken: frozenset[Symbol] = frozenset(),
+    baselines: BaselineMemo | None = None,
 ) -> RunReport:
     """One priority's run; ``base`` pins the base commit, ``taken`` symbols are skipped
-    (an earlier priority's branch changed them)."""
+    (an earlier priority's branch changed them); ``baselines`` are base runs already made."""
     repo = open_repo(settings.repo)
     check_since(repo, settings.since)
     with repo.lock():
@@ -51,7 +53,8 @@ def run(
             repo = Repo(repo.root, start.base_commit if start else str(base), repo.subdir)
         run_id = start.run_id if start else new_run_id()
         with run_context(run_id):
-            return _run_in_dir(settings, repo, run_id, start, status, taken)
+            memo = baselines or BaselineMemo()
+            return _run_in_dir(settings, repo, run_id, start, status, (taken, memo))
 
 
 def _run_in_dir(
@@ -60,7 +63,7 @@ def _run_in_dir(
     run_id: str,
     start: Start | None,
     status: Status,
-    taken: frozenset[Symbol],
+    given: tuple[frozenset[Symbol], BaselineMemo],
 ) -> RunReport:
     run_dir = repo.ensure_harden_dir() / "runs" / run_id
     run_dir.mkdir(parents=True, exist_ok=start is not None)
@@ -71,7 +74,10 @@ def _run_in_dir(
             open_model_fixer(settings, run_id, priority) as fixer,
         ):
             journal = Journal(run_dir / "journal.jsonl")
-            setup = RunSetup(settings, repo, run_id, priority, status, fixer, journal, taken)
+            taken, memo = given
+            setup = RunSetup(
+                settings, repo, run_id, priority, status, fixer, journal, taken, baselines=memo
+            )
             report = execute(setup, resumed=start is not None)
     finally:
         for layered in run_dir.glob("venv-*"):  # throw-away dependency envs
