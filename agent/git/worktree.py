@@ -78,7 +78,11 @@ class Worktree:
 
     def rewind(self, commit: str) -> None:
         """The branch back at ``commit`` (a later commit is dropped or re-applied)."""
-        self.git.rewind(commit)
+        self.git.rewind(self.branch, commit)
+
+    def visit(self, commit: str) -> None:
+        """``commit`` checked out, the branch left where it is (a bisection step)."""
+        self.git.visit(commit)
 
     def cherry_pick(self, commit: str) -> str:
         return self.git.cherry_pick(commit)

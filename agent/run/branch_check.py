@@ -7,7 +7,8 @@ like any run. If it is red, a bisection over the branch's commits finds the firs
 with which the suite fails; that commit is dropped (the branch is rebuilt without it, the
 later ones re-applied), its verdict becomes a rejection at the ``tests`` stage ("full suite
 at branch end"), and the head is checked again. A branch whose every commit was already
-checked against the full suite at its own tip needs no such run.
+checked against the full suite at its own tip needs no such run. The bisection checks out
+commits detached, so an interrupted check leaves the branch as it was.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class BranchTree(Protocol):
 
     def rewind(self, commit: str) -> None: ...
 
+    def visit(self, commit: str) -> None: ...
+
     def cherry_pick(self, commit: str) -> str: ...
 
 
@@ -76,8 +79,7 @@ def check_branch(
         bad = _first_bad(check, commits)
         dropped[bad.sha] = f"{FULL_SUITE_AT_END}: {detail}"
         commits = _rebuild(check, commits, bad, dropped)
-    if not commits:
-        wt.rewind(base)
+    wt.rewind(commits[-1].sha if commits else base)  # back on the branch, at its head
     return _landed_without(landed, commits, dropped), _note(len(commits), len(dropped))
 
 
@@ -113,7 +115,7 @@ def _committed(landed: Landed) -> list[Verdict]:
 
 def _green(check: _Check, head: str) -> tuple[bool, str]:
     """Whether the suite at ``head`` passes, judged against the baseline."""
-    check.wt.rewind(head)
+    check.wt.visit(head)
     for path in check.new_tests:
         (check.wt.path / path).unlink(missing_ok=True)
     ctx = check.ctx
