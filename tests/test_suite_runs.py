@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from agent.sandbox.baseline import mapped_baseline
+from agent.sandbox.suite import find_suite
 from tests.conftest import GitRepo, git
 
 TOKENS = """\
@@ -134,3 +136,29 @@ def test_the_branch_end_full_run_drops_a_patch_that_broke_an_unselected_test(
     markdown = (Path(repo) / ".harden" / "runs" / report["run_id"] / "report.md").read_text()
     assert "**Suite runs:** 4 full (the baseline included), 2 of selected tests" in markdown
     assert any("1 commit(s) dropped" in n for n in report["notes"])
+
+
+GONE = """\
+import importlib.util
+
+
+def test_a_module_that_is_gone(tmp_path):
+    path = tmp_path / "made.py"
+    path.write_text("VALUE = 1\\n")
+    spec = importlib.util.spec_from_file_location("made", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path.unlink()
+    assert module.VALUE == 1
+"""
+
+
+def test_the_map_survives_tests_that_import_files_they_then_remove(make_repo: GitRepo) -> None:
+    """coverage.py's report fails on a measured file that is gone (flask's suite does this)."""
+    repo = make_repo({"app.py": "def one():\n    return 1\n", "tests/test_gone.py": GONE})
+    plan = find_suite(None, sys.executable, ["tests/test_gone.py"])
+    base = mapped_baseline(plan, repo, sys.executable, 120, [])
+    assert base.coverage is not None and base.run is not None and base.run.passed
+    assert base.coverage.contexts["tests/test_gone.py"][11] == {
+        "tests/test_gone.py::test_a_module_that_is_gone"
+    }

@@ -102,7 +102,8 @@ def measure(
         if run.timed_out or not data.exists():
             return run, None
         shown = ["--show-contexts"] if outcomes else []
-        export = [python, "-m", "coverage", "json", *common, *shown, "-q", "-o", str(report)]
+        # files the tests wrote to their temp dirs and removed have no source: skip them
+        export = [python, "-m", "coverage", "json", *common, *shown, "-i", "-q", "-o", str(report)]
         done = run_command(export, root, _TOOL_TIMEOUT_S, path_prefix=path_prefix, writable=scratch)
         if done.exit_code != 0 or not report.is_file():
             return run, None
