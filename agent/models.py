@@ -36,6 +36,7 @@ __all__ = [
     "Stage",
     "StageResult",
     "StageStatus",
+    "SuiteRunCount",
     "Unfixed",
     "Verdict",
     "stable_finding_id",
@@ -270,6 +271,13 @@ class CharacterizationFate(Frozen):
     commit: str | None = None  # the commit that offers the kept file on the run's branch
 
 
+class SuiteRunCount(Frozen):
+    """Test suite runs of a run: in full (baseline and branch checks) and of selected tests."""
+
+    full: int = 0
+    selected: int = 0
+
+
 class RunReport(Frozen):
     """Everything a run did, written to report.json and printed by ``--json``."""
 
@@ -299,6 +307,7 @@ class RunReport(Frozen):
     generated_tests: tuple[GeneratedTestFate, ...] = ()
     characterization: tuple[CharacterizationFate, ...] = ()
     cost_usd: float = 0.0
+    suite_runs: SuiteRunCount = SuiteRunCount()
     checklist: str = ""  # report.md's production checklist of the base commit (markdown)
     # the PRODUCTION.md draft of the base commit, written beside report.md (not in the JSON)
     production_md: str = Field(default="", exclude=True)

@@ -57,6 +57,7 @@ E2E_MODULES = frozenset(
         "test_secrets_leak",
         "test_since",
         "test_smoke_run",
+        "test_suite_runs",
         "test_testgen_funnel",
         "test_tests_priority_run",
         "test_trust_budget",

@@ -23,12 +23,18 @@ def check(given):
     return given == password
 """
 TEST = """\
-from app import check
+from app import check, load
 
 
 def test_check():
     assert check("pass")
     assert not check("password")
+
+
+def test_load(tmp_path):  # reaches the fixed function: its tests stage runs it
+    path = tmp_path / "c.yaml"
+    path.write_text("a: 1\\n")
+    assert load(path) == {"a": 1}
 """
 
 

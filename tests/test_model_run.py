@@ -121,7 +121,10 @@ def test_a_model_fix_is_validated_and_committed_with_its_prompt_and_model(
     model_commit = next(m for m in log.split("\0") if "Harden-Model" in m)
     assert "Harden-Prompt: fix/security@v1" in model_commit
     assert "Harden-Model: openai/gpt-4.1-mini" in model_commit
-    assert "- tests: ok (1 passed" in model_commit
+    # the one test reaches the fixed function: a selection of 1 of 1, which passed
+    assert "- tests: ok (selected tests (1 of 1 test(s) reach the changed code): 1 passed" in (
+        model_commit
+    )
     assert "json.loads(blob)" in git(repo, "show", f"{report['branch']}:app.py")
     assert report["model"] == "openai/gpt-4.1-mini" and report["cost_usd"] > 0
     with Ledger(tmp_path / "data" / "ledger.sqlite") as ledger:

@@ -7,6 +7,8 @@ import os
 import shutil
 import sys
 import textwrap
+import time
+import traceback
 import uuid
 from pathlib import Path
 
@@ -51,6 +53,27 @@ def test_timeout_kills_the_command_and_its_children(tmp_path: Path) -> None:
     assert 1 <= run.duration_s < 10  # a surviving child would hold the pipe for 100 s
     assert (tmp_path / "child.pid").read_text(encoding="utf-8").strip() == "started"
     assert _alive(sleep.name) == []
+
+
+def test_waiting_for_a_command_blocks_instead_of_polling(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runner waits on the process (a pidfd), not in a loop of sleeps (issue 13)."""
+    waits: list[list[str]] = []
+    sleep = time.sleep
+
+    def observed(seconds: float) -> None:
+        waits.append([frame.name for frame in traceback.extract_stack()])
+        sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", observed)
+    run = run_command(["sh", "-c", "sleep 0.5; exit 4"], cwd=tmp_path, timeout_s=30)
+    assert (run.exit_code, run.timed_out) == (4, False) and run.duration_s >= 0.5
+    hung = run_command(["sh", "-c", "sleep 100"], cwd=tmp_path, timeout_s=1)
+    assert hung.timed_out and 1 <= hung.duration_s < 10
+    assert [
+        names for names in waits if "_timed_out" in names
+    ] == [] and waits  # cgroup v1 kills retry
 
 
 def test_a_finished_command_reports_exit_code_and_output(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ builds a git command line. How git is run (hooks off, no prompts) is in
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import tarfile
 from collections.abc import Sequence
@@ -84,6 +85,11 @@ class Repo:
                 return self._repo.commit(ref).hexsha
         except BadRevision:
             return None
+
+    def tree_id(self, ref: str = "HEAD") -> str:
+        """The id of the tree ``ref`` names: the same for any commit of the same content."""
+        with git_errors("rev-parse"):
+            return str(self._repo.commit(ref).tree.hexsha)
 
     def tracked_files(self, commit: str | None = None) -> list[str]:
         """Every file in ``commit`` (default: the base; not the working tree), sorted."""
@@ -217,12 +223,26 @@ class Repo:
 
     def cherry_pick(self, commit: str) -> str:
         """Apply ``commit`` on top of this work tree's HEAD, message and author kept; return
-        the new commit. A conflict is a ToolError (the caller removes the worktree)."""
+        the new commit. A conflict is a ToolError, the cherry-pick aborted."""
         env = self._identity().env()
         for key in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"):
             env.pop(key)
-        self._run("cherry-pick", "--allow-empty", "--no-gpg-sign", commit, env=env)
+        try:
+            self._run("cherry-pick", "--allow-empty", "--no-gpg-sign", commit, env=env)
+        except ToolError:
+            with contextlib.suppress(ToolError):
+                self._run("cherry-pick", "--abort")  # the work tree as it was before
+            raise
         return self.head()
+
+    def rewind(self, branch: str, commit: str) -> None:
+        """Check out ``branch`` in this work tree, moved to ``commit`` (what came after is
+        dropped from it)."""
+        self._run("checkout", "--quiet", "--force", "-B", branch, commit)
+
+    def visit(self, commit: str) -> None:
+        """Check out ``commit`` detached: the branch stays where it is."""
+        self._run("checkout", "--quiet", "--force", "--detach", commit)
 
     def squash(self, onto: str, message: str, trailers: Sequence[Trailer] = ()) -> str:
         """Fold every commit since ``onto`` into one with ``message`` and ``trailers``."""

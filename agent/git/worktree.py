@@ -76,6 +76,17 @@ class Worktree:
     def commit(self, paths: list[str], message: str) -> str:
         return self.git.commit(message, paths)
 
+    def rewind(self, commit: str) -> None:
+        """The branch back at ``commit`` (a later commit is dropped or re-applied)."""
+        self.git.rewind(self.branch, commit)
+
+    def visit(self, commit: str) -> None:
+        """``commit`` checked out, the branch left where it is (a bisection step)."""
+        self.git.visit(commit)
+
+    def cherry_pick(self, commit: str) -> str:
+        return self.git.cherry_pick(commit)
+
     def commit_count(self) -> int:
         return self.repo.count_commits(self.repo.base_commit, self.branch)
 

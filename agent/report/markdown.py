@@ -203,6 +203,9 @@ def _summary(report: RunReport) -> str:
     not_attempted = total.found - total.fixed - total.rejected - total.needs_model
     if not_attempted:
         bullets.append(f"- **Not attempted:** {not_attempted} finding(s)")
+    runs = report.suite_runs
+    full = f"{runs.full} full (the baseline included)"
+    bullets.append(f"- **Suite runs:** {full}, {runs.selected} of selected tests")
     bullets.append(f"- **Files skipped:** {len(report.skipped_files)}")
     bullets += [f"  - {md_code(s.path)}: {md_text(s.reason)}" for s in report.skipped_files]
     return "## Summary\n\n" + table + "\n\n" + "\n".join(bullets)

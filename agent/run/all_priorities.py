@@ -19,6 +19,7 @@ from agent.git.repo import open_repo
 from agent.models import Priority, RunReport
 from agent.run.pipeline import Status, run
 from agent.run.touched import Symbol, touched_symbols
+from agent.sandbox.baseline import BaselineMemo
 
 __all__ = ["AllRuns", "run_all"]
 
@@ -35,12 +36,14 @@ def run_all(settings: Settings, status: Status) -> AllRuns:
         raise ConfigError("--resume continues one priority's run: pass it without --priority all")
     repo = open_repo(settings.repo)
     taken: set[Symbol] = set()
+    baselines = BaselineMemo()  # one base commit: one base run for every priority
     done = AllRuns()
     for priority in settings.priorities:
         status(f"priority {priority}")
         one = settings.model_copy(update={"priorities": (priority,)})
         try:
-            report = run(one, status, base=repo.base_commit, taken=frozenset(taken))
+            found = frozenset(taken)
+            report = run(one, status, base=repo.base_commit, taken=found, baselines=baselines)
         except HardenError as exc:
             if priority is settings.priorities[0]:
                 raise  # a bad repo, option or lock: every priority would fail the same way

@@ -27,6 +27,7 @@ from agent.run.scan_files import check_since
 from agent.run.session import execute
 from agent.run.setup import RunSetup, Status
 from agent.run.touched import Symbol
+from agent.sandbox.baseline import BaselineMemo
 
 __all__ = ["RunSetup", "Status", "new_run_id", "run"]
 
@@ -40,9 +41,10 @@ def run(
     status: Status,
     base: str | None = None,
     taken: frozenset[Symbol] = frozenset(),
+    baselines: BaselineMemo | None = None,
 ) -> RunReport:
     """One priority's run; ``base`` pins the base commit, ``taken`` symbols are skipped
-    (an earlier priority's branch changed them)."""
+    (an earlier priority's branch changed them); ``baselines`` are base runs already made."""
     repo = open_repo(settings.repo)
     check_since(repo, settings.since)
     with repo.lock():
@@ -56,7 +58,8 @@ def run(
             return already_done(done, repo.harden_dir / "runs" / done.run_id)
         run_id = start.run_id if start else new_run_id()
         with run_context(run_id):
-            return _run_in_dir(settings, repo, run_id, start, status, (taken, key))
+            memo = baselines or BaselineMemo()
+            return _run_in_dir(settings, repo, run_id, start, status, (taken, key, memo))
 
 
 def _run_in_dir(
@@ -65,10 +68,11 @@ def _run_in_dir(
     run_id: str,
     start: Start | None,
     status: Status,
-    given: tuple[frozenset[Symbol], str],
+    given: tuple[frozenset[Symbol], str, BaselineMemo],
 ) -> RunReport:
-    """The run in its folder; ``given``: the symbols taken before it, and its key."""
-    taken, key = given
+    """The run in its folder; ``given``: the symbols taken before it, its key, and the
+    base runs shared by priorities."""
+    taken, key, memo = given
     run_dir = repo.ensure_harden_dir() / "runs" / run_id
     run_dir.mkdir(parents=True, exist_ok=start is not None)
     priority = Priority(start.priority) if start else settings.priority
@@ -78,7 +82,9 @@ def _run_in_dir(
             open_model_fixer(settings, run_id, priority) as fixer,
         ):
             journal = Journal(run_dir / "journal.jsonl")
-            setup = RunSetup(settings, repo, run_id, priority, status, fixer, journal, taken, key)
+            setup = RunSetup(
+                settings, repo, run_id, priority, status, fixer, journal, taken, key, memo
+            )
             report = execute(setup, resumed=start is not None)
     finally:
         for layered in run_dir.glob("venv-*"):  # throw-away dependency envs

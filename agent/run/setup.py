@@ -13,6 +13,7 @@ from agent.git.repo import Repo
 from agent.models import Priority
 from agent.run.journal import Journal
 from agent.run.touched import Symbol
+from agent.sandbox.baseline import BaselineMemo
 
 __all__ = ["RunSetup", "Status"]
 
@@ -36,5 +37,6 @@ class RunSetup:
     journal: Journal
     taken: frozenset[Symbol] = frozenset()  # symbols an earlier priority's branch changed
     key: str = ""  # what decides the run's result (agent.run.finished)
+    baselines: BaselineMemo = field(default_factory=BaselineMemo)  # shared by priorities
     started: float = field(default_factory=time.monotonic)
     started_at: str = field(default_factory=_now)

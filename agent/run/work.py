@@ -14,11 +14,12 @@ from pathlib import Path
 from agent.checklist import gather_facts, score_facts
 from agent.config import read_environment
 from agent.git.worktree import Worktree
-from agent.models import CommitRecord, Finding, Priority, RunReport, SetAside
+from agent.models import CommitRecord, Finding, Priority, RunReport, SetAside, SuiteRunCount
 from agent.report.checklist import checklist_markdown
 from agent.report.production_doc import production_markdown
 from agent.report.unfixed import set_aside, with_reasons
 from agent.run.branch import FixBranch, Landed
+from agent.run.branch_check import check_branch
 from agent.run.characterizing import Characterizer, characterizer, with_characterization
 from agent.run.fixing import Fixers, FixResult, fix_groups
 from agent.run.scan_files import files_to_scan
@@ -31,13 +32,14 @@ from agent.run.worklist import (
     work_groups,
     worklist,
 )
-from agent.sandbox.baseline import run_baseline
+from agent.sandbox.baseline import Baseline, remembered_baseline
 from agent.sandbox.runner import SandboxRun
 from agent.sandbox.suite import Suite
 from agent.scan import ScanResult
 from agent.scan.cache import cached_scan
 from agent.testgen import generated_test_writer
 from agent.validate.funnel import FunnelContext
+from agent.validate.suite_stage import SuiteRuns
 
 __all__ = ["Resumed", "work_in"]
 
@@ -80,26 +82,36 @@ def work_in(
     resumed: Resumed,
     notes: Sequence[str],
 ) -> RunReport:
-    scanned = _scan(setup, wt, python, suite)
+    if suite.argv is not None:
+        setup.status(f"running the tests at the base: {suite.display}")
+    told = list(notes)
+    timeout = setup.settings.test_timeout
+    base, fresh = remembered_baseline(suite, wt.path, python, timeout, told, setup.baselines)
+    if not fresh and base.run is not None:
+        told.append("the base run of an earlier priority (same commit and command) was reused")
+    scanned = _scan(setup, wt, python, suite, base)
+    told += scanned.notes
     limit = setup.settings.max_findings
     ranked = list(scanned.work.ranked[:limit])
     skipped = set_aside("skipped", skipped_reasons(scanned.work, ranked, limit))
-    if suite.argv is not None:
-        setup.status(f"running the tests at the base: {suite.display}")
-    told = [*notes, *scanned.notes]
-    baseline = run_baseline(suite, wt.path, python, setup.settings.test_timeout, told)
-    ctx = _context(setup, wt.path, python, suite, baseline)
+    ctx = _context(setup, wt.path, python, suite, base, fresh)
     branch = FixBranch(wt, ctx, scanned.current, setup.journal)
     pinning = characterizer(setup, wt, ctx, told)
+    start = wt.git.head()
     fixed = _fix(setup, ranked, branch, pinning)
-    if pinning is not None:
+    setup.status("checking the branch")
+    landed, checked = check_branch(wt, ctx, start, branch.landed())
+    told += [checked] if checked else []
+    if pinning is not None:  # after the check: the offered tests are not fixes to bisect
         pinning.offer()
-    done = _Done(scanned, suite, baseline, resumed, branch.landed(), fixed, tuple(skipped))
+    done = _Done(scanned, suite, base.run, resumed, landed, fixed, tuple(skipped))
+    runs = SuiteRunCount(full=ctx.suite_runs.full, selected=ctx.suite_runs.selected)
     report = _report(setup, wt.branch, done, _with_budget(told, fixed))
-    return with_reasons(with_characterization(report, ctx.characterized, wt.branch))
+    report = with_characterization(report, ctx.characterized, wt.branch)
+    return with_reasons(report.model_copy(update={"suite_runs": runs}))
 
 
-def _scan(setup: RunSetup, wt: Worktree, python: str, suite: Suite) -> _Scanned:
+def _scan(setup: RunSetup, wt: Worktree, python: str, suite: Suite, base: Baseline) -> _Scanned:
     settings = setup.settings
     files = files_to_scan(setup.repo, wt.path, settings)
     setup.status(f"scanning {len(files)} files")
@@ -109,7 +121,8 @@ def _scan(setup: RunSetup, wt: Worktree, python: str, suite: Suite) -> _Scanned:
     tests = setup.priority is Priority.TESTS
     if tests:
         setup.status("running the tests under coverage to find untested functions")
-    where = SuiteSetup(wt.path, files, suite, python, settings.test_timeout)
+    measured = (base.run, base.coverage) if base.run and base.coverage else None
+    where = SuiteSetup(wt.path, files, suite, python, settings.test_timeout, measured)
     work = worklist(setup.priority, result.findings, where, setup.taken)
     # every priority's findings: no patch may add a finding of any
     current = (*result.findings, *(work.found if tests else ()))
@@ -121,13 +134,15 @@ def _scan(setup: RunSetup, wt: Worktree, python: str, suite: Suite) -> _Scanned:
 
 
 def _context(
-    setup: RunSetup, root: Path, python: str, suite: Suite, baseline: SandboxRun | None
+    setup: RunSetup, root: Path, python: str, suite: Suite, base: Baseline, fresh: bool
 ) -> FunnelContext:
     return FunnelContext(
         root=root,
         findings=(),
         plan=suite,
-        baseline=baseline,
+        baseline=base.run,
+        coverage=base.coverage,
+        suite_runs=SuiteRuns(full=1 if fresh and base.run is not None else 0),
         python=python,
         timeout_s=setup.settings.test_timeout,
         ignore=setup.settings.ignore,

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from agent.models import Finding, Priority
 from agent.run.touched import Symbol, split_touched
+from agent.sandbox.coverage import LineCoverage
+from agent.sandbox.runner import SandboxRun
 from agent.sandbox.suite import Suite
 from agent.scan.rules import outranks_on_line
 from agent.testgen import coverage_targets
@@ -54,6 +56,7 @@ class SuiteSetup:
     plan: Suite
     python: str
     timeout_s: float
+    measured: tuple[SandboxRun, LineCoverage] | None = None  # the baseline, run under coverage
 
 
 def worklist(
@@ -97,7 +100,7 @@ def skipped_reasons(
 def _untested(scanned: Sequence[Finding], where: SuiteSetup) -> Worklist:
     risky = {(f.path, f.symbol) for f in scanned}  # a fix there deserves a test first
     targets = coverage_targets(
-        where.root, where.files, where.plan, where.python, where.timeout_s, risky
+        where.root, where.files, where.plan, where.python, where.timeout_s, risky, where.measured
     )
     notes = (targets.note,) if targets.note else ()
     return Worklist(targets.findings, targets.findings, notes)

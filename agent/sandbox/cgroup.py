@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import select
 import signal
 import time
 import uuid
@@ -24,6 +25,7 @@ __all__ = [
 ]
 
 MAX_TASKS = 512  # processes + threads of one run (pids.max, or added to RLIMIT_NPROC)
+_EMPTY_WAIT_S = 2.0  # how long removing a cgroup waits for its killed members to exit
 
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
 
@@ -91,7 +93,12 @@ def kill_cgroup(path: Path) -> None:
 
 
 def remove_cgroup(path: Path) -> None:
-    """rmdir the cgroup, waiting up to 2 s for killed members to finish exiting."""
+    """rmdir the cgroup once its killed members have exited (up to 2 s).
+
+    On cgroup v2 ``cgroup.events`` says when the cgroup is empty and wakes a poll when that
+    changes, so this waits without polling; cgroup v1 has no such file: retry the rmdir.
+    """
+    _wait_empty(path, _EMPTY_WAIT_S)
     for _ in range(200):
         try:
             path.rmdir()
@@ -100,9 +107,27 @@ def remove_cgroup(path: Path) -> None:
         except OSError as exc:
             if exc.errno != errno.EBUSY:
                 return
-            time.sleep(0.01)
+            time.sleep(0.01)  # cgroup v1 only: nothing to wait on
         else:
             return
+
+
+def _wait_empty(path: Path, timeout_s: float) -> None:
+    """Until ``populated 0`` in the cgroup's events file, or ``timeout_s``; v2 only."""
+    try:
+        fd = os.open(path / "cgroup.events", os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLPRI | select.POLLERR)
+        deadline = time.monotonic() + timeout_s
+        while b"populated 1" in os.pread(fd, 4096, 0):
+            left = deadline - time.monotonic()
+            if left <= 0 or not poller.poll(left * 1000):
+                return
+    finally:
+        os.close(fd)
 
 
 def _write_existing(path: Path, text: str) -> None:

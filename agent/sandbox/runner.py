@@ -15,6 +15,7 @@ import contextlib
 import errno
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -243,6 +244,20 @@ def _wait(proc: subprocess.Popen[str], timeout_s: float, cgroup: Path | None) ->
 
 
 def _timed_out(proc: subprocess.Popen[str], timeout_s: float) -> bool:
+    """Block until ``proc`` exits or ``timeout_s`` passes, without polling: a pidfd becomes
+    readable when the process exits (Linux 5.3+); elsewhere ``Popen.wait`` (which polls)."""
+    try:
+        pidfd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):
+        return _waited_out(proc, timeout_s)
+    try:
+        ready, _, _ = select.select([pidfd], [], [], timeout_s)
+    finally:
+        os.close(pidfd)
+    return not ready
+
+
+def _waited_out(proc: subprocess.Popen[str], timeout_s: float) -> bool:
     try:
         proc.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:

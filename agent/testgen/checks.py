@@ -34,13 +34,13 @@ from agent.models import (
     StageResult,
     StageStatus,
 )
+from agent.sandbox.coverage import LineCoverage, measure
 from agent.sandbox.judge import judge_single_file
 from agent.sandbox.outcomes import PLUGIN_ARGS
 from agent.sandbox.runner import SandboxRun, run_command
 from agent.sandbox.suite import summary_line
 from agent.scan.files import is_test_file, under_tests
 from agent.scan.source import read_source
-from agent.testgen.coverage_run import LineCoverage, measure
 from agent.testgen.coverage_targets import TARGET_RULE
 from agent.testgen.functions import find_function
 

@@ -19,12 +19,12 @@ from pathlib import Path
 
 from agent.models import Confidence, Finding, Priority, Severity, stable_finding_id
 from agent.redaction.secrets import redact_fixed
+from agent.sandbox.coverage import LineCoverage, measure, pytest_args
 from agent.sandbox.runner import SandboxRun
 from agent.sandbox.suite import Suite
 from agent.scan.files import is_test_file
 from agent.scan.source import read_source
 from agent.scan.symbols import SymbolIndex
-from agent.testgen.coverage_run import LineCoverage, measure, pytest_args
 from agent.testgen.functions import PublicFunction, public_functions
 
 __all__ = ["TARGET_RULE", "CoverageTargets", "coverage_targets"]
@@ -49,10 +49,12 @@ def coverage_targets(
     python: str,
     timeout_s: float,
     risky_symbols: Collection[tuple[str, str]] = (),
+    measured: tuple[SandboxRun, LineCoverage] | None = None,
 ) -> CoverageTargets:
     """Run the suite under coverage in ``root`` and list the unreached public functions.
 
     ``risky_symbols`` are (path, symbol) pairs touched by other priorities' findings.
+    ``measured``: the run's baseline, already run under coverage (then not run again).
     Raises ConfigError when coverage.py is not in ``python`` and cannot be layered over it.
     """
     sources = [f for f in files if f.endswith(".py") and not is_test_file(f)]
@@ -63,12 +65,12 @@ def coverage_targets(
     if args is None:
         note = f"untested functions are found with pytest; {plan.display} is not pytest"
         return CoverageTargets((), note=note)
-    run, measured = measure(python, args, root, timeout_s)
-    if measured is None:
+    run, lines = measured or measure(python, args, root, timeout_s)
+    if lines is None:
         why = "timed out" if run.timed_out else f"exit code {run.exit_code}"
         note = f"the test suite gave no coverage data ({why}): {run.tail(3)}"
         return CoverageTargets((), run, note)
-    return CoverageTargets(_targets(root, sources, measured, risky_symbols), run)
+    return CoverageTargets(_targets(root, sources, lines, risky_symbols), run)
 
 
 def _targets(

@@ -8,8 +8,8 @@ agent.validate.appsmoke) -> characterization (the tests a model wrote and harden
 base for the functions it changes still pass: agent.validate.characterization) -> generated-test
 (a new test file passes 3 runs, raises coverage or fails before the fix, and changes no
 other file; see agent.testgen.checks, agent.validate.fingerprint) -> tests (the repo's existing
-suite in the worktree, the patch's new files removed for the run, judged test by test
-against the baseline run: agent.sandbox.judge).
+tests that reach the changed code, in the worktree, the patch's new files removed for the
+run, judged test by test against the baseline run: agent.validate.suite_stage).
 
 A rejected patch is a Verdict, not an exception. The patch is written to the worktree
 from the parses stage on; the caller resets the worktree when the verdict is a rejection.
@@ -21,8 +21,7 @@ import ast
 import json
 import subprocess
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,10 +35,10 @@ from agent.models import (
     StageStatus,
     Verdict,
 )
-from agent.sandbox.baseline import run_suite
+from agent.sandbox.coverage import LineCoverage
 from agent.sandbox.depenv import DependencyError, python_with
 from agent.sandbox.runner import SandboxRun, unconfined_refusal
-from agent.sandbox.suite import NO_TESTS_COLLECTED, Suite, collected_nothing, judge
+from agent.sandbox.suite import NO_TESTS_COLLECTED, Suite, collected_nothing
 from agent.scan import scan
 from agent.scan.files import is_test_file
 from agent.scan.ruff import ruff_argv
@@ -57,6 +56,7 @@ from agent.validate.evasion import evasion
 from agent.validate.fingerprint import changed_files, fingerprint
 from agent.validate.policy.check import policy_violations
 from agent.validate.smoke import SmokeCache, SmokeRun, smoke_stage
+from agent.validate.suite_stage import SuiteCheck, SuiteRuns, run_tests
 from agent.validate.websmoke import WebCache, WebRun
 
 __all__ = ["FunnelContext", "FunnelResult", "finding_key", "run_funnel", "validate"]
@@ -76,6 +76,8 @@ class FunnelContext:
     smoke: SmokeCache = field(default_factory=SmokeCache)  # the run's base imports
     web: WebCache = field(default_factory=WebCache)  # the run's base answers of web routes
     characterized: Characterized = field(default_factory=Characterized)  # kept at the base
+    coverage: LineCoverage | None = None  # the base run's map of tests to lines
+    suite_runs: SuiteRuns = field(default_factory=SuiteRuns)  # counted over the run
 
 
 @dataclass
@@ -292,38 +294,18 @@ def _generated_test(state: _State, ctx: FunnelContext) -> StageResult:
 
 
 def _tests(state: _State, ctx: FunnelContext) -> StageResult:
-    """The existing suite, with the patch's new files out of the way (judged apart)."""
+    """The existing suite's tests that reach the patch (agent.validate.suite_stage)."""
     if ctx.plan.argv is None or ctx.baseline is None:
         return _skip(Stage.TESTS, f"skipped: {ctx.plan.source}")
     if ctx.baseline.timed_out:
         return _fail(Stage.TESTS, "cannot verify: the test suite hangs at the base commit")
     if collected_nothing(ctx.plan, ctx.baseline):
         return _skip(Stage.TESTS, f"skipped: {NO_TESTS_COLLECTED}")
-    layered = state.python != ctx.python
-    python = (ctx.python, state.python) if layered else None
-    prefix = Path(state.python).parent if layered else None
-    with _without_new_files(ctx.root, state.patch):
-        before = fingerprint(ctx.root)
-        run = run_suite(ctx.plan, ctx.root, ctx.timeout_s, python, prefix)
-        changed = changed_files(before, fingerprint(ctx.root))
-    state.tests_run = f"{ctx.plan.display}: {run.exit_code} in {run.duration_s:.1f}s"
-    if changed:
-        return _fail(Stage.TESTS, f"the test run changed code or configuration files: {changed}")
-    ok, detail = judge(ctx.plan, ctx.baseline, run)
-    return _ok(Stage.TESTS, detail) if ok else _fail(Stage.TESTS, detail)
-
-
-@contextmanager
-def _without_new_files(root: Path, patch: Patch) -> Iterator[None]:
-    """The files ``patch`` adds, removed for the duration and then written back exactly."""
-    added = [e for e in patch.edits if e.before is None]
-    try:
-        for edit in added:
-            (root / edit.path).unlink(missing_ok=True)
-        yield
-    finally:
-        for edit in added:
-            (root / edit.path).write_text(edit.after, encoding="utf-8")
+    check = SuiteCheck(
+        ctx.root, ctx.plan, ctx.baseline, ctx.python, ctx.timeout_s, ctx.coverage, ctx.suite_runs
+    )
+    result, state.tests_run = run_tests(state.patch, state.python, check)
+    return result
 
 
 _STAGES: tuple[Check, ...] = (

@@ -9,13 +9,17 @@ non-inheritable, and keeps its own references to ``os.write`` and ``json.dumps``
 
 Each line written to the result pipe is one JSON object: the key, a sequence number, and
 an event (``collected``, ``report`` per test phase, ``collecterror``, ``finish``). What
-harden makes of them, and what this cannot prevent, is in `agent.sandbox.outcomes`.
+harden makes of them, and what this cannot prevent, is in `agent.sandbox.outcomes`. Under
+coverage.py it also names each test's coverage context after its node id, so harden learns
+which tests reach which lines (`agent.sandbox.testmap`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -69,6 +73,18 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     xfail = hasattr(report, "wasxfail")
     event = {"e": "report", "id": report.nodeid, "when": report.when, "outcome": report.outcome}
     _emit({**event, "xfail": xfail})
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    """Under coverage.py (harden's baseline run), each test's lines go to its own context."""
+    running = sys.modules.get("coverage")
+    current = running.Coverage.current() if running is not None else None
+    if current is not None:
+        current.switch_context(item.nodeid)
+    yield
+    if current is not None:
+        current.switch_context("")
 
 
 @pytest.hookimpl(trylast=True)

@@ -35,6 +35,8 @@ class LineCoverage:
 
     executed: Mapping[str, frozenset[int]] = field(default_factory=dict)
     missing: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    # per file, line -> the node ids of the tests that ran it ("" for no test: collection)
+    contexts: Mapping[str, Mapping[int, frozenset[str]]] = field(default_factory=dict)
 
     def measured(self, path: str) -> bool:
         return path in self.executed
@@ -83,7 +85,8 @@ def measure(
 ) -> tuple[SandboxRun, LineCoverage | None]:
     """Run ``python -m pytest <pytest_argv>`` under coverage; None when no data came out.
 
-    With ``outcomes`` the run streams per-test outcomes (agent.sandbox.outcomes).
+    With ``outcomes`` the run streams per-test outcomes (agent.sandbox.outcomes), and the
+    outcome plugin names each test's coverage context: the result has ``contexts``.
     """
     python = coverage_python(python)
     with tempfile.TemporaryDirectory(prefix="harden-coverage-") as tmp:
@@ -98,7 +101,9 @@ def measure(
         )
         if run.timed_out or not data.exists():
             return run, None
-        export = [python, "-m", "coverage", "json", *common, "-q", "-o", str(report)]
+        shown = ["--show-contexts"] if outcomes else []
+        # files the tests wrote to their temp dirs and removed have no source: skip them
+        export = [python, "-m", "coverage", "json", *common, *shown, "-i", "-q", "-o", str(report)]
         done = run_command(export, root, _TOOL_TIMEOUT_S, path_prefix=path_prefix, writable=scratch)
         if done.exit_code != 0 or not report.is_file():
             return run, None
@@ -109,12 +114,21 @@ def _parse(data: Mapping[str, object], root: Path) -> LineCoverage:
     files = data.get("files")
     executed: dict[str, frozenset[int]] = {}
     missing: dict[str, frozenset[int]] = {}
+    contexts: dict[str, dict[int, frozenset[str]]] = {}
     for name, entry in (files if isinstance(files, dict) else {}).items():
         path = _relative(str(name), root)
         if path is not None and isinstance(entry, dict):
             executed[path] = frozenset(entry.get("executed_lines", ()))
             missing[path] = frozenset(entry.get("missing_lines", ()))
-    return LineCoverage(executed, missing)
+            contexts[path] = _contexts(entry.get("contexts"))
+    return LineCoverage(executed, missing, contexts if any(contexts.values()) else {})
+
+
+def _contexts(found: object) -> dict[int, frozenset[str]]:
+    """coverage.py's ``{"12": ["tests/test_a.py::test_x", ""]}`` as line -> node ids."""
+    if not isinstance(found, dict):
+        return {}
+    return {int(line): frozenset(map(str, names)) for line, names in found.items()}
 
 
 def _relative(name: str, root: Path) -> str | None:
