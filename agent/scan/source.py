@@ -21,6 +21,7 @@ __all__ = [
     "encode_source",
     "is_utf8_source",
     "read_file",
+    "read_or_empty",
     "read_source",
     "source_encoding",
     "write_file",
@@ -98,6 +99,15 @@ def write_source(path: Path, text: str) -> None:
 def read_file(path: Path) -> str:
     """A file a patch edits: Python source as Python reads it, anything else as UTF-8."""
     return read_source(path) if path.suffix == ".py" else path.read_text(encoding="utf-8")
+
+
+def read_or_empty(path: Path) -> str:
+    """``read_file``, or "" when the file cannot be read or decoded (for analyses that only
+    look around the code a patch changed, where an unreadable file counts as no code)."""
+    try:
+        return read_file(path)
+    except (OSError, UnicodeDecodeError, SourceDecodeError):
+        return ""
 
 
 def write_file(path: Path, text: str) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from agent.models import Patch, Stage, StageResult, StageStatus
 from agent.sandbox.runner import run_command
-from agent.scan.source import read_file
+from agent.scan.source import read_or_empty
 from agent.validate.smoke import module_name, removed_after, reverted
 
 __all__ = ["Entry", "cli_entries", "cli_smoke_stage"]
@@ -140,7 +140,7 @@ def _source(module: str, root: Path) -> str:
     for path in (f"{module.replace('.', '/')}.py", f"{module.replace('.', '/')}/__init__.py"):
         for base in (root, root / "src"):
             if (base / path).is_file():
-                return read_file(base / path)
+                return read_or_empty(base / path)
     return ""
 
 

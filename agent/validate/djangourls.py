@@ -13,7 +13,7 @@ import ast
 from collections.abc import Iterable
 from pathlib import Path
 
-from agent.scan.source import read_file
+from agent.scan.source import read_or_empty
 
 __all__ = ["django_views"]
 
@@ -25,7 +25,7 @@ def django_views(root: Path, modules: Iterable[tuple[Path, str]]) -> dict[str, f
     found: dict[str, set[str]] = {}
     for path, module in modules:
         if path.name == "urls.py":
-            for target, function in _views(read_file(path), module):
+            for target, function in _views(read_or_empty(path), module):
                 found.setdefault(target, set()).add(function)
     return {module: frozenset(names) for module, names in found.items()}
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from agent.models import Patch
 from agent.scan.files import is_test_file
-from agent.scan.source import read_file
+from agent.scan.source import read_or_empty
 from agent.validate.djangourls import django_views
 from agent.validate.smoke import module_name
 from agent.validate.webroutes import Route, calling_routes, changed_functions, touched_routes
@@ -40,7 +40,7 @@ def reached_routes(patch: Patch, root: Path) -> list[Route]:
             changed[module] = changed_functions(edit.before, edit.after)
     for path, module in _callers(files, changed):
         names = changed[_imported(path, changed)]
-        found += calling_routes(module, read_file(path), names, views.get(module, _NONE))
+        found += calling_routes(module, read_or_empty(path), names, views.get(module, _NONE))
     return list({(r.module, r.function): r for r in found}.values())
 
 
@@ -71,7 +71,7 @@ def _modules(root: Path) -> Iterator[tuple[Path, str]]:
 
 def _imported(path: Path, changed: dict[str, frozenset[str]]) -> str:
     """The changed module ``path`` imports (matched by its last name), or ''."""
-    names = _import_names(read_file(path))
+    names = _import_names(read_or_empty(path))
     return next((m for m in changed if m.rsplit(".", 1)[-1] in names), "")
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from agent.git.worktree_env import source_roots
 from agent.models import Patch, Stage, StageResult, StageStatus
 from agent.sandbox.webclient import Answer, Request, WebResult, request_routes
-from agent.scan.source import read_file
+from agent.scan.source import read_or_empty
 from agent.validate.fingerprint import changed_files, fingerprint
 from agent.validate.smoke import entry_modules, removed_after, reverted, state_key
 from agent.validate.webreach import reached_routes
@@ -197,7 +197,7 @@ def _django_settings(root: Path) -> str | None:
     """The settings module ``manage.py`` names, if the worktree is a Django project."""
     for source in source_roots(root):
         manage = source / "manage.py"
-        found = _SETTINGS.findall(read_file(manage)) if manage.is_file() else []
+        found = _SETTINGS.findall(read_or_empty(manage)) if manage.is_file() else []
         if found:
             return str(found[0])
     return None
