@@ -193,3 +193,29 @@ def test_the_key_covers_every_input_of_a_dry_run(tmp_path: Path) -> None:
     assert (
         PlanCache(tmp_path / "cache", root).key("gone.py", [_finding()], Priority.SECURITY) is None
     )
+
+
+_PROBE = """\
+import sys
+sys.argv = ["harden", "plan", "--priority", "security", "--json"]
+from agent.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+heavy = ("libcst", "agent.fix.codemod_fixer", "agent.fix.llm_fixer", "agent.llm.client",
+         "agent.testgen", "tiktoken", "openai", "anthropic", "detect_secrets")
+print("imported:", sorted(m for m in heavy if m in sys.modules), file=sys.stderr)
+"""
+
+
+def test_a_warm_plan_imports_no_libcst_model_client_or_detect_secrets(
+    app: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "clicache"
+    _cli_plan(app, cache)
+    env = {**os.environ, "HARDEN_CACHE_DIR": str(cache)}
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE], cwd=app, env=env, capture_output=True, text=True
+    )
+    assert done.stderr.splitlines()[-1] == "imported: []", done.stderr

@@ -14,20 +14,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from agent.config import Settings, read_environment
-from agent.fix.chunk import build_chunk
-from agent.fix.llm_fixer import prompt_variables
 from agent.git.repo import open_repo
-from agent.llm.client import estimate_cost
 from agent.llm.pricing import Pricing
-from agent.llm.prompts import PromptVersion, load_prompt
-from agent.llm.tokens import count_tokens
 from agent.models import Finding, Priority, SkippedFile
 from agent.redaction.secrets import Redactor
-from agent.run.llm_setup import choose_model, prompt_for
+from agent.run.model_choice import choose_model, prompt_for
 from agent.run.plan_cache import CodemodOutcome, PlanCache, codemod_outcome
 from agent.run.plan_tree import base_tree
 from agent.run.scan_files import check_since, files_to_scan
@@ -43,8 +39,10 @@ from agent.sandbox.suite import find_suite, resolve_python
 from agent.scan import ScanResult
 from agent.scan.cache import cached_scan
 from agent.scan.rules import model_judgement
-from agent.testgen import coverage_targets
 from agent.validate.policy.content import MAX_FILE_BYTES
+
+if TYPE_CHECKING:
+    from agent.llm.prompts import PromptVersion
 
 __all__ = ["OUTPUT_TOKENS_ESTIMATE", "TOO_LARGE", "Plan", "PlanAction", "PlanRow", "make_plan"]
 
@@ -123,9 +121,7 @@ def make_plan(settings: Settings) -> Plan:
         notes: list[str] = []
         taken: set[Symbol] = set()  # changed by an earlier priority's codemod patches
         for priority in priorities:
-            prompt = (
-                load_prompt(prompt_for(settings, priority), settings.prompts_dir) if model else None
-            )
+            prompt = _prompt(settings, priority) if model else None
             estimate = _Estimator(snapshot, model, prompt, pricing, attempts)
             if priority is Priority.TESTS:  # new test files never conflict: nothing is taken
                 mine = _untested(settings, snapshot, repo.tracked_files(), files, result, notes)
@@ -145,6 +141,12 @@ def make_plan(settings: Settings) -> Plan:
         skipped=result.skipped,
         notes=tuple(notes),
     )
+
+
+def _prompt(settings: Settings, priority: Priority) -> PromptVersion:
+    from agent.llm.prompts import load_prompt  # the model's part: imported only with a model
+
+    return load_prompt(prompt_for(settings, priority), settings.prompts_dir)
 
 
 def _without_oversized(
@@ -171,6 +173,8 @@ def _untested(
     notes: list[str],
 ) -> list[Finding]:
     """The tests priority's targets: the snapshot's suite runs under coverage (sandboxed)."""
+    from agent.testgen import coverage_targets  # testgen (and its model fixer) only here
+
     python = resolve_python(settings.python)
     tests = find_suite(settings.test_command, python, tracked)
     risky = {(f.path, f.symbol) for f in result.findings}
@@ -200,6 +204,8 @@ class _Estimator:
             return [
                 _unfixed_row(f, "needs a model", PlanAction.NEEDS_MODEL, refused) for f in group
             ]
+        from agent.llm.client import estimate_cost  # the model's part: only with a model
+
         fixer = f"{self.prompt.ref} via {self.model}"
         first, *rest = [_unfixed_row(f, fixer, PlanAction.MODEL, refused) for f in group]
         tokens = self._tokens(self.prompt, group)
@@ -208,6 +214,10 @@ class _Estimator:
         return [first.model_copy(update={**costs, "est_usd": usd}), *rest]
 
     def _tokens(self, prompt: PromptVersion, group: Sequence[Finding]) -> int:
+        from agent.fix.chunk import build_chunk  # the model's part: only with a model
+        from agent.fix.llm_fixer import prompt_variables
+        from agent.llm.tokens import count_tokens
+
         chunk = build_chunk(self.root, group[0])
         redactor = Redactor(chunk.text, "")
         variables = prompt_variables(group, redactor.redact(chunk.text), "")
