@@ -7,8 +7,10 @@ sdist into a cache (``--work``, default ``<tmp>/harden-perf``; see bench/field.p
 package folder (``src/flask``, ``src/requests``, ``django``) laid out as a git repo with
 one commit, then, in one run on the same tree: ``harden plan --priority security``,
 ``bandit -r -q``, ``ruff check --select S``, and a second ``harden plan`` on the unchanged
-commit. Prints CPU seconds (user + sys, the command and its children), the ratios to
-bandit, and harden's peak RSS.
+commit (each tree gets a fresh cache folder, so the first plan is cold; ``--harden CMD``
+measures another harden, e.g. an older checkout's ``python -m agent``). Prints CPU
+seconds (user + sys, the command and its children), the ratios to bandit, and harden's
+peak RSS.
 
 With ``--suite`` it also runs ``harden --priority all --model builtin`` (offline) on
 flask's whole sdist with its tests (a venv made as bench/field.py makes one) and on the
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -56,10 +59,10 @@ class Usage:
     code: int
 
 
-def measure(argv: list[str], cwd: Path | None = None) -> Usage:
+def measure(argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Usage:
     """Run ``argv`` (output discarded) and read its resource usage from ``wait4``."""
     quiet = subprocess.DEVNULL
-    process = subprocess.Popen(argv, cwd=cwd, stdout=quiet, stderr=quiet)
+    process = subprocess.Popen(argv, cwd=cwd, stdout=quiet, stderr=quiet, env=env)
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     return Usage(usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode)
@@ -85,13 +88,29 @@ def package_repo(name: str, work: Path) -> Path:
     return repo
 
 
-def scan_row(name: str, repo: Path) -> str:
-    harden = [HARDEN, "plan", "--priority", "security", str(repo)]
-    first = measure(harden)
+def scan_row(name: str, repo: Path, command: list[str]) -> str:
+    """One tree's figures; harden's first plan is cold (its own, fresh cache folder)."""
+    harden = [*command, "plan", "--priority", "security", str(repo)]
+    with tempfile.TemporaryDirectory(prefix="harden-perf-cache-") as cache:
+        env = {**os.environ, "HARDEN_CACHE_DIR": cache}
+        first = measure(harden, env=env)
+        rest = _peers_and_rescan(repo, harden, env)
+    return _scan_cells(name, repo, first, *rest)
+
+
+def _peers_and_rescan(
+    repo: Path, harden: list[str], env: dict[str, str]
+) -> tuple[Usage, Usage, Usage]:
     bandit = measure([sys.executable, "-m", "bandit", "-r", "-q", str(repo)])
     ruff = [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--select", "S"]
     ruffed = measure([*ruff, str(repo)])
-    again = measure(harden)
+    again = measure(harden, env=env)
+    return bandit, ruffed, again
+
+
+def _scan_cells(
+    name: str, repo: Path, first: Usage, bandit: Usage, ruffed: Usage, again: Usage
+) -> str:
     lines = sum(len(p.read_bytes().splitlines()) for p in repo.rglob("*.py"))
     cells = [
         f"{name} ({lines // 1000}k lines)",
@@ -163,11 +182,14 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "harden-perf")
     parser.add_argument("--only", nargs="*", default=None, help="trees to scan")
     parser.add_argument("--suite", action="store_true", help="also the full-suite runs")
+    parser.add_argument(
+        "--harden", default=HARDEN, help="the harden command to measure (split as a shell does)"
+    )
     args = parser.parse_args()
     work = args.work.resolve()
     print(SCAN_HEADER, flush=True)
     for name in TREES if args.only is None else args.only:
-        print(scan_row(name, package_repo(name, work)), flush=True)
+        print(scan_row(name, package_repo(name, work), shlex.split(args.harden)), flush=True)
     if args.suite:
         for row in suite_rows(work):
             print(row, flush=True)

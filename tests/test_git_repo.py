@@ -350,3 +350,14 @@ def test_a_cherry_pick_that_conflicts_is_a_tool_error(make_repo: GitRepo, tmp_pa
 
     with pytest.raises(ToolError, match="cherry-pick"):
         Repo(tmp_path / "wt", base).cherry_pick("fixes")
+
+
+def test_tracked_files_keep_odd_names_and_list_a_submodule(make_repo: GitRepo) -> None:
+    names = ["a b.py", "tab\there.py", "new\nline.py", "ünï/cödé.py", "deep/er/x.py"]
+    path = make_repo({name: "X = 1\n" for name in names})
+    sub = git(path, "rev-parse", "HEAD").strip()
+    git(path, "update-index", "--add", "--cacheinfo", f"160000,{sub},vendor/lib")
+    git(path, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "sub")
+    listed = git(path, "ls-tree", "-r", "-z", "--name-only", "HEAD").split("\0")
+    expected = sorted([*names, "vendor/lib"])
+    assert open_repo(path).tracked_files() == sorted(p for p in listed if p) == expected

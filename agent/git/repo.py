@@ -28,8 +28,6 @@ from agent.git.records import FALLBACK_IDENTITY, Commit, FileDiff, Identity, Tra
 
 __all__ = ["Repo", "create_repo", "open_repo"]
 
-_FILE_ENTRIES = (gitpython.Blob, gitpython.Submodule)  # what ``git ls-tree -r`` lists
-
 
 class Repo:
     """A git work tree with at least one commit; ``base_commit`` is the run's base."""
@@ -95,10 +93,10 @@ class Repo:
         """Every file in ``commit`` (default: the base; not the working tree), sorted."""
         found = self._commit(commit or self.base_commit)
         if found.hexsha not in self._tracked:
-            with git_errors("ls-tree"):
-                items = found.tree.traverse()
-                paths = sorted(str(i.path) for i in items if isinstance(i, _FILE_ENTRIES))
-            self._tracked[found.hexsha] = tuple(paths)
+            # one ``git ls-tree`` (blobs and submodules): GitPython's tree walk reads each
+            # tree object in turn (0.3 s of a warm ``plan`` on django's 2,400 folders)
+            listed = self._run("ls-tree", "-r", "-z", "--name-only", "--full-tree", found.hexsha)
+            self._tracked[found.hexsha] = tuple(sorted(p for p in listed.split("\0") if p))
         return list(self._tracked[found.hexsha])
 
     def files_in_scope(self) -> list[str]:

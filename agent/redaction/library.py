@@ -12,70 +12,60 @@ sees must stay the code it fixes (figures: bench/secrets_corpus.py).
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterator
+from functools import cache
+from typing import TYPE_CHECKING
 
-from detect_secrets.plugins.artifactory import ArtifactoryDetector
-from detect_secrets.plugins.aws import AWSKeyDetector
-from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
-from detect_secrets.plugins.base import RegexBasedDetector
-from detect_secrets.plugins.basic_auth import BasicAuthDetector
-from detect_secrets.plugins.cloudant import CloudantDetector
-from detect_secrets.plugins.discord import DiscordBotTokenDetector
-from detect_secrets.plugins.github_token import GitHubTokenDetector
-from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
-from detect_secrets.plugins.ibm_cloud_iam import IbmCloudIamDetector
-from detect_secrets.plugins.ibm_cos_hmac import IbmCosHmacDetector
-from detect_secrets.plugins.jwt import JwtTokenDetector
-from detect_secrets.plugins.mailchimp import MailchimpDetector
-from detect_secrets.plugins.npm import NpmDetector
-from detect_secrets.plugins.openai import OpenAIDetector
-from detect_secrets.plugins.pypi_token import PypiTokenDetector
-from detect_secrets.plugins.sendgrid import SendGridDetector
-from detect_secrets.plugins.slack import SlackDetector
-from detect_secrets.plugins.softlayer import SoftlayerDetector
-from detect_secrets.plugins.square_oauth import SquareOAuthDetector
-from detect_secrets.plugins.stripe import StripeDetector
-from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
-from detect_secrets.plugins.twilio import TwilioKeyDetector
+if TYPE_CHECKING:
+    from detect_secrets.plugins.base import RegexBasedDetector
 
-__all__ = ["PLUGINS", "library_spans"]
+__all__ = ["PLUGIN_NAMES", "library_spans", "plugins"]
 
-PLUGINS: tuple[RegexBasedDetector, ...] = tuple(
-    plugin()
-    for plugin in (
-        ArtifactoryDetector,
-        AWSKeyDetector,
-        AzureStorageKeyDetector,
-        BasicAuthDetector,
-        CloudantDetector,
-        DiscordBotTokenDetector,
-        GitHubTokenDetector,
-        GitLabTokenDetector,
-        IbmCloudIamDetector,
-        IbmCosHmacDetector,
-        JwtTokenDetector,
-        MailchimpDetector,
-        NpmDetector,
-        OpenAIDetector,
-        PypiTokenDetector,
-        SendGridDetector,
-        SlackDetector,
-        SoftlayerDetector,
-        SquareOAuthDetector,
-        StripeDetector,
-        TelegramBotTokenDetector,
-        TwilioKeyDetector,
-    )
+# (module under detect_secrets.plugins, detector class): imported on first use, so that a
+# command that redacts nothing (a quiet ``harden plan``) does not import detect-secrets.
+PLUGIN_NAMES: tuple[tuple[str, str], ...] = (
+    ("artifactory", "ArtifactoryDetector"),
+    ("aws", "AWSKeyDetector"),
+    ("azure_storage_key", "AzureStorageKeyDetector"),
+    ("basic_auth", "BasicAuthDetector"),
+    ("cloudant", "CloudantDetector"),
+    ("discord", "DiscordBotTokenDetector"),
+    ("github_token", "GitHubTokenDetector"),
+    ("gitlab_token", "GitLabTokenDetector"),
+    ("ibm_cloud_iam", "IbmCloudIamDetector"),
+    ("ibm_cos_hmac", "IbmCosHmacDetector"),
+    ("jwt", "JwtTokenDetector"),
+    ("mailchimp", "MailchimpDetector"),
+    ("npm", "NpmDetector"),
+    ("openai", "OpenAIDetector"),
+    ("pypi_token", "PypiTokenDetector"),
+    ("sendgrid", "SendGridDetector"),
+    ("slack", "SlackDetector"),
+    ("softlayer", "SoftlayerDetector"),
+    ("square_oauth", "SquareOAuthDetector"),
+    ("stripe", "StripeDetector"),
+    ("telegram_token", "TelegramBotTokenDetector"),
+    ("twilio", "TwilioKeyDetector"),
 )
 _LINE = re.compile(r"[^\n]+")
 MIN_LENGTH = 8  # shorter "values" (a bare ":" match) are not worth a placeholder
 
 
+@cache
+def plugins() -> tuple[RegexBasedDetector, ...]:
+    """One instance of each plugin of ``PLUGIN_NAMES``."""
+    return tuple(
+        getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), name)()
+        for module, name in PLUGIN_NAMES
+    )
+
+
 def library_spans(text: str) -> Iterator[tuple[int, int]]:
     """Where each credential the plugins find in ``text`` stands, line by line."""
     for line in _LINE.finditer(text):
-        for plugin in PLUGINS:
+        for plugin in plugins():
             for value in plugin.analyze_string(line.group(0)):
                 if len(value) >= MIN_LENGTH:
                     yield from _occurrences(line.group(0), value, line.start())

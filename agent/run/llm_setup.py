@@ -9,7 +9,7 @@ every path (an error, Ctrl-C).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from agent.config import Settings, read_environment
@@ -27,34 +27,16 @@ from agent.llm.retry import RetryPolicy
 from agent.llm.structured import MODE_FILE, ModeMemory
 from agent.log import get_logger
 from agent.models import Priority
+from agent.run.model_choice import BUILTIN, choose_model, prompt_for
 
 __all__ = ["BUILTIN", "NO_MODEL_NOTE", "choose_model", "open_model_fixer", "prompt_for"]
 
-BUILTIN = "builtin"
-_DEFAULTS = (
-    ("OPENAI_API_KEY", "openai/gpt-4.1-mini"),
-    ("ANTHROPIC_API_KEY", "anthropic/claude-haiku-4-5"),
-)
 log = get_logger("model")
 
 NO_MODEL_NOTE = (
     "no model configured: built-in codemods only; set OPENAI_API_KEY or ANTHROPIC_API_KEY, "
     "or pass --model, to send the findings no codemod fixes to a model"
 )
-
-
-def choose_model(settings: Settings, env: Mapping[str, str]) -> str | None:
-    if settings.model:
-        return None if settings.model == BUILTIN else settings.model
-    return next((model for key, model in _DEFAULTS if env.get(key)), None)
-
-
-def prompt_for(settings: Settings, priority: Priority) -> str:
-    """The prompt of ``priority``: the configured one if it is that priority's, else its own."""
-    chosen = settings.prompt
-    if chosen and chosen.partition("@")[0] == f"fix/{priority}":
-        return chosen
-    return f"fix/{priority}"
 
 
 @contextmanager

@@ -14,38 +14,35 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from agent.config import Settings, read_environment
-from agent.fix.chunk import build_chunk
-from agent.fix.codemod_fixer import CodemodAttempt, attempt_codemods, has_codemod
-from agent.fix.llm_fixer import prompt_variables
 from agent.git.repo import open_repo
-from agent.llm.client import estimate_cost
 from agent.llm.pricing import Pricing
-from agent.llm.prompts import PromptVersion, load_prompt
-from agent.llm.tokens import count_tokens
 from agent.models import Finding, Priority, SkippedFile
 from agent.redaction.secrets import Redactor
-from agent.run.llm_setup import choose_model, prompt_for
+from agent.run.model_choice import choose_model, prompt_for
+from agent.run.plan_cache import CodemodOutcome, PlanCache, codemod_outcome
 from agent.run.plan_tree import base_tree
 from agent.run.scan_files import check_since, files_to_scan
-from agent.run.touched import Symbol, split_touched, touched_by_patch
+from agent.run.touched import Symbol, split_touched
 from agent.run.worklist import (
     Worklist,
     rank_findings,
     skipped_reasons,
     split_oversized,
-    uses_codemods,
     work_groups,
 )
 from agent.sandbox.suite import find_suite, resolve_python
 from agent.scan import ScanResult
 from agent.scan.cache import cached_scan
 from agent.scan.rules import model_judgement
-from agent.testgen import coverage_targets
 from agent.validate.policy.content import MAX_FILE_BYTES
+
+if TYPE_CHECKING:
+    from agent.llm.prompts import PromptVersion
 
 __all__ = ["OUTPUT_TOKENS_ESTIMATE", "TOO_LARGE", "Plan", "PlanAction", "PlanRow", "make_plan"]
 
@@ -119,14 +116,13 @@ def make_plan(settings: Settings) -> Plan:
             snapshot, files, cache, settings.ignore, settings.select, priorities
         ).result
         pricing = Pricing.load(settings.pricing)
+        attempts = PlanCache(cache, snapshot)
         rows: list[PlanRow] = []
         notes: list[str] = []
         taken: set[Symbol] = set()  # changed by an earlier priority's codemod patches
         for priority in priorities:
-            prompt = (
-                load_prompt(prompt_for(settings, priority), settings.prompts_dir) if model else None
-            )
-            estimate = _Estimator(snapshot, model, prompt, pricing)
+            prompt = _prompt(settings, priority) if model else None
+            estimate = _Estimator(snapshot, model, prompt, pricing, attempts)
             if priority is Priority.TESTS:  # new test files never conflict: nothing is taken
                 mine = _untested(settings, snapshot, repo.tracked_files(), files, result, notes)
                 rows += _priority_rows(priority, mine, set(), settings.max_findings, estimate)[0]
@@ -137,6 +133,7 @@ def make_plan(settings: Settings) -> Plan:
             more, touched = _priority_rows(priority, mine, taken, limit, estimate)
             rows += more + too_large
             taken |= touched
+        attempts.save()
     return Plan(
         model=model,
         priorities=priorities,
@@ -144,6 +141,12 @@ def make_plan(settings: Settings) -> Plan:
         skipped=result.skipped,
         notes=tuple(notes),
     )
+
+
+def _prompt(settings: Settings, priority: Priority) -> PromptVersion:
+    from agent.llm.prompts import load_prompt  # the model's part: imported only with a model
+
+    return load_prompt(prompt_for(settings, priority), settings.prompts_dir)
 
 
 def _without_oversized(
@@ -170,6 +173,8 @@ def _untested(
     notes: list[str],
 ) -> list[Finding]:
     """The tests priority's targets: the snapshot's suite runs under coverage (sandboxed)."""
+    from agent.testgen import coverage_targets  # testgen (and its model fixer) only here
+
     python = resolve_python(settings.python)
     tests = find_suite(settings.test_command, python, tracked)
     risky = {(f.path, f.symbol) for f in result.findings}
@@ -183,9 +188,15 @@ class _Estimator:
     """The model's part of a plan: the estimated cost of one call for a group of findings."""
 
     def __init__(
-        self, root: Path, model: str | None, prompt: PromptVersion | None, pricing: Pricing
+        self,
+        root: Path,
+        model: str | None,
+        prompt: PromptVersion | None,
+        pricing: Pricing,
+        attempts: PlanCache,
     ) -> None:
         self.root, self.model, self.prompt, self.pricing = root, model, prompt, pricing
+        self.attempts = attempts  # the groups' codemod attempts, cached
 
     def rows(self, group: Sequence[Finding], refused: dict[str, str]) -> list[PlanRow]:
         """One call for the whole group (as the run makes it), counted on its first row."""
@@ -193,6 +204,8 @@ class _Estimator:
             return [
                 _unfixed_row(f, "needs a model", PlanAction.NEEDS_MODEL, refused) for f in group
             ]
+        from agent.llm.client import estimate_cost  # the model's part: only with a model
+
         fixer = f"{self.prompt.ref} via {self.model}"
         first, *rest = [_unfixed_row(f, fixer, PlanAction.MODEL, refused) for f in group]
         tokens = self._tokens(self.prompt, group)
@@ -201,6 +214,10 @@ class _Estimator:
         return [first.model_copy(update={**costs, "est_usd": usd}), *rest]
 
     def _tokens(self, prompt: PromptVersion, group: Sequence[Finding]) -> int:
+        from agent.fix.chunk import build_chunk  # the model's part: only with a model
+        from agent.fix.llm_fixer import prompt_variables
+        from agent.llm.tokens import count_tokens
+
         chunk = build_chunk(self.root, group[0])
         redactor = Redactor(chunk.text, "")
         variables = prompt_variables(group, redactor.redact(chunk.text), "")
@@ -223,9 +240,9 @@ def _priority_rows(
     rows: list[PlanRow] = []
     touched: set[Symbol] = set()
     for group in work_groups(priority, kept):
-        attempt = _attempt(group, estimate.root, priority)
+        attempt = codemod_outcome(estimate.attempts, group, priority)
         rows += _group_rows(group, attempt, estimate)
-        touched |= touched_by_patch(attempt.patch) if attempt.patch else set()
+        touched |= set(attempt.touched)
     why = skipped_reasons(Worklist(tuple(found), tuple(free)), kept, max_findings)
     skipped = PlanAction.SKIPPED
     rows += [
@@ -234,22 +251,16 @@ def _priority_rows(
     return rows, touched
 
 
-def _attempt(group: Sequence[Finding], root: Path, priority: Priority) -> CodemodAttempt:
-    """The run's codemod attempt for a group, on the base commit's file."""
-    fixable = [f for f in group if has_codemod(f)] if uses_codemods(priority) else []
-    return attempt_codemods(root, group[0].path, fixable) if fixable else CodemodAttempt(None)
-
-
 def _group_rows(
-    group: Sequence[Finding], attempt: CodemodAttempt, estimate: _Estimator
+    group: Sequence[Finding], attempt: CodemodOutcome, estimate: _Estimator
 ) -> list[PlanRow]:
     """A group as the run works on it: its codemods' patch first, the rest for a model."""
-    patch = attempt.patch
-    claimed = set(patch.finding_ids) if patch else set()
+    fixer = attempt.fixer
+    claimed = set(attempt.finding_ids) if fixer is not None else set()
     rows = {
-        f.id: PlanRow(finding=f, fixer=patch.fixer, action=PlanAction.CODEMOD)
+        f.id: PlanRow(finding=f, fixer=fixer, action=PlanAction.CODEMOD)
         for f in group
-        if patch and f.id in claimed
+        if fixer is not None and f.id in claimed
     }
     left = [f for f in group if f.id not in claimed]
     refused = dict(attempt.refused)

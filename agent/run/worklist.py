@@ -21,7 +21,6 @@ from agent.sandbox.coverage import LineCoverage
 from agent.sandbox.runner import SandboxRun
 from agent.sandbox.suite import Suite
 from agent.scan.rules import outranks_on_line
-from agent.testgen import coverage_targets
 from agent.validate.policy.content import oversized_file
 
 __all__ = [
@@ -98,6 +97,8 @@ def skipped_reasons(
 
 
 def _untested(scanned: Sequence[Finding], where: SuiteSetup) -> Worklist:
+    from agent.testgen import coverage_targets  # testgen (and its model fixer) only here
+
     risky = {(f.path, f.symbol) for f in scanned}  # a fix there deserves a test first
     targets = coverage_targets(
         where.root, where.files, where.plan, where.python, where.timeout_s, risky, where.measured
