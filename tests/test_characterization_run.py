@@ -113,7 +113,7 @@ def _run(
     with FakeLLM() as llm:
         scripted = made(llm) if made else list(replies)
         llm.script(*(Reply(r) for r in scripted), *[Reply(ABSTAIN)] * 3)
-        done = run_harden(repo, llm, tmp, "--characterize")
+        done = run_harden(repo, llm, tmp, characterize=None)  # on by default with a model
     assert done.returncode == 0, done.stderr
     assert done.report is not None
     assert user_state(repo) == before  # the checkout, index and branch as they were

@@ -34,7 +34,8 @@ def harden(
     }
     env.pop("OPENAI_API_KEY", None)
     argv = [sys.executable, "-m", "agent", "run", "--python", sys.executable]
-    argv += ["--model", "openai/gemma-3-270m", "--base-url", llm.url, *extra, str(repo)]
+    argv += ["--model", "openai/gemma-3-270m", "--base-url", llm.url, "--no-characterize"]
+    argv += [*extra, str(repo)]  # characterization's call would take the first scripted reply
     done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600, check=False)
     assert done.returncode == 0, done.stderr
     return done

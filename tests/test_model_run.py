@@ -97,6 +97,7 @@ def harden(repo: Path, llm: FakeLLM, data: Path, *extra: str) -> dict[str, Any]:
         "openai/gpt-4.1-mini",
         "--base-url",
         llm.url,
+        "--no-characterize",  # its call would take the first scripted reply
         *extra,
         str(repo),
     ]

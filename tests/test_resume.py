@@ -185,6 +185,7 @@ def test_resume_does_not_pay_again_for_model_calls_made_before_the_kill(
             "openai/gpt-4.1-mini",
             "--base-url",
             llm.url,
+            "--no-characterize",  # its call would take the first scripted reply
             *extra,
             str(repo),
         ]

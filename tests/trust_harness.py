@@ -88,21 +88,36 @@ def harden_env(llm: FakeLLM, data: Path, anthropic: bool = False) -> dict[str, s
 
 
 def harden_command(
-    repo: Path, llm: FakeLLM, data: Path, *extra: str, model: str = OPENAI_MODEL
+    repo: Path,
+    llm: FakeLLM,
+    data: Path,
+    *extra: str,
+    model: str = OPENAI_MODEL,
+    characterize: bool | None = False,
 ) -> tuple[list[str], dict[str, str]]:
-    """The argv and environment of ``harden run --json --jobs 1`` with ``model`` at ``llm``."""
+    """The argv and environment of ``harden run --json --jobs 1`` with ``model`` at ``llm``;
+    without characterization unless asked for, in ``extra`` or by ``characterize`` (None:
+    the default, which is on), since its call would take the first scripted reply
+    (tests/test_characterization_run.py covers it)."""
     anthropic = model.startswith("anthropic/")
     url = [] if anthropic else ["--base-url", llm.url]
+    asked = characterize is not False or "--characterize" in extra
+    pinning = [] if asked else ["--no-characterize"]
     argv = [sys.executable, "-m", "agent", "run", "--json", "--python", sys.executable]
-    argv += ["--jobs", "1", "--model", model, *url, *extra, str(repo)]
+    argv += ["--jobs", "1", "--model", model, *url, *pinning, *extra, str(repo)]
     return argv, harden_env(llm, data, anthropic)
 
 
 def run_harden(
-    repo: Path, llm: FakeLLM, data: Path, *extra: str, model: str = OPENAI_MODEL
+    repo: Path,
+    llm: FakeLLM,
+    data: Path,
+    *extra: str,
+    model: str = OPENAI_MODEL,
+    characterize: bool | None = False,
 ) -> HardenRun:
     """``harden run --json --jobs 1`` on ``repo`` with ``model`` served by ``llm``."""
-    argv, env = harden_command(repo, llm, data, *extra, model=model)
+    argv, env = harden_command(repo, llm, data, *extra, model=model, characterize=characterize)
     done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600, check=False)
     report = json.loads(done.stdout) if done.returncode == 0 and done.stdout else None
     return HardenRun(done.returncode, done.stdout, done.stderr, report)
