@@ -58,8 +58,8 @@ TEST_CALC = (
 TEST_API = "from app.api import compute\n\n\ndef test_product():\n    assert compute('2*3') == 6\n"
 
 
-def _harden(repo: Path) -> dict[str, Any]:
-    argv = [sys.executable, "-m", "agent", "--priority", "security", "--json"]
+def _harden(repo: Path, *extra: str) -> dict[str, Any]:
+    argv = [sys.executable, "-m", "agent", "--priority", "security", "--json", *extra]
     done = subprocess.run(
         [*argv, "--python", sys.executable, str(repo)], capture_output=True, text=True, check=False
     )
@@ -95,7 +95,8 @@ def test_a_patch_breaking_a_test_reached_only_through_the_map_is_rejected_and_ca
     assert _tests_stage(first, "make_token")[0] == "passed"
     assert first["suite_runs"] == {"full": 2, "selected": 2}
 
-    again = _harden(repo)  # the same base tree, the same patches: no suite run for them
+    # the same base tree, the same patches (--rerun: else the finished run answers)
+    again = _harden(repo, "--rerun")
     status, detail, _ = _tests_stage(again, "parse")
     assert status == "failed" and "(cached: an identical run on the same tree)" in detail
     assert again["suite_runs"] == {"full": 2, "selected": 0}
