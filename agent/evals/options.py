@@ -19,7 +19,7 @@ import click
 if TYPE_CHECKING:
     from agent.evals.action import EvalOptions
 
-__all__ = ["eval_options", "to_options"]
+__all__ = ["eval_options", "read_requirements", "to_options"]
 
 _PRIORITIES = ["security", "errors", "observability", "ai", "performance", "tests"]
 _PATH = click.Path(path_type=Path)
@@ -71,7 +71,9 @@ def to_options(flags: dict[str, Any], project: Path) -> EvalOptions:
     custom = custom_dirs(project)
     cases_dir = flags.pop("cases_dir") or custom.cases or _default_cases(evals / "cases")
     if flags["python"] is None and cases_dir == bundled_dir("evals") / "cases":
-        flags["python"] = bundled_python("harden eval", note)  # the cases' own libraries
+        # the cases' own libraries: the example's, and those evals/requirements.txt adds
+        also = read_requirements(cases_dir.parent / "requirements.txt")
+        flags["python"] = bundled_python("harden eval", note, also)
     return EvalOptions(
         project=project,
         cases_dir=cases_dir,
@@ -83,6 +85,15 @@ def to_options(flags: dict[str, Any], project: Path) -> EvalOptions:
         cases=tuple(_split(flags.pop("cases"))),
         **flags,
     )
+
+
+def read_requirements(path: Path) -> list[str]:
+    """The package lines of a requirements file ([] when there is none); comments dropped."""
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8")
+    lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return [line for line in lines if line]
 
 
 def _default_cases(own: Path) -> Path:

@@ -98,8 +98,9 @@ def python_with_coverage(python: str, cache: Path) -> str:
     return python_with(python, ["coverage"], cache)
 
 
-def bundled_python(command: str, say: Callable[[str], None]) -> str:
-    """An interpreter for the bundled example and eval cases: pytest and their libraries.
+def bundled_python(command: str, say: Callable[[str], None], also: Sequence[str] = ()) -> str:
+    """An interpreter for the bundled example and eval cases: pytest and their libraries
+    (the example's requirements, and ``also``).
 
     harden's own when it has them (a dev install), else an env of their own, built once in
     harden's cache dir: harden itself needs neither pytest nor flask. Raises ToolError.
@@ -109,6 +110,7 @@ def bundled_python(command: str, say: Callable[[str], None]) -> str:
 
     lines = (bundled_dir("examples") / "requirements.txt").read_text(encoding="utf-8")
     packages = ["pytest", *(line.strip() for line in lines.splitlines() if line.strip())]
+    packages += [p for p in also if p not in packages]
     where = default_cache_dir() / "envs"
 
     def notice() -> None:
