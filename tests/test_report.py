@@ -28,8 +28,10 @@ from agent.models import (
     StageStatus,
     Verdict,
 )
-from agent.report.markdown import md_code, md_text, print_summary, render_markdown, write_reports
+from agent.report.markdown import render_markdown, write_reports
+from agent.report.md import md_code, md_text
 from agent.report.sarif import FINGERPRINT_KEY, build_sarif
+from agent.report.terminal import print_summary
 
 PASSED = StageStatus.PASSED
 

@@ -27,7 +27,8 @@ from agent.llm.pricing import Pricing
 from agent.llm.prompts import load_prompt
 from agent.llm.retry import RetryPolicy
 from agent.models import Finding, GeneratedTestFate, Priority, RunReport
-from agent.report.markdown import print_summary, render_markdown
+from agent.report.markdown import render_markdown
+from agent.report.terminal import print_summary
 from agent.sandbox.runner import run_command
 from agent.sandbox.suite import find_suite
 from agent.scan import scan

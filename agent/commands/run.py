@@ -13,10 +13,10 @@ from agent.report.all_priorities import priorities_table
 from agent.report.console import echo
 from agent.report.console import err as _err
 from agent.report.console import out as _out
-from agent.report.markdown import print_summary
 from agent.report.progress import Progress
 from agent.report.redact import redact_report
 from agent.report.tables import print_table
+from agent.report.terminal import print_summary
 from agent.run.finished import answered
 
 __all__ = ["run_action", "run_and_show", "sandbox_policy"]

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from agent.evals.compare import Comparison
 from agent.evals.results import EvalRun, Summary, summarise
-from agent.report.markdown import md_table, md_text
+from agent.report.md import md_table, md_text
 
 __all__ = ["EvalResult", "render_junit", "render_markdown", "write_outputs"]
 

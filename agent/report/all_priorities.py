@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.table import Table
 
 from agent.models import RunReport
-from agent.report.markdown import severity_counts
+from agent.report.counts import severity_counts
 
 __all__ = ["priorities_table"]
 

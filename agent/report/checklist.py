@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from agent.checklist import Checklist, ItemResult, ItemStatus
-from agent.report.markdown import md_code, md_text
+from agent.report.md import md_code, md_text
 from agent.report.tables import print_table
 
 __all__ = ["checklist_markdown", "checklist_table", "print_checklist"]

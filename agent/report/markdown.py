@@ -2,65 +2,41 @@
 
 ``write_reports`` puts report.json, report.md (a pull-request body) and findings.sarif
 (GitHub code scanning, see :mod:`agent.report.sarif`) in the run's directory, all three with
-every secret replaced by ``<redacted>`` (:mod:`agent.report.redact`); ``print_summary``
-prints the terminal table.
+every secret replaced by ``<redacted>`` (:mod:`agent.report.redact`). The terminal's
+summary is :mod:`agent.report.terminal`; the counts both show are :mod:`agent.report.counts`.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from agent.models import (
     CommitRecord,
     Finding,
     RunReport,
     RuntimeEvidence,
-    Severity,
     Stage,
     StageStatus,
     Verdict,
 )
 from agent.redaction.secrets import redact_fixed
-from agent.report.characterization import (
-    characterization_section,
-    evidence_counts,
-    print_characterization,
+from agent.report.characterization import characterization_section, evidence_counts
+from agent.report.counts import (
+    rejected_by_stage,
+    rejected_verdicts,
+    severity_counts,
+    static_only,
+    verdict_for,
 )
-from agent.report.llm_section import model_section, print_model_summary
+from agent.report.llm_section import model_section
+from agent.report.md import fenced, md_code, md_table, md_text, trim_detail
 from agent.report.redact import redact_report
 from agent.report.sarif import FindingStatus, build_sarif, finding_statuses
 from agent.report.unfixed import describe_rejection, earlier_attempts, fixed_later
 
-__all__ = ["SeverityCounts", "print_summary", "render_markdown", "write_reports"]
-
-DETAIL_LINES = 8
-DETAIL_WIDTH = 200
-_SEVERITIES = sorted(Severity, key=lambda s: s.rank, reverse=True)
-_MD_SPECIAL = re.compile(r"([\\`|<>*_\[\]])")
-
-
-@dataclass(frozen=True)
-class SeverityCounts:
-    """One row of the summary table; ``found`` also counts findings not attempted."""
-
-    severity: str
-    found: int = 0
-    fixed: int = 0
-    rejected: int = 0
-    needs_model: int = 0
-
-    def cells(self) -> list[str]:
-        counts = (self.found, self.fixed, self.rejected, self.needs_model)
-        return [self.severity, *map(str, counts)]
+__all__ = ["render_markdown", "write_reports"]
 
 
 def write_reports(report: RunReport, run_dir: Path, sections: Sequence[str] = ()) -> list[Path]:
@@ -80,32 +56,6 @@ def write_reports(report: RunReport, run_dir: Path, sections: Sequence[str] = ()
     return [run_dir / name for name in contents]
 
 
-# -- counts shared by the markdown and the terminal ---------------------------------------
-
-
-def severity_counts(report: RunReport) -> list[SeverityCounts]:
-    """One row per severity, highest first, then a total row."""
-    statuses = finding_statuses(report)
-    rows = [
-        _count(s.value, [f for f in report.findings if f.severity is s], statuses)
-        for s in _SEVERITIES
-    ]
-    return [*rows, _count("total", list(report.findings), statuses)]
-
-
-def _count(
-    label: str, findings: list[Finding], statuses: dict[str, FindingStatus]
-) -> SeverityCounts:
-    tally = Counter(statuses[f.id] for f in findings)
-    return SeverityCounts(
-        severity=label,
-        found=len(findings),
-        fixed=tally[FindingStatus.FIXED],
-        rejected=tally[FindingStatus.REJECTED],
-        needs_model=tally[FindingStatus.NEEDS_MODEL],
-    )
-
-
 _EVIDENCE = {
     RuntimeEvidence.TESTS: "tests (the repo's tests ran)",
     RuntimeEvidence.CHARACTERIZATION: (
@@ -117,20 +67,6 @@ _EVIDENCE = {
     ),
     RuntimeEvidence.NONE: "none (static checks only)",
 }
-
-
-def static_only(report: RunReport) -> list[Verdict]:
-    """The accepted patches that nothing ran: no test, no import smoke."""
-    return [v for v in report.verdicts if v.accepted and v.evidence is RuntimeEvidence.NONE]
-
-
-def rejected_verdicts(report: RunReport) -> list[Verdict]:
-    return [v for v in report.verdicts if not v.accepted]
-
-
-def rejected_by_stage(report: RunReport) -> Counter[Stage]:
-    """How many rejected patches failed at each stage."""
-    return Counter(s.stage for v in rejected_verdicts(report) if (s := v.failed_stage))
 
 
 # -- report.md ----------------------------------------------------------------------------
@@ -152,27 +88,6 @@ def render_markdown(report: RunReport, sections: Sequence[str] = ()) -> str:
     )
     texts = [*(part(report) for part in parts), *sections, _notes(report)]
     return "\n\n".join(text for text in texts if text) + "\n"
-
-
-def md_text(text: str) -> str:
-    """Text from code, safe in a table cell or a line: markdown specials and pipes escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-
-
-def md_code(text: str) -> str:
-    """An inline code span that survives backticks inside ``text``; pipes escaped for tables."""
-    text = " ".join(text.split())
-    ticks = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}".replace("|", "\\|")
-
-
-def md_table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
-    """A GitHub table; cells must already be escaped."""
-    head = list(header)
-    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def _title(report: RunReport) -> str:
@@ -225,7 +140,7 @@ def _fix(report: RunReport, commit: CommitRecord) -> str:
     by_id = _findings_by_id(report)
     rows = [_finding_row(by_id[fid]) for fid in commit.finding_ids if fid in by_id]
     table = md_table(["rule", "CWE", "location", "finding"], rows)
-    verdict = _verdict_for(report, commit)
+    verdict = verdict_for(report, commit)
     evidence = "Stages passed: unknown (no matching verdict)."
     if verdict is not None:
         passed = [s.stage.value for s in verdict.stages if s.status is StageStatus.PASSED]
@@ -250,17 +165,6 @@ def _finding_row(finding: Finding) -> list[str]:
     return [md_code(finding.rule), cwe, md_code(finding.location), md_text(finding.message)]
 
 
-def _verdict_for(report: RunReport, commit: CommitRecord) -> Verdict | None:
-    """The accepted verdict behind ``commit``: same findings, the same title if possible."""
-    same = [
-        v
-        for v in report.verdicts
-        if v.accepted and tuple(sorted(v.patch.finding_ids)) == tuple(sorted(commit.finding_ids))
-    ]
-    titled = [v for v in same if v.patch.title == commit.title]
-    return (titled or same)[-1] if same else None
-
-
 def _rejected(report: RunReport) -> str:
     rejected = rejected_verdicts(report)
     if not rejected:
@@ -280,21 +184,6 @@ def _rejection(verdict: Verdict, report: RunReport) -> str:
         text += f" This attempt was by {by}; then fixed by {md_code(later.sha[:12])}."
     detail = trim_detail(failed.detail) if failed else ""
     return text + ("\n\n" + fenced(detail) if detail else "")
-
-
-def trim_detail(detail: str, lines: int = DETAIL_LINES, width: int = DETAIL_WIDTH) -> str:
-    """The first ``lines`` lines of ``detail``, each cut to ``width`` characters."""
-    all_lines = detail.strip().splitlines()
-    kept = [ln if len(ln) <= width else ln[: width - 1] + "…" for ln in all_lines[:lines]]
-    if len(all_lines) > lines:
-        kept.append(f"… ({len(all_lines) - lines} more lines)")
-    return "\n".join(kept)
-
-
-def fenced(text: str) -> str:
-    """A fenced code block longer than any backtick run inside ``text``."""
-    fence = "`" * max(3, max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
-    return f"{fence}text\n{text}\n{fence}"
 
 
 def _needs_model(report: RunReport) -> str:
@@ -341,9 +230,6 @@ def _notes(report: RunReport) -> str:
     return "## Notes\n\n" + "\n".join(f"- {md_text(note)}" for note in report.notes)
 
 
-# -- terminal -----------------------------------------------------------------------------
-
-
 def _generated_tests(report: RunReport) -> str:
     """The tests priority's section. The testgen package loads the whole test-writing
     machinery, so it is imported only for a report that has generated tests: a rerun
@@ -353,38 +239,3 @@ def _generated_tests(report: RunReport) -> str:
     from agent.testgen.report import generated_tests_section
 
     return generated_tests_section(report)
-
-
-def print_summary(report: RunReport, console: Console) -> None:
-    """The findings table, rejections per stage, and where to look at the fixes."""
-    table = Table(title=f"harden: {report.priority.value} findings")
-    for column in ("severity", "found", "fixed", "rejected", "needs a model"):
-        table.add_column(column, justify="left" if column == "severity" else "right")
-    *rows, total = severity_counts(report)
-    for row in rows:
-        table.add_row(*row.cells(), end_section=row is rows[-1])
-    table.add_row(*total.cells(), style="bold")
-    console.print(table)
-    for stage, count in rejected_by_stage(report).items():
-        console.print(f"rejected at {stage.value}: {count} patch(es)")
-    for commit in report.commits:
-        _print_earlier_attempts(report, commit, console)
-    print_model_summary(report, console)
-    if report.generated_tests:
-        from agent.testgen.report import print_generated_tests  # see _generated_tests
-
-        print_generated_tests(report, console)
-    print_characterization(report, console)
-    if report.branch is None:
-        console.print("no fix was accepted; no branch was created")
-    else:
-        branch = escape(report.branch)
-        console.print(f"fixes are on branch [bold]{branch}[/bold]; review: git log -p {branch}")
-
-
-def _print_earlier_attempts(report: RunReport, commit: CommitRecord, console: Console) -> None:
-    verdict = _verdict_for(report, commit)
-    by = "the model" if verdict is not None and verdict.patch.model else "a codemod"
-    for earlier in earlier_attempts(report, commit):
-        said = escape(describe_rejection(earlier, detail=False))
-        console.print(f"{said}, then fixed by {by}: {escape(commit.title)} ({commit.sha[:10]})")

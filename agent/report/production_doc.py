@@ -18,7 +18,7 @@ from agent.checklist import Facts
 from agent.checklist.facts import ExternalCall, LlmCall
 from agent.models import Finding, Priority, RunReport
 from agent.redaction.secrets import redact_fixed
-from agent.report.markdown import md_code, md_table, md_text
+from agent.report.md import md_code, md_table, md_text
 from agent.report.redact import known_secrets
 
 __all__ = ["DRAFT_NAME", "DRAFT_NOTE", "NOT_FOUND", "production_markdown", "save_production_doc"]
