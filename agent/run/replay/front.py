@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 
-from agent.run.replay.inputs import invocation, repo_state
+from agent.run.replay.inputs import answer_key, invocation, repo_state
 from agent.run.replay.store import Store
 
 TYPE_CHECKING = False  # typing and contextlib cost more to import than the replay saves
@@ -55,13 +55,21 @@ class Invocation:
         return invocation(self.argv, self.environ, self.cwd or "", self.path)
 
     def serve(self) -> int | None:
-        """Print the recorded answer of this invocation; None when there is none to trust."""
+        """Print the recorded answer of this invocation; None when there is none to trust.
+
+        Two entries: the invocation's names the PATH it planned, whose repository state
+        then names the answer (so switching back to a branch replays that branch's plan)."""
         if not self.eligible:
             return None
-        entry = Store(self.environ).load(self.key())
-        if entry is None or not _sound(entry):
+        store = Store(self.environ)
+        index = store.load(self.key())
+        if index is None or not isinstance(target := index.get("target"), str):
             return None
-        if repo_state(entry["target"], self.cwd or "", self.environ) != entry["state"]:
+        state = repo_state(target, self.cwd or "", self.environ)
+        if state is None:
+            return None
+        entry = store.load(answer_key(self.key(), state))
+        if entry is None or not _sound(entry) or entry["state"] != state:
             return None
         for stream, text in entry["output"]:
             out = sys.stdout if stream == "out" else sys.stderr
@@ -99,8 +107,7 @@ class Invocation:
 def _sound(entry: dict[str, Any]) -> bool:
     output = entry.get("output")
     return (
-        isinstance(entry.get("target"), str)
-        and isinstance(entry.get("state"), dict)
+        isinstance(entry.get("state"), dict)
         and type(entry.get("code")) is int
         and isinstance(output, list)
         and all(_chunk(c) for c in output)
@@ -149,8 +156,10 @@ class _Recording:
             return
         if repo_state(self.target or "", invocation.cwd or "", invocation.environ) != self.state:
             return
-        entry = {"key": invocation.key(), "target": self.target, "state": self.state}
-        Store(invocation.environ).save({**entry, "code": self.code, "output": self.output})
+        store = Store(invocation.environ)
+        store.save({"key": invocation.key(), "target": self.target})
+        answer = answer_key(invocation.key(), self.state)
+        store.save({"key": answer, "state": self.state, "code": self.code, "output": self.output})
 
 
 def _dotenv_moved(started: dict[str, str]) -> bool:

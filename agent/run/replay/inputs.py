@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-__all__ = ["NAMED_FILES", "VOLATILE", "harden_code", "invocation", "repo_state"]
+__all__ = ["NAMED_FILES", "VOLATILE", "answer_key", "harden_code", "invocation", "repo_state"]
 
 FORMAT = "harden-replay-1"
 # Variables a shell changes between two identical commands; nothing of harden reads them.
@@ -59,6 +59,11 @@ def invocation(
         "harden": harden_code(AGENT, search_path),
     }
     return blake2b(json.dumps(parts, default=str).encode()).hexdigest()
+
+
+def answer_key(invocation_key: str, state: dict[str, Any]) -> str:
+    """The key of the answer to an invocation in one state of its repository."""
+    return blake2b(json.dumps([invocation_key, state], sort_keys=True).encode()).hexdigest()
 
 
 def _terminal() -> list[Any]:

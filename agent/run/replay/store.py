@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_ENTRIES", "MAX_ENTRY_BYTES", "Store", "cache_dir"]
 
-MAX_ENTRIES = 200
+MAX_ENTRIES = 400  # two per plan: the invocation's (its PATH) and the answer
 MAX_ENTRY_BYTES = 32_000_000
 _FOLDER = "replay"
 
