@@ -303,6 +303,19 @@ def test_errors_and_unreplayable_plans_are_not_recorded(repo: Path, tmp_path: Pa
     assert entries() == []
 
 
+def test_a_dotenv_that_moves_git_or_the_cache_is_not_recorded(repo: Path, tmp_path: Path) -> None:
+    """The replay reads the environment harden was started with: a .env that points git or
+    harden's cache elsewhere would make it check another repository or store."""
+    for line in (f"HARDEN_CACHE_DIR={tmp_path / 'elsewhere'}", "GIT_CEILING_DIRECTORIES=/"):
+        (repo / ".env").write_text(line + "\n", encoding="utf-8")
+        assert plan(repo).code == 0
+        assert not plan(repo).replayed, line
+    assert entries() == []
+    (repo / ".env").write_text("HARDEN_JOBS=2\n", encoding="utf-8")
+    plan(repo)
+    assert plan(repo).replayed
+
+
 def test_a_plan_that_logged_a_warning_is_not_recorded(repo: Path) -> None:
     """A corrupt scan-cache entry is a logged warning: that plan is not recorded (a replay
     would not repeat the warning); the next plan, which logs none, is."""
@@ -326,6 +339,7 @@ def test_a_plan_that_logged_a_warning_is_not_recorded(repo: Path) -> None:
         {"HOME": "/h", "XDG_CACHE_HOME": "/x", "HARDEN_CACHE_DIR": "/c"},
         {"HOME": "/h", "XDG_CACHE_HOME": "", "HARDEN_CACHE_DIR": ""},
         {"HOME": "", "HARDEN_CACHE_DIR": "relative"},
+        {"HOME": ""},
     ],
 )
 def test_the_store_is_where_the_config_puts_harden_cache(environ: dict[str, str]) -> None:

@@ -1,8 +1,8 @@
 """The replay's front: an unchanged plan answered before harden's imports, a plan recorded.
 
 ``agent.__main__.main`` makes an ``Invocation`` of its arguments; ``serve()`` prints a
-recorded answer and returns its exit code (None: no sound entry matches), ``recording()``
-wraps the real command line. The plan command tells the recording what it does:
+recorded answer and returns its exit code (None: no sound entry matches), ``record()``
+runs the real command line. The plan command tells the recording what it does:
 ``note_target`` (the PATH it plans, before its settings are read), ``computing`` (the work,
 whose progress display is not part of the answer) and ``answered`` (its exit code, and
 whether such a plan may be replayed). All three do nothing when nothing records (the CLI
@@ -21,7 +21,9 @@ TYPE_CHECKING = False  # typing and contextlib cost more to import than the repl
 if TYPE_CHECKING:
     from collections.abc import Callable
     from types import TracebackType
-    from typing import Any, TextIO
+    from typing import Any, Literal, TextIO
+
+    Phase = Literal["started", "computing", "answering", "answered"]
 
 __all__ = ["Invocation", "answered", "computing", "note_target"]
 
@@ -128,7 +130,7 @@ class _Recording:
 
     def __init__(self, invocation: Invocation) -> None:
         self.invocation = invocation
-        self.phase = "started"  # -> computing -> answering -> answered
+        self.phase: Phase = "started"  # -> computing -> answering -> answered
         self.spoiled = False
         self.output: list[list[str]] = []
         self.target: str | None = None
