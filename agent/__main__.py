@@ -8,7 +8,10 @@ from agent.run.replay.front import Invocation
 
 def main() -> None:
     invocation = Invocation(sys.argv[1:])
-    code = invocation.serve()
+    try:
+        code = invocation.serve()
+    except KeyboardInterrupt:  # during a replay's few milliseconds: no traceback
+        sys.exit(130)
     if code is not None:
         sys.exit(code)
     invocation.record(_command_line)

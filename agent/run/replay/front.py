@@ -63,6 +63,12 @@ class Invocation:
         then names the answer (so switching back to a branch replays that branch's plan)."""
         if not self.eligible:
             return None
+        try:
+            return self._served()
+        except OSError:  # a file of harden's or git gone meanwhile: the plan runs
+            return None
+
+    def _served(self) -> int | None:
         store = Store(self.environ)
         index = store.load(self.key())
         if index is None or not isinstance(target := index.get("target"), str):
@@ -151,6 +157,12 @@ class _Recording:
     def finish(self, code: object) -> None:
         """Store the answer if the plan completed, nothing spoiled it, and neither the
         repository nor the invocation changed while it ran."""
+        try:
+            self._finish(code)
+        except OSError:  # a file of harden's or git gone meanwhile: not recorded
+            return
+
+    def _finish(self, code: object) -> None:
         if self.phase != "answered" or self.spoiled or self.state is None or code != self.code:
             return
         invocation = self.invocation
