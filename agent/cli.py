@@ -162,15 +162,24 @@ def run(path: Path, **flags: Any) -> None:
     type=click.Choice(["low", "medium", "high"]),
     help="Exit 1 when a finding of this severity or higher is listed (default: never).",
 )
+@click.option(
+    "--rerun",
+    is_flag=True,
+    default=None,
+    help="Plan anew even when an identical plan of this unchanged commit can be replayed.",
+)
 def plan(path: Path, **flags: Any) -> None:
     """List the findings and what harden would do with each; changes nothing.
 
     For the tests priority, the suite runs under coverage on a snapshot of the base commit
-    to find the functions no test reaches.
+    to find the functions no test reaches. An identical plan of an unchanged commit is
+    replayed (--rerun: planned anew).
     """
     from agent.commands.plan import plan_action
     from agent.models import Severity
+    from agent.run.replay.front import note_target
 
+    note_target(path)  # the repository's state, before the settings are read from it
     fail_on = flags.pop("fail_on")
     settings, output = _settings(path, **flags)
     sys.exit(plan_action(settings, output, None if fail_on is None else Severity(fail_on)))

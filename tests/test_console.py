@@ -28,6 +28,7 @@ ALLOWED = {
     "report/console.py": "the one pair of consoles",
     "cli.py": "the CLI's own error policy: `Error: <message>` before exiting",
     "sandbox/_launch.py": "runs in the sandboxed child before exec: its stderr is the test's",
+    "run/replay/front.py": "replays a plan's recorded text as it was printed, before rich loads",
 }
 
 

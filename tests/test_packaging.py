@@ -67,4 +67,4 @@ def test_the_wheel_ships_the_code_the_prompts_and_the_example(tmp_path: Path) ->
     cases = {p.parent.name for p in (ROOT / "evals" / "cases").glob("*/case.toml")}
     assert cases and {f"agent/_evals/cases/{c}/case.toml" for c in cases} <= names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "harden = agent.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "harden = agent.__main__:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

@@ -6,13 +6,14 @@ from rich.table import Table
 
 from agent.commands.policy import sandbox_policy
 from agent.config import Output, Settings
-from agent.models import Severity
+from agent.models import Priority, Severity
 from agent.report.console import echo
 from agent.report.console import err as _err
 from agent.report.console import out as _out
 from agent.report.progress import Progress
 from agent.report.tables import print_table
 from agent.run.plan import Plan, PlanAction, PlanRow, make_plan
+from agent.run.replay.front import answered, computing
 
 __all__ = ["plan_action"]
 
@@ -21,7 +22,10 @@ def plan_action(settings: Settings, output: Output, fail_on: Severity | None = N
     """``harden plan``: findings, fixers and the model's estimated cost; changes nothing.
     Exit 1 when ``fail_on`` is given and a finding at or above that severity is listed."""
     sandbox_policy(settings)
-    with Progress(_err, "planning: scanning, and for the tests priority, running the tests"):
+    with (
+        computing(),
+        Progress(_err, "planning: scanning, and for the tests priority, running the tests"),
+    ):
         plan = make_plan(settings)
     if output.as_json:
         echo(plan.model_dump_json(indent=2))
@@ -31,7 +35,21 @@ def plan_action(settings: Settings, output: Output, fail_on: Severity | None = N
         _err.print(f"warning: skipped {skipped.path}: {skipped.reason}")
     for note in plan.notes:
         _err.print(f"note: {note}")
-    return _gate(plan, fail_on)
+    code = _gate(plan, fail_on)
+    answered(code, _replayable(settings, output, plan))
+    return code
+
+
+def _replayable(settings: Settings, output: Output, plan: Plan) -> bool:
+    """Whether a replay may answer this plan again (agent.run.replay): not one that runs
+    the repo's tests, asks about a model, follows a ref or logs more than warnings."""
+    return (
+        Priority.TESTS not in settings.priorities
+        and plan.model is None
+        and settings.since is None
+        and not settings.rerun
+        and output.verbose == 0
+    )
 
 
 def _gate(plan: Plan, fail_on: Severity | None) -> int:
