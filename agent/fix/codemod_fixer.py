@@ -63,15 +63,25 @@ def attempt_codemods(
     specs = _specs_for(findings)
     copy = _reduced(path, before, findings, specs) if elided else None
     done = _run(root, path, findings, specs, before, copy) if copy is not None else None
-    fixed, refused, used, companions, text = done or _whole(root, path, findings, specs, before)
-    after = tidy_imports(before, text, path) if fixed else before
-    if not fixed or after == before:
-        return CodemodAttempt(None, _unfixed(findings, set(), refused))
-    patch = _patch(path, before, after, findings, fixed, used, companions)
-    return CodemodAttempt(patch, _unfixed(findings, fixed, refused))
+    done = done or _whole(root, path, findings, specs, before)
+    after = tidy_imports(before, done.text, path) if done.fixed else before
+    if not done.fixed or after == before:
+        return CodemodAttempt(None, _unfixed(findings, set(), done.refused))
+    patch = _patch(path, before, after, findings, done.fixed, done.used, done.companions)
+    return CodemodAttempt(patch, _unfixed(findings, done.fixed, done.refused))
 
 
-_Done = tuple[set[str], dict[str, str], list[CodemodSpec], dict[str, FileEdit], str]
+@dataclass
+class _Done:
+    """What a group's codemods did, gathered as they run: the findings fixed, why the
+    others were refused, the codemods that fixed something, their companion edits, and
+    the whole module's new text."""
+
+    text: str
+    fixed: set[str] = field(default_factory=set)
+    refused: dict[str, str] = field(default_factory=dict)
+    used: list[CodemodSpec] = field(default_factory=list)
+    companions: dict[str, FileEdit] = field(default_factory=dict)
 
 
 def _whole(
@@ -92,37 +102,32 @@ def _run(
     copy: elide.Reduced | None,
 ) -> _Done | None:
     """Run the codemods in turn on the whole module, or on ``copy`` with each change
-    spliced into the whole text (None: the copy cannot be used). Returns what was fixed,
-    the refusals, the codemods that fixed something, their companion edits, the new text."""
+    spliced into the whole text (None: the copy cannot be used)."""
     module = _parsed(path, before, copy)
     if module is None:
         return None
-    fixed: set[str] = set()
-    refused: dict[str, str] = {}
-    used: list[CodemodSpec] = []
-    companions: dict[str, FileEdit] = {}
-    text = before
+    done = _Done(before)
     for spec in specs:
-        pending = [f for f in findings if spec.handles(f) and f.id not in fixed]
-        targets = _reanchor(pending, before, text) if text != before else pending
-        context = CodemodContext(filename=path, scratch={FULL_SOURCE: text})
+        pending = [f for f in findings if spec.handles(f) and f.id not in done.fixed]
+        targets = _reanchor(pending, before, done.text) if done.text != before else pending
+        context = CodemodContext(filename=path, scratch={FULL_SOURCE: done.text})
         command = spec.command(context, targets)
         try:
             module = command.transform_module(module)
         except SkipFile as exc:
-            refused.update({f.id: f"{spec.id}: {exc}" for f in pending})
+            done.refused.update({f.id: f"{spec.id}: {exc}" for f in pending})
             continue
-        refused.update({f.id: _why(spec, command.refusals, f) for f in pending})
+        done.refused.update({f.id: _why(spec, command.refusals, f) for f in pending})
         new = module.code if copy is None else elide.splice(copy, module.code)
         if new is None:
             _log.debug("%s: a change touches an elided body; codemods rerun on it whole", path)
             return None
-        text = new
+        done.text = new
         if command.fixed_ids:
-            fixed |= command.fixed_ids
-            used.append(spec)
-            companions.update({e.path: e for e in command.companion_edits(root)})
-    return fixed, refused, used, companions, text
+            done.fixed |= command.fixed_ids
+            done.used.append(spec)
+            done.companions.update({e.path: e for e in command.companion_edits(root)})
+    return done
 
 
 def _parsed(path: str, before: str, copy: elide.Reduced | None) -> cst.Module | None:
