@@ -4,20 +4,29 @@ The result is a Patch claiming exactly the findings the codemods say they fixed,
 None when no codemod changed anything (the findings then need a model), with the reason
 each finding left unfixed was refused (``CodemodAttempt``). ``harden plan`` runs the same
 function on the base commit's files, so the plan predicts what the run's codemods do.
+
+When every codemod of the group reads only its targets' surroundings (``Reads``), they run
+on a copy of the module whose untargeted function bodies are elided (``elide.reduce``),
+and each change is spliced back into the whole text; ``tidy_imports`` and the patch work
+on the whole text. A copy that libcst cannot parse, or a change that touches an elided
+body, falls back to the whole module (parsed once per run: ``parse_cached``).
 """
 
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import libcst as cst
 from libcst.codemod import CodemodContext, SkipFile
 
+from agent.fix import elide
 from agent.fix.codemods import codemods_for
 from agent.fix.codemods._lib.imports import tidy_imports
-from agent.fix.codemods.base import CodemodSpec
+from agent.fix.codemods.base import FULL_SOURCE, CodemodSpec
 from agent.fix.parsed import parse_cached
 from agent.models import FileEdit, Finding, Patch
 from agent.scan.source import read_source
@@ -25,6 +34,7 @@ from agent.scan.source import read_source
 __all__ = ["CodemodAttempt", "attempt_codemods", "fix_with_codemods", "has_codemod"]
 
 NO_SAFE_REWRITE = "it does not rewrite this form of the code safely"
+_log = logging.getLogger("harden.fix")
 
 
 @dataclass(frozen=True)
@@ -44,33 +54,108 @@ def fix_with_codemods(root: Path, path: str, findings: Sequence[Finding]) -> Pat
     return attempt_codemods(root, path, findings).patch
 
 
-def attempt_codemods(root: Path, path: str, findings: Sequence[Finding]) -> CodemodAttempt:
-    """The codemods' patch for ``findings`` in ``path`` under ``root``, and their refusals."""
+def attempt_codemods(
+    root: Path, path: str, findings: Sequence[Finding], *, elided: bool = True
+) -> CodemodAttempt:
+    """The codemods' patch for ``findings`` in ``path`` under ``root``, and their refusals
+    (``elided=False``: on the whole module even where a copy would do)."""
     before = read_source(root / path)
-    module = parse_cached(path, before)
-    fixed: set[str] = set()
-    refused: dict[str, str] = {}
-    used: list[CodemodSpec] = []
-    companions: dict[str, FileEdit] = {}
-    for spec in _specs_for(findings):
-        pending = [f for f in findings if spec.handles(f) and f.id not in fixed]
-        targets = _reanchor(pending, before, module.code) if module.code != before else pending
-        command = spec.command(CodemodContext(filename=path), targets)
+    specs = _specs_for(findings)
+    copy = _reduced(path, before, findings, specs) if elided else None
+    done = _run(root, path, findings, specs, before, copy) if copy is not None else None
+    done = done or _whole(root, path, findings, specs, before)
+    after = tidy_imports(before, done.text, path) if done.fixed else before
+    if not done.fixed or after == before:
+        return CodemodAttempt(None, _unfixed(findings, set(), done.refused))
+    patch = _patch(path, before, after, findings, done.fixed, done.used, done.companions)
+    return CodemodAttempt(patch, _unfixed(findings, done.fixed, done.refused))
+
+
+@dataclass
+class _Done:
+    """What a group's codemods did, gathered as they run: the findings fixed, why the
+    others were refused, the codemods that fixed something, their companion edits, and
+    the whole module's new text."""
+
+    text: str
+    fixed: set[str] = field(default_factory=set)
+    refused: dict[str, str] = field(default_factory=dict)
+    used: list[CodemodSpec] = field(default_factory=list)
+    companions: dict[str, FileEdit] = field(default_factory=dict)
+
+
+def _whole(
+    root: Path, path: str, findings: Sequence[Finding], specs: Sequence[CodemodSpec], before: str
+) -> _Done:
+    done = _run(root, path, findings, specs, before, None)
+    if done is None:  # the whole module is parsed by parse_cached, which raises instead
+        raise AssertionError("codemods on the whole module cannot fall back")
+    return done
+
+
+def _run(
+    root: Path,
+    path: str,
+    findings: Sequence[Finding],
+    specs: Sequence[CodemodSpec],
+    before: str,
+    copy: elide.Reduced | None,
+) -> _Done | None:
+    """Run the codemods in turn on the whole module, or on ``copy`` with each change
+    spliced into the whole text (None: the copy cannot be used)."""
+    module = _parsed(path, before, copy)
+    if module is None:
+        return None
+    done = _Done(before)
+    for spec in specs:
+        pending = [f for f in findings if spec.handles(f) and f.id not in done.fixed]
+        targets = _reanchor(pending, before, done.text) if done.text != before else pending
+        context = CodemodContext(filename=path, scratch={FULL_SOURCE: done.text})
+        command = spec.command(context, targets)
         try:
             module = command.transform_module(module)
         except SkipFile as exc:
-            refused.update({f.id: f"{spec.id}: {exc}" for f in pending})
+            done.refused.update({f.id: f"{spec.id}: {exc}" for f in pending})
             continue
-        refused.update({f.id: _why(spec, command.refusals, f) for f in pending})
+        done.refused.update({f.id: _why(spec, command.refusals, f) for f in pending})
+        new = module.code if copy is None else elide.splice(copy, module.code)
+        if new is None:
+            _log.debug("%s: a change touches an elided body; codemods rerun on it whole", path)
+            return None
+        done.text = new
         if command.fixed_ids:
-            fixed |= command.fixed_ids
-            used.append(spec)
-            companions.update({e.path: e for e in command.companion_edits(root)})
-    after = tidy_imports(before, module.code, path) if fixed else before
-    if not fixed or after == before:
-        return CodemodAttempt(None, _unfixed(findings, set(), refused))
-    patch = _patch(path, before, after, findings, fixed, used, companions)
-    return CodemodAttempt(patch, _unfixed(findings, fixed, refused))
+            done.fixed |= command.fixed_ids
+            done.used.append(spec)
+            done.companions.update({e.path: e for e in command.companion_edits(root)})
+    return done
+
+
+def _parsed(path: str, before: str, copy: elide.Reduced | None) -> cst.Module | None:
+    """The libcst module the codemods start from: the copy's, or the whole file's."""
+    if copy is None:
+        return parse_cached(path, before)
+    try:
+        return cst.parse_module(copy.text)
+    except cst.ParserSyntaxError:
+        _log.debug("%s: libcst cannot parse the elided copy; codemods run on it whole", path)
+        return None
+
+
+def _reduced(
+    path: str, before: str, findings: Sequence[Finding], specs: Sequence[CodemodSpec]
+) -> elide.Reduced | None:
+    """The copy of ``before`` the codemods of ``specs`` can run on, if they all can."""
+    if not specs or not all(s.reads.local for s in specs):
+        return None
+    targets = [(f.line, max(f.line, f.end_line)) for f in findings]
+    if any(s.reads.module_at_top_level for s in specs) and elide.has_top_level(before, targets):
+        return None
+    names = frozenset(n for s in specs for n in s.reads.names)
+    copy = elide.reduce(before, targets, names)
+    if copy is not None:
+        total = len(copy.original)
+        _log.debug("%s: codemods run with %d of %d lines elided", path, copy.elided, total)
+    return copy
 
 
 def _why(spec: CodemodSpec, refusals: Mapping[str, str], finding: Finding) -> str:

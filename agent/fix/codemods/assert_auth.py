@@ -21,7 +21,7 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from agent.fix.codemods.base import CodemodSpec, HardenCommand
+from agent.fix.codemods.base import LOCAL, CodemodSpec, HardenCommand
 from agent.scan.auth_names import is_auth_name
 
 _NEEDS_PARENS = (cst.BooleanOperation, cst.IfExp, cst.Lambda, cst.NamedExpr)
@@ -112,4 +112,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"S101", "B101"}),
     command=AssertAuthToCheck,
+    reads=LOCAL,
 )

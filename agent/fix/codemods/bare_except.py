@@ -23,7 +23,7 @@ import libcst.matchers as m
 
 from agent.fix.codemods._lib.intent import deliberate
 from agent.fix.codemods._lib.log_calls import reraises
-from agent.fix.codemods._lib.logger import LoggingCommand
+from agent.fix.codemods._lib.logger import LOGGER_READS, LoggingCommand
 from agent.fix.codemods.base import CodemodSpec
 
 _BARE_RAISE = m.Raise(exc=None)
@@ -69,4 +69,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"E722"}),
     command=BareExcept,
+    reads=LOGGER_READS,
 )

@@ -5,6 +5,11 @@ The command rewrites only nodes whose span holds a targeted finding's line, reco
 which findings it fixed, and may propose companion edits (a dependency line, an
 .env.example entry). When it cannot fix a case safely it leaves the code alone, and may
 say why with ``refuse`` (the plan and the report show the reason).
+
+What a codemod's decisions read of the module beyond its targets is declared too
+(``Reads``): a codemod that reads only its targets' surroundings runs on a copy of the
+module whose other function bodies are elided (see agent/fix/elide.py); ``full_source``
+gives any codemod the whole module's text for a fact that needs it.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from libcst.metadata import PositionProvider
 
 from agent.models import FileEdit, Finding
 
-__all__ = ["CodemodSpec", "HardenCommand"]
+__all__ = ["FULL_SOURCE", "LOCAL", "CodemodSpec", "HardenCommand", "Reads"]
+
+FULL_SOURCE = "harden.full_source"  # the context's scratch key of the whole module's text
 
 
 class HardenCommand(VisitorBasedCodemodCommand):
@@ -54,9 +61,35 @@ class HardenCommand(VisitorBasedCodemodCommand):
         a later, more specific reason (an outer node) replaces an earlier one."""
         self.refusals.update({f.id: why for f in self.targets_in(node)})
 
+    def full_source(self, module: cst.Module) -> str:
+        """The whole module's text: ``module`` may be a copy with function bodies elided."""
+        text = self.context.scratch.get(FULL_SOURCE)
+        return text if isinstance(text, str) else module.code
+
     def companion_edits(self, root: Path) -> list[FileEdit]:
         """Edits to other files that this fix needs; none by default."""
         return []
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What of the module a codemod's decisions read, besides its targeted statements.
+
+    The default is the whole module. ``local``: only the targets' enclosing functions
+    (whole), their classes, the module's top-level statements and its global names (scope
+    analysis): the codemod may then run on a copy in which the other functions' bodies are
+    elided. ``names``: words whose mention keeps a body in that copy, for the facts the
+    codemod gathers over the whole module (imports anywhere, every use of a name).
+    ``module_at_top_level``: a target outside any function reads its scope, the whole
+    module (then no body is elided).
+    """
+
+    local: bool = False
+    names: frozenset[str] = frozenset()
+    module_at_top_level: bool = False
+
+
+LOCAL = Reads(local=True)
 
 
 @dataclass(frozen=True)
@@ -69,6 +102,7 @@ class CodemodSpec:
     rules: frozenset[str]
     command: type[HardenCommand]
     dependencies: tuple[str, ...] = field(default=())
+    reads: Reads = field(default=Reads())
 
     def handles(self, finding: Finding) -> bool:
         return finding.rule in self.rules or bool(set(finding.aliases) & self.rules)

@@ -249,4 +249,5 @@ SPEC = CodemodSpec(
     ),
     command=DefuseXml,
     dependencies=("defusedxml",),
+    # reads the whole module: every use of an XML import, which a swap renames everywhere
 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from agent.fix.codemods.base import CodemodSpec, HardenCommand
+from agent.fix.codemods.base import LOCAL, CodemodSpec, HardenCommand
 
 _ITEMS_CALL = m.Call(func=m.Attribute(attr=m.Name("items")), args=[])
 
@@ -70,4 +70,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"PERF102"}),
     command=DictIteration,
+    reads=LOCAL,
 )

@@ -11,7 +11,7 @@ import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import BuiltinAssignment, ScopeProvider
 
-from agent.fix.codemods.base import CodemodSpec, HardenCommand
+from agent.fix.codemods.base import LOCAL, CodemodSpec, HardenCommand
 
 
 class EvalLiteral(HardenCommand):
@@ -48,4 +48,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"S307", "B307"}),
     command=EvalLiteral,
+    reads=LOCAL,
 )

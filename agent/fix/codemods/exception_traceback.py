@@ -15,7 +15,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 
 from agent.fix.codemods._lib.log_calls import drop_keyword, is_log_call
-from agent.fix.codemods.base import CodemodSpec, HardenCommand
+from agent.fix.codemods.base import LOCAL, CodemodSpec, HardenCommand
 from agent.models import Finding
 
 
@@ -65,4 +65,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"TRY400"}),
     command=ExceptionTraceback,
+    reads=LOCAL,
 )

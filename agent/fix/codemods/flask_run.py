@@ -15,7 +15,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod.visitors import AddImportsVisitor
 
-from agent.fix.codemods.base import CodemodSpec, HardenCommand
+from agent.fix.codemods.base import LOCAL, CodemodSpec, HardenCommand
 
 _RUN = m.Attribute(attr=m.Name("run"))
 _DEBUG_TRUE = m.Arg(keyword=m.Name("debug"), value=m.Name("True"))
@@ -82,4 +82,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"S201", "B201", "S104", "B104"}),
     command=FlaskRun,
+    reads=LOCAL,
 )

@@ -29,7 +29,7 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
 from agent.fix.codemods._lib.secretnames import env_var_name, is_credential_name, is_signing_key
-from agent.fix.codemods.base import CodemodSpec, HardenCommand
+from agent.fix.codemods.base import LOCAL, CodemodSpec, HardenCommand
 from agent.models import FileEdit, Finding
 
 _ENV_EXAMPLE = ".env.example"
@@ -126,4 +126,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"S105", "S106", "S107", "B105", "B106", "B107"}),
     command=HardcodedSecretToEnv,
+    reads=LOCAL,
 )

@@ -29,7 +29,7 @@ from libcst.codemod import CodemodContext
 
 from agent.fix.codemods._lib.assign import assignment
 from agent.fix.codemods._lib.secretnames import words
-from agent.fix.codemods.base import CodemodSpec, HardenCommand
+from agent.fix.codemods.base import LOCAL, CodemodSpec, HardenCommand
 from agent.models import Finding
 
 _WEAK = ("md5", "sha1", "md4")
@@ -173,4 +173,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"S324", "B324"}),
     command=HashNotForSecurity,
+    reads=LOCAL,
 )

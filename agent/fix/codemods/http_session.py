@@ -25,7 +25,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
 
-from agent.fix.codemods.base import CodemodSpec, HardenCommand
+from agent.fix.codemods.base import CodemodSpec, HardenCommand, Reads
 from agent.models import Finding
 
 _VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
@@ -196,4 +196,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"HP101"}),
     command=HttpSession,
+    reads=Reads(local=True, names=frozenset(_SHARED)),
 )

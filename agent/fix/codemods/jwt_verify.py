@@ -191,4 +191,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"HS501"}),
     command=JwtVerify,
+    # reads the whole module: jwt imports, encode calls and algorithm names anywhere
 )

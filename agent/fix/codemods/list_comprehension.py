@@ -24,7 +24,7 @@ import libcst.matchers as m
 from libcst.codemod import CodemodContext
 
 from agent.fix.codemods._lib.assign import assignment
-from agent.fix.codemods.base import CodemodSpec, HardenCommand
+from agent.fix.codemods.base import CodemodSpec, HardenCommand, Reads
 from agent.models import Finding
 
 Block = TypeVar("Block", cst.Module, cst.IndentedBlock)
@@ -219,4 +219,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"PERF401"}),
     command=ListComprehension,
+    reads=Reads(local=True, module_at_top_level=True),
 )

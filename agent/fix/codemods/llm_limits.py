@@ -21,7 +21,7 @@ import ast
 import libcst as cst
 
 from agent.fix.codemods._lib.log_calls import add_keyword
-from agent.fix.codemods.base import CodemodSpec, HardenCommand
+from agent.fix.codemods.base import LOCAL, CodemodSpec, HardenCommand
 from agent.models import Finding
 from agent.scan.llm_calls import endpoint
 
@@ -98,4 +98,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"HA102", "HA103", "HA104"}),
     command=LlmLimits,
+    reads=LOCAL,
 )

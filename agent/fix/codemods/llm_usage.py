@@ -14,7 +14,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from agent.fix.codemods._lib.log_calls import string_literal
-from agent.fix.codemods._lib.logger import LoggingCommand
+from agent.fix.codemods._lib.logger import LOGGER_READS, LoggingCommand
 from agent.fix.codemods.base import CodemodSpec
 from agent.scan.llm_calls import endpoint
 
@@ -70,4 +70,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"HA105"}),
     command=LlmUsage,
+    reads=LOGGER_READS,
 )

@@ -28,7 +28,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from agent.fix.codemods._lib.log_calls import LEVELS, string_literal
-from agent.fix.codemods.base import CodemodSpec, HardenCommand
+from agent.fix.codemods.base import LOCAL, CodemodSpec, HardenCommand
 
 __all__ = ["Field", "Part", "message_parts", "render"]
 
@@ -288,4 +288,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"G001", "G002", "G003", "G004"}),
     command=LazyLogging,
+    reads=LOCAL,
 )

@@ -30,7 +30,7 @@ import libcst.matchers as m
 from libcst.codemod import CodemodContext
 
 from agent.fix.codemods._lib.log_calls import log_call
-from agent.fix.codemods._lib.logger import LoggingCommand
+from agent.fix.codemods._lib.logger import LOGGER_READS, LoggingCommand
 from agent.fix.codemods._lib.request_data import body_params, mentions
 from agent.fix.codemods.base import CodemodSpec
 from agent.fix.codemods.logging_lazy import Part, message_parts, render
@@ -116,4 +116,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"T201"}),
     command=PrintToLogger,
+    reads=LOGGER_READS,
 )

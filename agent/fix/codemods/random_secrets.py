@@ -22,7 +22,7 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from agent.fix.codemods._lib.secretnames import is_security_name
-from agent.fix.codemods.base import CodemodSpec, HardenCommand
+from agent.fix.codemods.base import CodemodSpec, HardenCommand, Reads
 from agent.models import Finding
 
 _RENAMED = {"choice": "secrets.choice", "getrandbits": "secrets.randbits"}
@@ -156,4 +156,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"S311", "B311"}),
     command=RandomToSecrets,
+    reads=Reads(local=True, names=frozenset({"random"})),
 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from agent.fix.codemods.base import CodemodSpec, HardenCommand
+from agent.fix.codemods.base import LOCAL, CodemodSpec, HardenCommand
 
 _MODULES = ("requests", "httpx")
 _METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
@@ -91,4 +91,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"S113", "B113"}),
     command=RequestsTimeout,
+    reads=LOCAL,
 )

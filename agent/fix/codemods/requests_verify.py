@@ -11,7 +11,7 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from agent.fix.codemods.base import CodemodSpec, HardenCommand
+from agent.fix.codemods.base import LOCAL, CodemodSpec, HardenCommand
 
 _HTTP_FUNC = m.Attribute(value=m.Name("requests") | m.Name("httpx"))
 _VERIFY_FALSE = m.Arg(keyword=m.Name("verify"), value=m.Name("False"))
@@ -57,4 +57,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"S501", "B501"}),
     command=RequestsVerify,
+    reads=LOCAL,
 )

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import libcst as cst
 from libcst.codemod import CodemodContext
 
-from agent.fix.codemods._lib.sql import placeholder_for, rewrite_sql
+from agent.fix.codemods._lib.sql import DRIVER_NAMES, placeholder_for, rewrite_sql
 from agent.fix.codemods._lib.sql_flow import (
     TwoStep,
     barriers,
@@ -37,7 +37,7 @@ from agent.fix.codemods._lib.sql_flow import (
     stores,
     two_steps,
 )
-from agent.fix.codemods.base import CodemodSpec, HardenCommand
+from agent.fix.codemods.base import CodemodSpec, HardenCommand, Reads
 from agent.models import Finding
 
 
@@ -138,4 +138,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"S608", "B608"}),
     command=SqlParameters,
+    reads=Reads(local=True, names=DRIVER_NAMES),
 )

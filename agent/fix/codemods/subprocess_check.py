@@ -15,7 +15,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from agent.fix.codemods._lib.log_calls import add_keyword
-from agent.fix.codemods.base import CodemodSpec, HardenCommand
+from agent.fix.codemods.base import LOCAL, CodemodSpec, HardenCommand
 
 _RUN = m.Call(func=m.Attribute(value=m.Name("subprocess"), attr=m.Name("run")))
 
@@ -52,4 +52,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"PLW1510"}),
     command=SubprocessCheck,
+    reads=LOCAL,
 )

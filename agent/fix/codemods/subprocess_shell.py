@@ -30,7 +30,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 
 from agent.fix.codemods._lib.shell import split_command
 from agent.fix.codemods._lib.template import Value, decompose
-from agent.fix.codemods.base import CodemodSpec, HardenCommand
+from agent.fix.codemods.base import LOCAL, CodemodSpec, HardenCommand
 from agent.scan.checks._names import imported_names
 from agent.scan.llm_calls import llm_sdks
 from agent.scan.llm_output import model_output_sinks
@@ -46,7 +46,7 @@ class SubprocessWithoutShell(HardenCommand):
     DESCRIPTION = "Pass subprocess commands as argument lists, without a shell."
 
     def visit_Module(self, node: cst.Module) -> None:
-        self.model_lines = _model_output_lines(node.code)
+        self.model_lines = _model_output_lines(self.full_source(node))
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if self.is_target(original) and self.span(original)[0] in self.model_lines:
@@ -162,4 +162,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"S602", "B602", "S605", "B605"}),
     command=SubprocessWithoutShell,
+    reads=LOCAL,
 )

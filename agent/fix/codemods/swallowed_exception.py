@@ -41,7 +41,7 @@ from libcst.codemod import CodemodContext
 
 from agent.fix.codemods._lib.intent import deliberate, falls_back, keeps_default, only_passes
 from agent.fix.codemods._lib.log_calls import reports, reraises
-from agent.fix.codemods._lib.logger import LoggingCommand
+from agent.fix.codemods._lib.logger import LOGGER_READS, LoggingCommand
 from agent.fix.codemods.base import CodemodSpec
 from agent.models import Finding
 
@@ -110,4 +110,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"S110", "S112", "BLE001"}),
     command=SwallowedException,
+    reads=LOGGER_READS,
 )

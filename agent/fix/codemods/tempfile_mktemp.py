@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import libcst as cst
 import libcst.matchers as m
 
-from agent.fix.codemods.base import CodemodSpec, HardenCommand
+from agent.fix.codemods.base import LOCAL, CodemodSpec, HardenCommand
 
 _PARAMS = ("suffix", "prefix", "dir")
 _MKTEMP = m.Call(func=m.Attribute(value=m.Name("tempfile"), attr=m.Name("mktemp")))
@@ -108,4 +108,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"S306", "B306"}),
     command=TempfileMktemp,
+    reads=LOCAL,
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from agent.fix.codemods.base import CodemodSpec, HardenCommand
+from agent.fix.codemods.base import LOCAL, CodemodSpec, HardenCommand
 
 _UNSAFE_LOADERS = {"Loader", "FullLoader", "UnsafeLoader", "CLoader", "CFullLoader"}
 
@@ -54,4 +54,5 @@ SPEC = CodemodSpec(
     ),
     rules=frozenset({"S506", "B506"}),
     command=YamlSafeLoad,
+    reads=LOCAL,
 )

@@ -32,11 +32,14 @@ from libcst.metadata import GlobalScope, MetadataWrapper, ScopeProvider
 
 from agent.fix.codemods._lib.assign import assignment
 from agent.fix.codemods._lib.log_calls import add_keyword, log_call, string_literal, with_report
-from agent.fix.codemods.base import HardenCommand
+from agent.fix.codemods.base import HardenCommand, Reads
 from agent.models import Finding
 
-__all__ = ["LoggingCommand", "module_logger"]
+__all__ = ["LOGGER_READS", "LoggingCommand", "module_logger"]
 
+# What a LoggingCommand reads beyond its targets: the module's global names (scope analysis)
+# and whether ``getLogger`` is imported from logging anywhere in the module.
+LOGGER_READS = Reads(local=True, names=frozenset({"getLogger"}))
 _CANDIDATE_NAMES = ("logger", "_log")
 _GET_LOGGER = m.Call(func=m.Attribute(value=m.Name("logging"), attr=m.Name("getLogger")))
 _BARE_GET_LOGGER = m.Call(func=m.Name("getLogger"))

@@ -24,7 +24,7 @@ from libcst.helpers import get_full_name_for_node
 
 from agent.fix.codemods._lib.template import Part, Value, decompose, string_leaves
 
-__all__ = ["Query", "parameterise", "placeholder_for", "py_string", "rewrite_sql"]
+__all__ = ["DRIVER_NAMES", "Query", "parameterise", "placeholder_for", "py_string", "rewrite_sql"]
 
 _DRIVERS = {
     "sqlite3": "?",
@@ -34,6 +34,8 @@ _DRIVERS = {
     "MySQLdb": "%s",
     "mysql.connector": "%s",
 }
+# The words an import of a driver names, wherever it is in the module (``placeholder_for``).
+DRIVER_NAMES = frozenset(name.split(".")[0] for name in _DRIVERS)
 _VALUE_AFTER = re.compile(r"(?:[=<>]|\bI?LIKE|\bLIMIT|\bOFFSET)$", re.IGNORECASE)
 _LIST_KIND = re.compile(r"\b(IN|VALUES)$", re.IGNORECASE)
 _AFTER_BARE = frozenset(" \t\r\n),;")
