@@ -15,12 +15,13 @@ import pytest
 from agent.models import Priority
 from agent.scan import scan
 from agent.scan.checks import observability
+from agent.scan.checks._walk import ModuleWalk
 from agent.scan.raw import RawFinding
 from tests.conftest import GitRepo, git
 
 
 def _check(source: str, path: str = "app/web.py") -> list[RawFinding]:
-    return observability.findings(path, ast.parse(textwrap.dedent(source)))
+    return observability.findings(path, ModuleWalk(ast.parse(textwrap.dedent(source))))
 
 
 def _line_of(source: str, needle: str) -> int:

@@ -1,7 +1,8 @@
 """harden's own AST checks, one module per family, discovered like the codemods.
 
 Every module here (except those starting with an underscore) defines
-``findings(path, tree) -> list[RawFinding]`` and may define
+``findings(path, walk) -> list[RawFinding]`` (``walk``: the module's one ``ModuleWalk``,
+shared by all checks) and may define
 ``drop(path, tree, raw) -> bool``, which removes another detector's finding that the
 module knows to be wrong for this file (ruff's T201 inside a command-line script), with
 ``DROPS``, the rules ``drop`` may remove (the scan parses a file again only for those).
@@ -19,6 +20,7 @@ from functools import cache
 from types import ModuleType
 
 from agent.models import Priority
+from agent.scan.checks._walk import ModuleWalk
 from agent.scan.raw import RawFinding
 
 __all__ = ["ast_findings", "droppable", "dropped"]
@@ -35,9 +37,11 @@ def _modules() -> tuple[ModuleType, ...]:
 def ast_findings(
     path: str, tree: ast.Module, priorities: frozenset[Priority] | None = None
 ) -> list[RawFinding]:
-    """The checks' findings; with ``priorities``, only the modules of those priorities run."""
+    """The checks' findings; with ``priorities``, only the modules of those priorities run,
+    over one walk of the module."""
     modules = [m for m in _modules() if priorities is None or m.PRIORITIES & priorities]
-    return [raw for module in modules for raw in module.findings(path, tree)]
+    walk = ModuleWalk(tree)
+    return [raw for module in modules for raw in module.findings(path, walk)]
 
 
 def droppable(rule: str) -> bool:

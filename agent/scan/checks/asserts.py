@@ -14,6 +14,7 @@ import ast
 
 from agent.models import Priority
 from agent.scan.auth_names import is_auth_name
+from agent.scan.checks._walk import ModuleWalk
 from agent.scan.raw import RawFinding
 
 __all__ = ["DROPS", "PRIORITIES", "drop", "findings"]
@@ -24,7 +25,7 @@ _ASSERT_RULES = frozenset({"S101", "B101"})
 DROPS = _ASSERT_RULES
 
 
-def findings(path: str, tree: ast.Module) -> list[RawFinding]:
+def findings(path: str, walk: ModuleWalk) -> list[RawFinding]:
     return []
 
 
