@@ -162,7 +162,7 @@ def _prints_dropped(source: str, path: str) -> list[bool]:
     tree = ast.parse(text)
     lines = [i for i, line in enumerate(text.splitlines(), 1) if "print(" in line]
     assert lines, "the example needs a print"
-    return [observability.drop(path, tree, _t201(path, line)) for line in lines]
+    return [observability.drop(path, ModuleWalk(tree), _t201(path, line)) for line in lines]
 
 
 def _t201(path: str, line: int) -> RawFinding:
@@ -243,7 +243,7 @@ def test_argparse_function_only_with_an_argparse_import() -> None:
 def test_drop_leaves_other_rules_alone() -> None:
     tree = ast.parse(textwrap.dedent(LIBRARY_PRINT))
     other = RawFinding("ruff", "S307", "tool/cli.py", 4, 5, 4, "eval")
-    assert observability.drop("tool/cli.py", tree, other) is False
+    assert observability.drop("tool/cli.py", ModuleWalk(tree), other) is False
 
 
 REPO = {

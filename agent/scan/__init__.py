@@ -16,6 +16,7 @@ from pathlib import Path
 from agent.models import Finding, Priority, SkippedFile
 from agent.scan.bandit import start_bandit
 from agent.scan.checks import ast_findings, droppable, dropped
+from agent.scan.checks._walk import ModuleWalk
 from agent.scan.merge import SourceFile, merge_findings
 from agent.scan.module_kind import command_line_reason, generated_reason
 from agent.scan.raw import RawFinding
@@ -131,7 +132,7 @@ def _indexed(
     sources: dict[str, SourceFile] = {}
     for path in sorted(by_path.keys() & own.texts.keys()):
         tree = ast.parse(own.texts[path], filename=path)
-        gone |= {id(r) for r in by_path[path] if r.tool != "harden" and _dropped(r, tree, own)}
+        gone |= {id(r) for r in _dropped(by_path[path], tree, own)}
         if any(id(r) not in gone for r in by_path[path]):
             sources[path] = _source_file(own.texts[path], tree)
     return [r for r in [*own_raw, *tools] if id(r) not in gone], sources
@@ -141,13 +142,14 @@ def _source_file(text: str, tree: ast.Module) -> SourceFile:
     return SourceFile(text.splitlines(), SymbolIndex(tree), StatementIndex(tree))
 
 
-def _dropped(raw: RawFinding, tree: ast.Module, own: _Own) -> bool:
-    """A tool's finding that is wrong here: a program's print, or one a check knows."""
-    if not droppable(raw.rule):
-        return False
-    if raw.rule == "T201" and raw.path in own.programs:
-        return True
-    return dropped(raw.path, tree, raw)
+def _dropped(found: list[RawFinding], tree: ast.Module, own: _Own) -> list[RawFinding]:
+    """The tools' findings in one file that are wrong there: a program's print, or one a
+    check knows (over one walk of the file, made only when a check must judge one)."""
+    judged = [r for r in found if r.tool != "harden" and droppable(r.rule)]
+    printed = [r for r in judged if r.rule == "T201" and r.path in own.programs]
+    rest = [r for r in judged if r not in printed]
+    walk = ModuleWalk(tree) if rest else None
+    return printed + [r for r in rest if walk and dropped(r.path, walk, r)]
 
 
 def _ruff(root: Path, paths: list[str], texts: dict[str, str], rules: str) -> list[RawFinding]:

@@ -3,7 +3,7 @@
 Every module here (except those starting with an underscore) defines
 ``findings(path, walk) -> list[RawFinding]`` (``walk``: the module's one ``ModuleWalk``,
 shared by all checks) and may define
-``drop(path, tree, raw) -> bool``, which removes another detector's finding that the
+``drop(path, walk, raw) -> bool``, which removes another detector's finding that the
 module knows to be wrong for this file (ruff's T201 inside a command-line script), with
 ``DROPS``, the rules ``drop`` may remove (the scan parses a file again only for those).
 Each defines ``PRIORITIES``, the priorities of the rules it reports or drops (a scan for
@@ -25,7 +25,7 @@ from agent.scan.raw import RawFinding
 
 __all__ = ["ast_findings", "droppable", "dropped"]
 
-Drop = Callable[[str, ast.Module, RawFinding], bool]
+Drop = Callable[[str, ModuleWalk, RawFinding], bool]
 
 
 @cache
@@ -49,7 +49,7 @@ def droppable(rule: str) -> bool:
     return any(rule in m.DROPS for m in _modules() if hasattr(m, "drop"))
 
 
-def dropped(path: str, tree: ast.Module, raw: RawFinding) -> bool:
+def dropped(path: str, walk: ModuleWalk, raw: RawFinding) -> bool:
     """Whether one of the checks knows ``raw`` (from ruff or bandit) to be wrong here."""
     drops: list[Drop] = [m.drop for m in _modules() if hasattr(m, "drop")]
-    return any(drop(path, tree, raw) for drop in drops)
+    return any(drop(path, walk, raw) for drop in drops)

@@ -29,11 +29,11 @@ def findings(path: str, walk: ModuleWalk) -> list[RawFinding]:
     return []
 
 
-def drop(path: str, tree: ast.Module, raw: RawFinding) -> bool:
+def drop(path: str, walk: ModuleWalk, raw: RawFinding) -> bool:
     """Whether ``raw`` is an assert finding on an assert that is not about authorisation."""
     if raw.rule not in _ASSERT_RULES:
         return False
-    asserts = [n for n in ast.walk(tree) if isinstance(n, ast.Assert) and n.lineno == raw.line]
+    asserts = [n for n in walk.of(ast.Assert) if n.lineno == raw.line]
     return bool(asserts) and not any(_about_auth(a.test) for a in asserts)
 
 

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from agent.models import Priority
-from agent.scan.checks._names import dotted_name, imported_roots
+from agent.scan.checks._names import dotted_name
 from agent.scan.checks._walk import ModuleWalk
 from agent.scan.files import is_test_file
 from agent.scan.raw import RawFinding
@@ -69,20 +69,20 @@ def findings(path: str, walk: ModuleWalk) -> list[RawFinding]:
     ]
 
 
-def drop(path: str, tree: ast.Module, raw: RawFinding) -> bool:
+def drop(path: str, walk: ModuleWalk, raw: RawFinding) -> bool:
     """Whether ``raw`` is a T201 on a print that is a command-line program's output."""
     if raw.rule != "T201":
         return False
     if PurePosixPath(path).name in _CLI_MODULES:
         return True
-    main_block = _main_block(tree)
+    main_block = _main_block(walk.tree)
     if main_block is not None and _spans(main_block, raw.line):
         return True
     entry = {"main", *_called_names(main_block)}
-    parses = bool(imported_roots(tree) & _CLI_FRAMEWORKS)
+    parses = bool(walk.imported_roots & _CLI_FRAMEWORKS)
     return any(
         function.name in entry or _is_command(function) or (parses and _parses_args(function))
-        for function in _enclosing_functions(tree, raw.line)
+        for function in _enclosing_functions(walk, raw.line)
     )
 
 
@@ -189,10 +189,8 @@ def _called_names(block: ast.If | None) -> set[str]:
     return {c.func.id for c in calls if isinstance(c.func, ast.Name)}
 
 
-def _enclosing_functions(tree: ast.Module, line: int) -> Iterator[_Function]:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _spans(node, line):
-            yield node
+def _enclosing_functions(walk: ModuleWalk, line: int) -> Iterator[_Function]:
+    yield from (f for f in walk.functions if _spans(f, line))
 
 
 def _spans(node: ast.stmt, line: int) -> bool:
