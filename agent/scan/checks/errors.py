@@ -153,8 +153,9 @@ class _Checker:
     def _bindings(self, body: list[ast.stmt], include_self: bool) -> dict[str, str]:
         """Names (and ``self.x``) bound to a session, socket, connection or cursor."""
         kinds: dict[str, str] = {}
+        pairs = list(_assignments(body, include_self))  # one walk, read twice
         for _ in range(2):  # twice, so a cursor of a connection bound later is found too
-            for target, value in _assignments(body, include_self):
+            for target, value in pairs:
                 kind = self._made_by(value, kinds)
                 if kind and (name := dotted_name(target)):
                     kinds[name] = kind

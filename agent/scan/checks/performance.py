@@ -122,9 +122,10 @@ def _http_finding(path: str, call: ast.Call, module: str) -> RawFinding:
 
 def _n_plus_one(scope: ast.AST) -> list[ast.Call]:
     """Query calls inside loops of ``scope`` that iterate over another query's rows."""
-    results = _result_names(scope)
+    nodes = list(own_nodes(scope))  # one walk of the scope, read twice
+    results = _result_names(nodes)
     inner: list[ast.Call] = []
-    for node in own_nodes(scope):
+    for node in nodes:
         iterable = _iterable(node)
         if iterable is not None and _is_result(iterable, results):
             inner += [c for c in _calls_in(_repeated_parts(node)) if _is_query(c)]
@@ -139,11 +140,11 @@ def _iterable(node: ast.AST) -> ast.expr | None:
     return None
 
 
-def _result_names(scope: ast.AST) -> set[str]:
-    """Names assigned (anywhere in ``scope``) from the result of a query."""
+def _result_names(nodes: list[ast.AST]) -> set[str]:
+    """Names assigned (anywhere in the scope of ``nodes``) from the result of a query."""
     return {
         target.id
-        for node in own_nodes(scope)
+        for node in nodes
         if isinstance(node, ast.Assign) and _is_result(node.value, set())
         for target in node.targets
         if isinstance(target, ast.Name)
