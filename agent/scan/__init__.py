@@ -89,9 +89,10 @@ def _own_checks(root: Path, paths: Sequence[str], facts: RepoFacts, chosen: Scan
             continue
         tree, text = loaded
         own.texts[path] = text
-        own.raw.extend(ast_findings(path, tree, chosen.priorities))
+        walk = ModuleWalk(tree)  # one walk of the module for every check
+        own.raw.extend(ast_findings(path, walk, chosen.priorities))
         wanted = chosen.wants(Priority.OBSERVABILITY)
-        if wanted and command_line_reason(root, path, text, tree, facts):
+        if wanted and command_line_reason(root, path, text, walk, facts):
             own.programs.add(path)
     return own
 

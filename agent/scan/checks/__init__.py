@@ -12,7 +12,6 @@ other priorities leaves the module out).
 
 from __future__ import annotations
 
-import ast
 import importlib
 import pkgutil
 from collections.abc import Callable
@@ -35,12 +34,11 @@ def _modules() -> tuple[ModuleType, ...]:
 
 
 def ast_findings(
-    path: str, tree: ast.Module, priorities: frozenset[Priority] | None = None
+    path: str, walk: ModuleWalk, priorities: frozenset[Priority] | None = None
 ) -> list[RawFinding]:
-    """The checks' findings; with ``priorities``, only the modules of those priorities run,
-    over one walk of the module."""
+    """The checks' findings over the module's one walk; with ``priorities``, only the
+    modules of those priorities run."""
     modules = [m for m in _modules() if priorities is None or m.PRIORITIES & priorities]
-    walk = ModuleWalk(tree)
     return [raw for module in modules for raw in module.findings(path, walk)]
 
 
