@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from agent.scan.checks import ai
+from agent.scan.checks._walk import ModuleWalk
 from agent.scan.raw import RawFinding
 from tests.conftest import GitRepo, git
 
@@ -84,7 +85,7 @@ def count(text):
 
 
 def _check(source: str, path: str = "app.py") -> list[RawFinding]:
-    return ai.findings(path, ast.parse(textwrap.dedent(source)))
+    return ai.findings(path, ModuleWalk(ast.parse(textwrap.dedent(source))))
 
 
 def _line(source: str, needle: str, after: int = 0) -> int:

@@ -12,6 +12,7 @@ import pytest
 
 from agent.scan import scan
 from agent.scan.checks import ai
+from agent.scan.checks._walk import ModuleWalk
 from agent.scan.rules import default_severity, priority_of
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -35,7 +36,7 @@ def _rules(body: str, rule: str) -> list[int]:
     """The lines (in ``body``, 1-based) where ``rule`` fires."""
     source = HEADER + textwrap.dedent(body)
     offset = HEADER.count("\n")
-    found = ai.findings("app.py", ast.parse(source))
+    found = ai.findings("app.py", ModuleWalk(ast.parse(source)))
     return [f.line - offset for f in found if f.rule == rule]
 
 
@@ -269,7 +270,7 @@ def test_constant_prompt_false_positive_guards(body: str) -> None:
 )
 def test_a_long_inline_prompt_with_no_version_is_reported(body: str, role: str) -> None:
     source = HEADER + textwrap.dedent(body)
-    found = [f for f in ai.findings("app.py", ast.parse(source)) if f.rule == "HA107"]
+    found = [f for f in ai.findings("app.py", ModuleWalk(ast.parse(source))) if f.rule == "HA107"]
     assert len(found) == 1
     assert f"the {role} prompt of" in found[0].message
     assert "with no version" in found[0].message
@@ -346,7 +347,7 @@ def test_a_local_shared_by_two_requests_is_reported_once() -> None:
 
 def test_test_files_are_not_checked() -> None:
     body = 'def tip():\n    return client.responses.create(model="m", input="A tip")\n'
-    assert ai.findings("tests/test_app.py", ast.parse(HEADER + body)) == []
+    assert ai.findings("tests/test_app.py", ModuleWalk(ast.parse(HEADER + body))) == []
 
 
 def test_the_bundled_example_reports_neither() -> None:

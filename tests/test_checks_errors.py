@@ -8,11 +8,12 @@ import textwrap
 import pytest
 
 from agent.scan.checks import errors
+from agent.scan.checks._walk import ModuleWalk
 from agent.scan.raw import RawFinding
 
 
 def _check(source: str, path: str = "pkg/service.py") -> list[RawFinding]:
-    return errors.findings(path, ast.parse(textwrap.dedent(source)))
+    return errors.findings(path, ModuleWalk(ast.parse(textwrap.dedent(source))))
 
 
 def _line_of(source: str, needle: str) -> int:

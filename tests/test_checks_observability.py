@@ -15,12 +15,13 @@ import pytest
 from agent.models import Priority
 from agent.scan import scan
 from agent.scan.checks import observability
+from agent.scan.checks._walk import ModuleWalk
 from agent.scan.raw import RawFinding
 from tests.conftest import GitRepo, git
 
 
 def _check(source: str, path: str = "app/web.py") -> list[RawFinding]:
-    return observability.findings(path, ast.parse(textwrap.dedent(source)))
+    return observability.findings(path, ModuleWalk(ast.parse(textwrap.dedent(source))))
 
 
 def _line_of(source: str, needle: str) -> int:
@@ -161,7 +162,7 @@ def _prints_dropped(source: str, path: str) -> list[bool]:
     tree = ast.parse(text)
     lines = [i for i, line in enumerate(text.splitlines(), 1) if "print(" in line]
     assert lines, "the example needs a print"
-    return [observability.drop(path, tree, _t201(path, line)) for line in lines]
+    return [observability.drop(path, ModuleWalk(tree), _t201(path, line)) for line in lines]
 
 
 def _t201(path: str, line: int) -> RawFinding:
@@ -242,7 +243,7 @@ def test_argparse_function_only_with_an_argparse_import() -> None:
 def test_drop_leaves_other_rules_alone() -> None:
     tree = ast.parse(textwrap.dedent(LIBRARY_PRINT))
     other = RawFinding("ruff", "S307", "tool/cli.py", 4, 5, 4, "eval")
-    assert observability.drop("tool/cli.py", tree, other) is False
+    assert observability.drop("tool/cli.py", ModuleWalk(tree), other) is False
 
 
 REPO = {

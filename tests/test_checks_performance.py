@@ -5,13 +5,14 @@ from agent.fix.llm_fixer import prompt_variables
 from agent.llm.prompts import load_prompt
 from agent.models import Priority
 from agent.scan import scan
+from agent.scan.checks._walk import ModuleWalk
 from agent.scan.checks.performance import findings
 from tests.conftest import GitRepo
 
 
 def found(source: str) -> list[tuple[str, int]]:
     tree = ast.parse(textwrap.dedent(source))
-    return sorted((f.rule, f.line) for f in findings("app.py", tree))
+    return sorted((f.rule, f.line) for f in findings("app.py", ModuleWalk(tree)))
 
 
 def test_http_calls_in_loops_and_comprehensions_are_reported() -> None:

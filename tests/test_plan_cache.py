@@ -204,12 +204,13 @@ try:
 except SystemExit:
     pass
 heavy = ("libcst", "agent.fix.codemod_fixer", "agent.fix.llm_fixer", "agent.llm.client",
-         "agent.testgen", "tiktoken", "openai", "anthropic", "detect_secrets")
+         "agent.testgen", "tiktoken", "openai", "anthropic", "detect_secrets",
+         "agent.sandbox.runner", "agent.sandbox.coverage", "agent.llm.cache", "diskcache")
 print("imported:", sorted(m for m in heavy if m in sys.modules), file=sys.stderr)
 """
 
 
-def test_a_warm_plan_imports_no_libcst_model_client_or_detect_secrets(
+def test_a_warm_plan_imports_no_libcst_model_client_detect_secrets_or_sandbox_runner(
     app: Path, tmp_path: Path
 ) -> None:
     cache = tmp_path / "clicache"

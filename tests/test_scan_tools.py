@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import agent.scan as scanner
 from agent.errors import ToolError
 from agent.scan import scan
 from agent.scan.process import run_json_tool
@@ -50,3 +53,33 @@ def test_a_dropped_assert_is_judged_on_its_file_after_many_others(tmp_path: Path
     found = scan(tmp_path, [*paths, "auth.py"]).findings
     asserts = [(f.path, f.line) for f in found if f.rule == "S101"]
     assert asserts == [("auth.py", 2)]
+
+
+def test_each_file_is_parsed_once_and_again_only_when_it_has_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both tools report every assert (ruff's S101 for all files, then bandit's B101): each
+    file with findings is parsed once more, for the drop and its index together; a file
+    without findings is parsed once and gets no index."""
+    parsed: list[str] = []
+    indexed: list[int] = []
+    real_parse, real_index = ast.parse, scanner.SymbolIndex
+
+    def counting_parse(*args: Any, **kwargs: Any) -> Any:
+        parsed.append(kwargs.get("filename", args[1] if len(args) > 1 else ""))
+        return real_parse(*args, **kwargs)
+
+    def counting_index(tree: ast.Module) -> scanner.SymbolIndex:
+        indexed.append(1)
+        return real_index(tree)
+
+    monkeypatch.setattr(ast, "parse", counting_parse)
+    monkeypatch.setattr(scanner, "SymbolIndex", counting_index)
+    paths = [f"m{n}.py" for n in range(8)] + ["clean.py"]
+    for n, path in enumerate(paths[:-1]):
+        (tmp_path / path).write_text(f"def f(user):\n    assert user.is_admin > {n}\n", "utf-8")
+    (tmp_path / "clean.py").write_text("def g(x):\n    return x + 1\n", encoding="utf-8")
+    found = scan(tmp_path, paths).findings
+    assert sorted(f.path for f in found if f.rule == "S101") == paths[:-1]
+    assert {p: parsed.count(p) for p in paths} == {**{p: 2 for p in paths[:-1]}, "clean.py": 1}
+    assert len(indexed) == len(paths) - 1

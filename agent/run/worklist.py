@@ -14,14 +14,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent.models import Finding, Priority
 from agent.run.touched import Symbol, split_touched
-from agent.sandbox.coverage import LineCoverage
-from agent.sandbox.runner import SandboxRun
 from agent.sandbox.suite import Suite
 from agent.scan.rules import outranks_on_line
 from agent.validate.policy.content import oversized_file
+
+if TYPE_CHECKING:  # a plan that measures no coverage imports neither
+    from agent.sandbox.coverage import LineCoverage
+    from agent.sandbox.runner import SandboxRun
 
 __all__ = [
     "SuiteSetup",

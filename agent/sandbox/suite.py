@@ -17,13 +17,16 @@ import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent.config import read_environment
 from agent.errors import ConfigError
 from agent.sandbox.judge import EXIT_CODE_ONLY, judge_outcomes, stream_problem
 from agent.sandbox.outcomes import with_plugin
-from agent.sandbox.runner import SandboxRun
 from agent.scan.files import is_test_file
+
+if TYPE_CHECKING:  # the runner (and git under it) is not needed to find a suite
+    from agent.sandbox.runner import SandboxRun
 
 __all__ = [
     "NO_TESTS_COLLECTED",

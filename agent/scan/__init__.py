@@ -8,7 +8,7 @@ is the program's output, so T201 is not reported there.
 from __future__ import annotations
 
 import ast
-import functools
+from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +16,7 @@ from pathlib import Path
 from agent.models import Finding, Priority, SkippedFile
 from agent.scan.bandit import start_bandit
 from agent.scan.checks import ast_findings, droppable, dropped
+from agent.scan.checks._walk import ModuleWalk
 from agent.scan.merge import SourceFile, merge_findings
 from agent.scan.module_kind import command_line_reason, generated_reason
 from agent.scan.raw import RawFinding
@@ -56,36 +57,25 @@ def scan(
     bandit = start_bandit(root, sorted(paths), chosen.bandit_tests())  # skipped: dropped
     try:
         own = _own_checks(root, paths, facts, chosen)
-        good = sorted(own.sources)
+        good = sorted(own.texts)
         tools = [*_ruff(root, good, own.texts, chosen.ruff_select()), *bandit.findings()]
     finally:
         bandit.stop()
-    raw = [*own.raw, *(r for r in tools if not _dropped(r, own))]
-    ignored, selected = _with_aliases(ignore), _with_aliases(select)
-    kept = [r for r in raw if r.rule not in ignored and _selected(r.rule, selected)]
-    kept = [r for r in kept if chosen.wants_rule(r.rule)]
-    return ScanResult(tuple(merge_findings(kept, own.sources)), tuple(own.skipped))
+    wanted = _Wanted(_with_aliases(ignore), _with_aliases(select), chosen)
+    kept, sources = _indexed(wanted.of(own.raw), wanted.of(tools), own)
+    return ScanResult(tuple(merge_findings(kept, sources)), tuple(own.skipped))
 
 
 @dataclass
 class _Own:
-    """What the scan keeps of each module once its own checks ran: no AST (a large repo's
-    trees would not fit in the memory a scan may use), which ``tree`` parses again for the
-    few files a tool's finding must be checked against."""
+    """What the scan keeps of each module once its own checks ran: its text, no AST (a large
+    repo's trees would not fit in the memory a scan may use). ``_indexed`` parses again the
+    few files that have findings."""
 
-    sources: dict[str, SourceFile] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
     raw: list[RawFinding] = field(default_factory=list)
     programs: set[str] = field(default_factory=set)
     skipped: list[SkippedFile] = field(default_factory=list)
-
-    def tree(self, path: str) -> ast.Module:
-        return _parsed(path, self.texts[path])
-
-
-@functools.lru_cache(maxsize=4)
-def _parsed(path: str, text: str) -> ast.Module:
-    return ast.parse(text, filename=path)
 
 
 def _own_checks(root: Path, paths: Sequence[str], facts: RepoFacts, chosen: ScanSelection) -> _Own:
@@ -99,12 +89,28 @@ def _own_checks(root: Path, paths: Sequence[str], facts: RepoFacts, chosen: Scan
             continue
         tree, text = loaded
         own.texts[path] = text
-        own.sources[path] = SourceFile(text.splitlines(), SymbolIndex(tree), StatementIndex(tree))
-        own.raw.extend(ast_findings(path, tree, chosen.priorities))
+        walk = ModuleWalk(tree)  # one walk of the module for every check
+        own.raw.extend(ast_findings(path, walk, chosen.priorities))
         wanted = chosen.wants(Priority.OBSERVABILITY)
-        if wanted and command_line_reason(root, path, text, tree, facts):
+        if wanted and command_line_reason(root, path, text, walk, facts):
             own.programs.add(path)
     return own
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """The rules a scan keeps: not ignored, selected, of a chosen priority."""
+
+    ignored: set[str]
+    selected: set[str]
+    chosen: ScanSelection
+
+    def of(self, found: list[RawFinding]) -> list[RawFinding]:
+        return [r for r in found if self.keeps(r.rule)]
+
+    def keeps(self, rule: str) -> bool:
+        unignored = rule not in self.ignored and _selected(rule, self.selected)
+        return unignored and self.chosen.wants_rule(rule)
 
 
 def _selected(rule: str, select: Collection[str]) -> bool:
@@ -115,13 +121,36 @@ def _selected(rule: str, select: Collection[str]) -> bool:
                for code in select)  # fmt: skip
 
 
-def _dropped(raw: RawFinding, own: _Own) -> bool:
-    """A tool's finding that is wrong here: a program's print, or one a check knows."""
-    if raw.path not in own.sources or not droppable(raw.rule):
-        return False
-    if raw.rule == "T201" and raw.path in own.programs:
-        return True
-    return dropped(raw.path, own.tree(raw.path), raw)
+def _indexed(
+    own_raw: list[RawFinding], tools: list[RawFinding], own: _Own
+) -> tuple[list[RawFinding], dict[str, SourceFile]]:
+    """The findings without the tools' ones a check knows to be wrong, and the index of each
+    file that keeps some: each such file parsed once more, one file at a time."""
+    by_path: dict[str, list[RawFinding]] = defaultdict(list)
+    for raw in [*own_raw, *tools]:
+        by_path[raw.path].append(raw)
+    gone: set[int] = set()
+    sources: dict[str, SourceFile] = {}
+    for path in sorted(by_path.keys() & own.texts.keys()):
+        tree = ast.parse(own.texts[path], filename=path)
+        gone |= {id(r) for r in _dropped(by_path[path], tree, own)}
+        if any(id(r) not in gone for r in by_path[path]):
+            sources[path] = _source_file(own.texts[path], tree)
+    return [r for r in [*own_raw, *tools] if id(r) not in gone], sources
+
+
+def _source_file(text: str, tree: ast.Module) -> SourceFile:
+    return SourceFile(text.splitlines(), SymbolIndex(tree), StatementIndex(tree))
+
+
+def _dropped(found: list[RawFinding], tree: ast.Module, own: _Own) -> list[RawFinding]:
+    """The tools' findings in one file that are wrong there: a program's print, or one a
+    check knows (over one walk of the file, made only when a check must judge one)."""
+    judged = [r for r in found if r.tool != "harden" and droppable(r.rule)]
+    printed = [r for r in judged if r.rule == "T201" and r.path in own.programs]
+    rest = [r for r in judged if r not in printed]
+    walk = ModuleWalk(tree) if rest else None
+    return printed + [r for r in rest if walk and dropped(r.path, walk, r)]
 
 
 def _ruff(root: Path, paths: list[str], texts: dict[str, str], rules: str) -> list[RawFinding]:

@@ -25,7 +25,8 @@ import ast
 import re
 from pathlib import Path, PurePosixPath
 
-from agent.scan.checks._names import dotted_name, imported_names, imported_roots
+from agent.scan.checks._names import dotted_name
+from agent.scan.checks._walk import ModuleWalk
 from agent.scan.repo_facts import RepoFacts
 
 __all__ = ["command_line_reason", "generated_reason"]
@@ -46,19 +47,20 @@ _MARKERS = re.compile(
 
 
 def command_line_reason(
-    root: Path, path: str, text: str, tree: ast.Module, facts: RepoFacts
+    root: Path, path: str, text: str, walk: ModuleWalk, facts: RepoFacts
 ) -> str | None:
-    """Why ``path`` is a command-line program, or None if nothing says it is."""
-    roots = imported_roots(tree)
+    """Why ``path`` is a command-line program, or None if nothing says it is (``walk``: the
+    module's nodes, as the checks walked them)."""
+    roots = walk.imported_roots
     checks = (
         (text.startswith("#!"), "starts with a shebang"),
         (path in facts.executables, "is executable"),
         (facts.is_entry_point(path), "is a declared entry point"),
         (
-            not roots & _WEB_IMPORTS and _has_main_guard(tree),
+            not roots & _WEB_IMPORTS and _has_main_guard(walk),
             'has an `if __name__ == "__main__":` block',
         ),
-        (_reads_argv(tree), "reads sys.argv"),
+        (_reads_argv(walk), "reads sys.argv"),
         (bool(roots & _CLI_IMPORTS), "imports a command-line parser"),
         (_in_script_folder(root, path), "is in a folder of scripts"),
     )
@@ -75,9 +77,9 @@ def generated_reason(path: str, text: str, tree: ast.Module, facts: RepoFacts) -
     return f"marked as not to be edited ({found.group(0)!r})" if found else None
 
 
-def _has_main_guard(tree: ast.Module) -> bool:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and isinstance(node.test, ast.Compare):
+def _has_main_guard(walk: ModuleWalk) -> bool:
+    for node in walk.of(ast.If):
+        if isinstance(node.test, ast.Compare):
             names = [node.test.left, *node.test.comparators]
             dunder = any(isinstance(n, ast.Name) and n.id == "__name__" for n in names)
             if dunder and any(isinstance(n, ast.Constant) and n.value == "__main__" for n in names):
@@ -85,11 +87,10 @@ def _has_main_guard(tree: ast.Module) -> bool:
     return False
 
 
-def _reads_argv(tree: ast.Module) -> bool:
-    if imported_names(tree).get("argv") == "sys.argv":
+def _reads_argv(walk: ModuleWalk) -> bool:
+    if walk.imported_names.get("argv") == "sys.argv":
         return True
-    attributes = (n for n in ast.walk(tree) if isinstance(n, ast.Attribute))
-    return any(dotted_name(n) == "sys.argv" for n in attributes)
+    return any(dotted_name(n) == "sys.argv" for n in walk.of(ast.Attribute))
 
 
 def _in_script_folder(root: Path, path: str) -> bool:

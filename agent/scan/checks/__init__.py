@@ -1,8 +1,9 @@
 """harden's own AST checks, one module per family, discovered like the codemods.
 
 Every module here (except those starting with an underscore) defines
-``findings(path, tree) -> list[RawFinding]`` and may define
-``drop(path, tree, raw) -> bool``, which removes another detector's finding that the
+``findings(path, walk) -> list[RawFinding]`` (``walk``: the module's one ``ModuleWalk``,
+shared by all checks) and may define
+``drop(path, walk, raw) -> bool``, which removes another detector's finding that the
 module knows to be wrong for this file (ruff's T201 inside a command-line script), with
 ``DROPS``, the rules ``drop`` may remove (the scan parses a file again only for those).
 Each defines ``PRIORITIES``, the priorities of the rules it reports or drops (a scan for
@@ -11,7 +12,6 @@ other priorities leaves the module out).
 
 from __future__ import annotations
 
-import ast
 import importlib
 import pkgutil
 from collections.abc import Callable
@@ -19,11 +19,12 @@ from functools import cache
 from types import ModuleType
 
 from agent.models import Priority
+from agent.scan.checks._walk import ModuleWalk
 from agent.scan.raw import RawFinding
 
 __all__ = ["ast_findings", "droppable", "dropped"]
 
-Drop = Callable[[str, ast.Module, RawFinding], bool]
+Drop = Callable[[str, ModuleWalk, RawFinding], bool]
 
 
 @cache
@@ -33,11 +34,12 @@ def _modules() -> tuple[ModuleType, ...]:
 
 
 def ast_findings(
-    path: str, tree: ast.Module, priorities: frozenset[Priority] | None = None
+    path: str, walk: ModuleWalk, priorities: frozenset[Priority] | None = None
 ) -> list[RawFinding]:
-    """The checks' findings; with ``priorities``, only the modules of those priorities run."""
+    """The checks' findings over the module's one walk; with ``priorities``, only the
+    modules of those priorities run."""
     modules = [m for m in _modules() if priorities is None or m.PRIORITIES & priorities]
-    return [raw for module in modules for raw in module.findings(path, tree)]
+    return [raw for module in modules for raw in module.findings(path, walk)]
 
 
 def droppable(rule: str) -> bool:
@@ -45,7 +47,7 @@ def droppable(rule: str) -> bool:
     return any(rule in m.DROPS for m in _modules() if hasattr(m, "drop"))
 
 
-def dropped(path: str, tree: ast.Module, raw: RawFinding) -> bool:
+def dropped(path: str, walk: ModuleWalk, raw: RawFinding) -> bool:
     """Whether one of the checks knows ``raw`` (from ruff or bandit) to be wrong here."""
     drops: list[Drop] = [m.drop for m in _modules() if hasattr(m, "drop")]
-    return any(drop(path, tree, raw) for drop in drops)
+    return any(drop(path, walk, raw) for drop in drops)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 
-__all__ = ["dotted_name", "imported_names", "imported_roots"]
+__all__ = ["dotted_name", "import_names", "import_roots", "imported_names", "imported_roots"]
 
 
 def dotted_name(expr: ast.expr) -> str | None:
@@ -19,23 +20,33 @@ def dotted_name(expr: ast.expr) -> str | None:
 
 def imported_names(tree: ast.Module) -> dict[str, str]:
     """Local name -> qualified name, for every absolute import in the module."""
-    names: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                local = alias.asname or alias.name.partition(".")[0]
-                names[local] = alias.name if alias.asname else local
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names})
-    return names
+    return import_names(n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom))
 
 
 def imported_roots(tree: ast.Module) -> set[str]:
     """The top-level packages the module imports (``flask`` for ``from flask.x import y``)."""
+    return import_roots(n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom))
+
+
+def import_names(imports: Iterable[ast.Import | ast.ImportFrom]) -> dict[str, str]:
+    """``imported_names`` of these import statements, in the module's order."""
+    names: dict[str, str] = {}
+    for node in imports:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                local = alias.asname or alias.name.partition(".")[0]
+                names[local] = alias.name if alias.asname else local
+        elif node.module and not node.level:
+            names.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names})
+    return names
+
+
+def import_roots(imports: Iterable[ast.Import | ast.ImportFrom]) -> set[str]:
+    """``imported_roots`` of these import statements."""
     roots = set()
-    for node in ast.walk(tree):
+    for node in imports:
         if isinstance(node, ast.Import):
             roots |= {a.name.partition(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        elif node.module and not node.level:
             roots.add(node.module.partition(".")[0])
     return roots

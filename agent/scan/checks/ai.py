@@ -26,7 +26,8 @@ import ast
 from collections.abc import Iterator
 
 from agent.models import Confidence, Priority, Severity
-from agent.scan.checks._names import dotted_name, imported_names
+from agent.scan.checks._names import dotted_name
+from agent.scan.checks._walk import ModuleWalk
 from agent.scan.files import is_test_file
 from agent.scan.llm_calls import (
     CAPS,
@@ -55,17 +56,17 @@ _SINK_WORDS = {"code": "runs it as Python code", "shell": "runs it as a command"
                "path": "opens it as a file path", "deserialize": "deserializes it"}  # fmt: skip
 
 
-def findings(path: str, tree: ast.Module) -> list[RawFinding]:
-    names = imported_names(tree)
+def findings(path: str, walk: ModuleWalk) -> list[RawFinding]:
+    names = walk.imported_names
     if is_test_file(path) or not llm_sdks(names):
         return []
-    nodes = list(ast.walk(tree))
-    requests = [n for n in nodes if isinstance(n, ast.Call) and endpoint(n.func)]
+    tree, nodes = walk.tree, walk.nodes
+    requests = [n for n in walk.of(ast.Call) if endpoint(n.func)]
     sinks = [r for s in model_output_sinks(tree, names) for r in _sink_findings(path, s)]
     clients = list(client_calls(nodes, names))
     limits = [r for c in requests for r in _request_findings(path, c, clients, tree, names)]
     retries = [_retries(path, c) for c in clients if not has_keyword(c, "max_retries")]
-    usage = [r for f in nodes if isinstance(f, _Function) and (r := _usage(path, f))]
+    usage = [r for f in walk.functions if (r := _usage(path, f))]
     prompts = [_repeated(path, r) for r in repeated_prompts(tree)]
     prompts += [_inline(path, p) for p in inline_prompts(tree)]
     return sinks + limits + retries + usage + prompts

@@ -14,6 +14,7 @@ import ast
 
 from agent.models import Priority
 from agent.scan.auth_names import is_auth_name
+from agent.scan.checks._walk import ModuleWalk
 from agent.scan.raw import RawFinding
 
 __all__ = ["DROPS", "PRIORITIES", "drop", "findings"]
@@ -24,15 +25,15 @@ _ASSERT_RULES = frozenset({"S101", "B101"})
 DROPS = _ASSERT_RULES
 
 
-def findings(path: str, tree: ast.Module) -> list[RawFinding]:
+def findings(path: str, walk: ModuleWalk) -> list[RawFinding]:
     return []
 
 
-def drop(path: str, tree: ast.Module, raw: RawFinding) -> bool:
+def drop(path: str, walk: ModuleWalk, raw: RawFinding) -> bool:
     """Whether ``raw`` is an assert finding on an assert that is not about authorisation."""
     if raw.rule not in _ASSERT_RULES:
         return False
-    asserts = [n for n in ast.walk(tree) if isinstance(n, ast.Assert) and n.lineno == raw.line]
+    asserts = [n for n in walk.of(ast.Assert) if n.lineno == raw.line]
     return bool(asserts) and not any(_about_auth(a.test) for a in asserts)
 
 

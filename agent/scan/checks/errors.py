@@ -32,7 +32,8 @@ import functools
 from collections.abc import Iterator
 
 from agent.models import Priority
-from agent.scan.checks._names import dotted_name, imported_names
+from agent.scan.checks._names import dotted_name
+from agent.scan.checks._walk import ModuleWalk
 from agent.scan.files import is_test_file
 from agent.scan.raw import RawFinding
 
@@ -94,20 +95,21 @@ _UNRELATED = (
 )
 
 
-def findings(path: str, tree: ast.Module) -> list[RawFinding]:
+def findings(path: str, walk: ModuleWalk) -> list[RawFinding]:
     if is_test_file(path):
         return []
-    checker = _Checker(tree)
-    found = [checker.first_unhandled(f) for f in _functions(tree)]
+    checker = _Checker(walk)
+    found = [checker.first_unhandled(f) for f in walk.functions]
     return [_finding(path, *item) for item in found if item is not None]
 
 
 class _Checker:
     """What the module's imports and bindings say about each call."""
 
-    def __init__(self, tree: ast.Module) -> None:
-        self.tree = tree
-        self.imports = imported_names(tree)
+    def __init__(self, walk: ModuleWalk) -> None:
+        tree = self.tree = walk.tree
+        self.walk = walk
+        self.imports = walk.imported_names
         self.factories: dict[str, str] = {}
         self.module_kinds = self._bindings(tree.body, include_self=True)
         self.factories = {f.name: k for f in _top_functions(tree) if (k := self._returns(f))}
@@ -151,8 +153,9 @@ class _Checker:
     def _bindings(self, body: list[ast.stmt], include_self: bool) -> dict[str, str]:
         """Names (and ``self.x``) bound to a session, socket, connection or cursor."""
         kinds: dict[str, str] = {}
+        pairs = list(_assignments(body, include_self))  # one walk, read twice
         for _ in range(2):  # twice, so a cursor of a connection bound later is found too
-            for target, value in _assignments(body, include_self):
+            for target, value in pairs:
                 kind = self._made_by(value, kinds)
                 if kind and (name := dotted_name(target)):
                     kinds[name] = kind
@@ -171,7 +174,7 @@ class _Checker:
     @functools.cached_property
     def parents(self) -> dict[ast.AST, ast.AST]:
         """Each node's parent: built only for a module with a call to judge."""
-        return {c: p for p in ast.walk(self.tree) for c in ast.iter_child_nodes(p)}
+        return {c: p for p in self.walk.nodes for c in ast.iter_child_nodes(p)}
 
     def _handled(self, node: ast.AST) -> bool:
         return handled(node, self.parents)
@@ -188,8 +191,8 @@ class _Checker:
         """Every call in the module by the name it calls (``f()``, ``x.f()``): one walk,
         not one per private function."""
         calls: dict[str, list[ast.Call]] = {}
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Call) and (name := _called_name(node)):
+        for node in self.walk.of(ast.Call):
+            if name := _called_name(node):
                 calls.setdefault(name, []).append(node)
         return calls
 
@@ -203,10 +206,6 @@ def handled(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
             return True
         child, parent = parent, parents.get(parent)
     return False
-
-
-def _functions(tree: ast.Module) -> Iterator[_Function]:
-    return (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))
 
 
 def _top_functions(tree: ast.Module) -> Iterator[_Function]:

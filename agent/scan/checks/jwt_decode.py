@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 
 from agent.models import Confidence, Priority, Severity
+from agent.scan.checks._walk import ModuleWalk
 from agent.scan.raw import RawFinding
 
 __all__ = ["PRIORITIES", "findings"]
@@ -19,23 +20,21 @@ PRIORITIES = frozenset({Priority.SECURITY})
 _JWT_DECODE = "HS501"
 
 
-def findings(path: str, tree: ast.Module) -> list[RawFinding]:
-    jwt_names = _jwt_aliases(tree)
+def findings(path: str, walk: ModuleWalk) -> list[RawFinding]:
+    jwt_names = _jwt_aliases(walk)
+    if not jwt_names:
+        return []
     return [
         _jwt_finding(path, node, reason)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and _is_jwt_decode(node, jwt_names)
+        for node in walk.of(ast.Call)
+        if _is_jwt_decode(node, jwt_names)
         for reason in [_unverified_reason(node)]
         if reason
     ]
 
 
-def _jwt_aliases(tree: ast.Module) -> set[str]:
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names |= {a.asname or a.name for a in node.names if a.name == "jwt"}
-    return names
+def _jwt_aliases(walk: ModuleWalk) -> set[str]:
+    return {a.asname or a.name for n in walk.of(ast.Import) for a in n.names if a.name == "jwt"}
 
 
 def _is_jwt_decode(call: ast.Call, jwt_names: set[str]) -> bool:

@@ -30,7 +30,8 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from agent.models import Priority
-from agent.scan.checks._names import dotted_name, imported_roots
+from agent.scan.checks._names import dotted_name
+from agent.scan.checks._walk import ModuleWalk
 from agent.scan.files import is_test_file
 from agent.scan.raw import RawFinding
 
@@ -55,47 +56,45 @@ _COMMAND_DECORATORS = frozenset({"command", "group"})
 _ARG_PARSERS = frozenset({"parse_args", "parse_known_args"})
 
 
-def findings(path: str, tree: ast.Module) -> list[RawFinding]:
+def findings(path: str, walk: ModuleWalk) -> list[RawFinding]:
     if is_test_file(path):
         return []
-    loggers = _logger_names(tree)
-    web = bool(imported_roots(tree) & _WEB_FRAMEWORKS)
+    loggers = _logger_names(walk)
+    web = bool(walk.imported_roots & _WEB_FRAMEWORKS)
     django = PurePosixPath(path).name == "views.py"
     return [
         _finding(path, function)
-        for function in _handlers(tree, web, django)
+        for function in _handlers(walk, web, django)
         if _makes_calls(function) and not _logs(function, loggers)
     ]
 
 
-def drop(path: str, tree: ast.Module, raw: RawFinding) -> bool:
+def drop(path: str, walk: ModuleWalk, raw: RawFinding) -> bool:
     """Whether ``raw`` is a T201 on a print that is a command-line program's output."""
     if raw.rule != "T201":
         return False
     if PurePosixPath(path).name in _CLI_MODULES:
         return True
-    main_block = _main_block(tree)
+    main_block = _main_block(walk.tree)
     if main_block is not None and _spans(main_block, raw.line):
         return True
     entry = {"main", *_called_names(main_block)}
-    parses = bool(imported_roots(tree) & _CLI_FRAMEWORKS)
+    parses = bool(walk.imported_roots & _CLI_FRAMEWORKS)
     return any(
         function.name in entry or _is_command(function) or (parses and _parses_args(function))
-        for function in _enclosing_functions(tree, raw.line)
+        for function in _enclosing_functions(walk, raw.line)
     )
 
 
 # HO101
 
 
-def _handlers(tree: ast.Module, web: bool, django: bool) -> Iterator[_Function]:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
-            _is_route(d, web) for d in node.decorator_list
-        ):
-            yield node
+def _handlers(walk: ModuleWalk, web: bool, django: bool) -> Iterator[_Function]:
+    yield from (f for f in walk.functions if any(_is_route(d, web) for d in f.decorator_list))
     if django:
-        functions = (n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))
+        functions = (
+            n for n in walk.tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        )
         yield from (f for f in functions if _first_param(f) == "request")
 
 
@@ -136,11 +135,11 @@ def _is_logger(expr: ast.expr, loggers: set[str]) -> bool:
     return dotted in loggers or last == "logging" or last.endswith(("log", "logger"))
 
 
-def _logger_names(tree: ast.Module) -> set[str]:
+def _logger_names(walk: ModuleWalk) -> set[str]:
     """Names assigned from a logger factory: ``audit = logging.getLogger("audit")``."""
     names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and _is_logger_factory(node.value):
+    for node in walk.of(ast.Assign):
+        if _is_logger_factory(node.value):
             names |= {d for t in node.targets if (d := dotted_name(t))}
     return names
 
@@ -190,10 +189,8 @@ def _called_names(block: ast.If | None) -> set[str]:
     return {c.func.id for c in calls if isinstance(c.func, ast.Name)}
 
 
-def _enclosing_functions(tree: ast.Module, line: int) -> Iterator[_Function]:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _spans(node, line):
-            yield node
+def _enclosing_functions(walk: ModuleWalk, line: int) -> Iterator[_Function]:
+    yield from (f for f in walk.functions if _spans(f, line))
 
 
 def _spans(node: ast.stmt, line: int) -> bool:

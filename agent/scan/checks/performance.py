@@ -20,6 +20,7 @@ import ast
 from collections.abc import Iterator
 
 from agent.models import Confidence, Priority, Severity
+from agent.scan.checks._walk import ModuleWalk
 from agent.scan.raw import RawFinding
 
 __all__ = ["PRIORITIES", "findings"]
@@ -39,9 +40,9 @@ Comprehension = ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
-def findings(path: str, tree: ast.Module) -> list[RawFinding]:
-    http = _http_aliases(tree)
-    functions = [n for n in ast.walk(tree) if isinstance(n, Function)]
+def findings(path: str, walk: ModuleWalk) -> list[RawFinding]:
+    tree, http = walk.tree, _http_aliases(walk)
+    functions = walk.functions
     per_call = [_http_finding(path, c, m) for f in functions for c, m in _http_in_loops(f, http)]
     scopes: list[ast.AST] = [tree, *functions]
     queries = {id(c): c for scope in scopes for c in _n_plus_one(scope)}
@@ -79,12 +80,11 @@ def _calls_in(parts: list[ast.AST]) -> Iterator[ast.Call]:
 # HP101 -----------------------------------------------------------------------------------
 
 
-def _http_aliases(tree: ast.Module) -> dict[str, str]:
+def _http_aliases(walk: ModuleWalk) -> dict[str, str]:
     """Local name -> module, for every ``import requests``/``import httpx [as x]``."""
     return {
         alias.asname or alias.name: alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
+        for node in walk.of(ast.Import)
         for alias in node.names
         if alias.name in _HTTP_MODULES
     }
@@ -122,9 +122,10 @@ def _http_finding(path: str, call: ast.Call, module: str) -> RawFinding:
 
 def _n_plus_one(scope: ast.AST) -> list[ast.Call]:
     """Query calls inside loops of ``scope`` that iterate over another query's rows."""
-    results = _result_names(scope)
+    nodes = list(own_nodes(scope))  # one walk of the scope, read twice
+    results = _result_names(nodes)
     inner: list[ast.Call] = []
-    for node in own_nodes(scope):
+    for node in nodes:
         iterable = _iterable(node)
         if iterable is not None and _is_result(iterable, results):
             inner += [c for c in _calls_in(_repeated_parts(node)) if _is_query(c)]
@@ -139,11 +140,11 @@ def _iterable(node: ast.AST) -> ast.expr | None:
     return None
 
 
-def _result_names(scope: ast.AST) -> set[str]:
-    """Names assigned (anywhere in ``scope``) from the result of a query."""
+def _result_names(nodes: list[ast.AST]) -> set[str]:
+    """Names assigned (anywhere in the scope of ``nodes``) from the result of a query."""
     return {
         target.id
-        for node in own_nodes(scope)
+        for node in nodes
         if isinstance(node, ast.Assign) and _is_result(node.value, set())
         for target in node.targets
         if isinstance(target, ast.Name)
