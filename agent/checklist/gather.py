@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from agent.checklist.repo_files import (
     rollback_docs,
 )
 from agent.checklist.source_facts import source_facts
+from agent.scan.parse import parse_python
 from agent.scan.source import SourceDecodeError, read_source
 
 __all__ = ["gather_facts"]
@@ -43,7 +43,7 @@ def _source(root: Path, modules: Sequence[str]) -> SourceFacts:
     for path in modules:
         try:
             text = read_source(root / path)
-            tree = ast.parse(text, filename=path)
+            tree = parse_python(text, filename=path)
         except (OSError, SourceDecodeError, SyntaxError, ValueError):
             continue  # the scan reports it as skipped
         total += source_facts(path, tree, text.splitlines())

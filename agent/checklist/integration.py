@@ -18,6 +18,7 @@ from pathlib import Path
 from agent.checklist.model import Evidence
 from agent.scan.checks._names import dotted_name
 from agent.scan.files import is_test_file
+from agent.scan.parse import parse_python
 from agent.scan.source import SourceDecodeError, read_source
 
 __all__ = ["integration_tests", "test_files"]
@@ -75,7 +76,7 @@ def _console_scripts(root: Path) -> frozenset[str]:
 def _parse(path: Path) -> tuple[ast.Module | None, list[str]]:
     try:
         text = read_source(path)
-        return ast.parse(text), text.splitlines()
+        return parse_python(text), text.splitlines()
     except (OSError, SourceDecodeError, SyntaxError, ValueError):
         return None, []
 

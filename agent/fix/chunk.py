@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict
 from agent.errors import HardenError
 from agent.llm.tokens import count_tokens
 from agent.models import Finding
+from agent.scan.parse import parse_python
 from agent.scan.source import SourceDecodeError, read_source
 
 __all__ = ["Chunk", "ChunkError", "build_chunk"]
@@ -73,7 +74,7 @@ def build_chunk(root: Path, finding: Finding, max_tokens: int = 3000) -> Chunk:
     source = _read(root, finding.path)
     lines = source.splitlines()
     try:
-        tree: ast.Module | None = ast.parse(source)
+        tree: ast.Module | None = parse_python(source)
     except SyntaxError:
         tree = None
     chain = _enclosing(tree, finding.line) if tree else []

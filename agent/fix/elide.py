@@ -30,6 +30,8 @@ from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from agent.scan.parse import parse_python
+
 __all__ = ["Reduced", "has_top_level", "reduce", "splice"]
 
 MARK = "elided by harden"
@@ -149,7 +151,7 @@ def _read(text: str) -> tuple[_Def, ...] | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escapes: the scan reports them, not this
-            tree = ast.parse(text)
+            tree = parse_python(text)
     except (SyntaxError, ValueError):
         return None
     return _defs(tree, text.splitlines())[0]

@@ -24,6 +24,7 @@ from agent.models import CharacterizationFate, Finding, Priority, RunReport
 from agent.run.branch import Workspace
 from agent.run.setup import RunSetup
 from agent.sandbox.suite import collected_nothing
+from agent.scan.parse import parse_python
 from agent.scan.source import read_source
 from agent.testgen.characterize import Asked, CharacterizationWriter, characterization_path
 from agent.testgen.checks import GeneratedTestRunner
@@ -186,7 +187,7 @@ def drop_cases(content: str, names: Sequence[str]) -> str:
     if not names:
         return content
     lines = content.splitlines(keepends=True)
-    tree = ast.parse(content)
+    tree = parse_python(content)
     for node in reversed(tree.body):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in names:
             start = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
@@ -211,7 +212,7 @@ def _is_function(root: Path, finding: Finding) -> bool:
     if not finding.symbol:
         return False
     try:
-        tree = ast.parse(read_source(root / finding.path))
+        tree = parse_python(read_source(root / finding.path))
     except (OSError, SyntaxError, ValueError):
         return False
     return find_function(tree, finding.symbol) is not None

@@ -9,13 +9,13 @@ commit, the same pair a Finding carries.
 
 from __future__ import annotations
 
-import ast
 import difflib
 import re
 from collections.abc import Callable, Iterable
 
 from agent.git.repo import Repo
 from agent.models import Finding, Patch
+from agent.scan.parse import parse_python
 from agent.scan.symbols import SymbolIndex
 
 __all__ = ["Symbol", "split_touched", "touched_by_patch", "touched_symbols"]
@@ -84,6 +84,6 @@ def _symbols_at_base(repo: Repo, path: str) -> SymbolIndex | None:
 
 def _index(source: str) -> SymbolIndex | None:
     try:
-        return SymbolIndex(ast.parse(source))
+        return SymbolIndex(parse_python(source))
     except (SyntaxError, ValueError):
         return None

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 from agent.sandbox.coverage import LineCoverage
+from agent.scan.parse import parse_python
 from agent.scan.source import read_source
 
 __all__ = ["importers"]
@@ -52,7 +53,7 @@ def _imports(path: Path, module: str) -> bool:
     """Whether the file at ``path`` imports ``module`` (a dotted path from the repo root,
     matched by its tail: ``src/pkg/mod`` is imported as ``pkg.mod``)."""
     try:
-        tree = ast.parse(read_source(path))
+        tree = parse_python(read_source(path))
     except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
         return True  # cannot tell: assume it does
     return any(_names(module, found) for found in _imported(tree))

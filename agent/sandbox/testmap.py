@@ -30,6 +30,7 @@ from agent.models import FileEdit, Patch
 from agent.sandbox.coverage import LineCoverage
 from agent.sandbox.importers import importers
 from agent.scan.files import is_test_file
+from agent.scan.parse import parse_python
 
 __all__ = ["Selection", "select_tests"]
 
@@ -132,7 +133,7 @@ def _import_or_fresh(statement: ast.stmt, bound: set[str]) -> bool:
 def _top_level(source: str) -> dict[str, ast.stmt] | None:
     """The module's statements other than functions and classes, by their dump."""
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except SyntaxError:
         return None
     kinds = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
@@ -142,7 +143,7 @@ def _top_level(source: str) -> dict[str, ast.stmt] | None:
 def _bodies(source: str) -> Sequence[range]:
     """The body lines of each function and method not nested in another function."""
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except SyntaxError:
         return ()
     found: list[range] = []

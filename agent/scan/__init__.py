@@ -19,6 +19,7 @@ from agent.scan.checks import ast_findings, droppable, dropped
 from agent.scan.checks._walk import ModuleWalk
 from agent.scan.merge import SourceFile, merge_findings
 from agent.scan.module_kind import command_line_reason, generated_reason
+from agent.scan.parse import parse_python
 from agent.scan.raw import RawFinding
 from agent.scan.repo_facts import RepoFacts
 from agent.scan.ruff import ruff_findings, ruff_text_findings
@@ -132,7 +133,7 @@ def _indexed(
     gone: set[int] = set()
     sources: dict[str, SourceFile] = {}
     for path in sorted(by_path.keys() & own.texts.keys()):
-        tree = ast.parse(own.texts[path], filename=path)
+        tree = parse_python(own.texts[path], filename=path)
         gone |= {id(r) for r in _dropped(by_path[path], tree, own)}
         if any(id(r) not in gone for r in by_path[path]):
             sources[path] = _source_file(own.texts[path], tree)
@@ -187,7 +188,7 @@ def _parse(root: Path, path: str) -> tuple[ast.Module, str] | SkippedFile:
     except OSError as exc:
         return SkippedFile(path=path, reason=f"unreadable: {exc.strerror}")
     try:
-        return ast.parse(text, filename=path), text
+        return parse_python(text, filename=path), text
     except SyntaxError as exc:
         return SkippedFile(path=path, reason=f"syntax error at line {exc.lineno}")
     except ValueError as exc:

@@ -19,7 +19,6 @@ The stage's detail starts with ``"<fate>: "``; `agent.testgen.fates` reads it ba
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from agent.sandbox.outcomes import PLUGIN_ARGS
 from agent.sandbox.runner import SandboxRun, run_command
 from agent.sandbox.suite import summary_line
 from agent.scan.files import is_test_file, under_tests
+from agent.scan.parse import parse_python
 from agent.scan.source import read_source
 from agent.testgen.coverage_targets import TARGET_RULE
 from agent.testgen.functions import find_function
@@ -154,7 +154,7 @@ def _stable(runner: GeneratedTestRunner, path: str) -> StageResult | None:
 
 def _body(root: Path, target: Finding) -> range | None:
     try:
-        tree = ast.parse(read_source(root / target.path))
+        tree = parse_python(read_source(root / target.path))
     except (OSError, SyntaxError, ValueError):
         return None
     found = find_function(tree, target.symbol)

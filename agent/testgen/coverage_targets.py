@@ -23,6 +23,7 @@ from agent.sandbox.coverage import LineCoverage, measure, pytest_args
 from agent.sandbox.runner import SandboxRun
 from agent.sandbox.suite import Suite
 from agent.scan.files import is_test_file
+from agent.scan.parse import parse_python
 from agent.scan.source import read_source
 from agent.scan.symbols import SymbolIndex
 from agent.testgen.functions import PublicFunction, public_functions
@@ -93,7 +94,7 @@ def _targets(
 def _parse(path: Path) -> tuple[ast.Module | None, list[str]]:
     try:
         text = read_source(path)
-        return ast.parse(text, filename=str(path)), text.splitlines()
+        return parse_python(text, filename=str(path)), text.splitlines()
     except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
         return None, []  # the scan reports unreadable and unparsable files
 

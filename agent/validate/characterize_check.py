@@ -28,6 +28,7 @@ from pathlib import Path
 from agent.models import CharacterizationFate, FileEdit, Patch, StageStatus
 from agent.sandbox.runner import unconfined_refusal
 from agent.scan.checks._names import dotted_name
+from agent.scan.parse import parse_python
 from agent.testgen.characterize import Candidate
 from agent.testgen.checks import GeneratedTestRunner, check_generated_test
 from agent.testgen.target_chunk import module_name
@@ -116,7 +117,7 @@ def _refusal(candidate: Candidate, root: Path) -> str | None:
     if violations:
         return "; ".join(violations)
     try:
-        tree = ast.parse(candidate.content)
+        tree = parse_python(candidate.content)
     except SyntaxError as exc:
         return f"it does not parse: line {exc.lineno}: {exc.msg}"
     module = module_name(root, candidate.findings[0].path)
@@ -165,7 +166,7 @@ def _replacing_call(node: ast.Call, module: str, name: str) -> bool:
 def case_functions(content: str) -> list[str]:
     """The names of the file's top-level test functions."""
     try:
-        tree = ast.parse(content)
+        tree = parse_python(content)
     except SyntaxError:
         return []
     return [n.name for n in _top_level_tests(tree)]

@@ -13,6 +13,7 @@ import ast
 from collections.abc import Iterable
 from pathlib import Path
 
+from agent.scan.parse import parse_python
 from agent.scan.source import read_or_empty
 
 __all__ = ["django_views"]
@@ -32,7 +33,7 @@ def django_views(root: Path, modules: Iterable[tuple[Path, str]]) -> dict[str, f
 
 def _views(source: str, module: str) -> list[tuple[str, str]]:
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except (SyntaxError, ValueError):
         return []
     names = _imported(tree, module.rpartition(".")[0])

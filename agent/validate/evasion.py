@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from agent.models import Finding
+from agent.scan.parse import parse_python
 
 __all__ = ["evasion"]
 
@@ -43,7 +44,7 @@ Callee = tuple[str, str | None]  # (module or function name, attribute)
 def evasion(finding: Finding, before: str, after: str) -> str | None:
     """How ``after`` still reaches ``finding``'s callee by other means, or None."""
     try:
-        old, new = ast.parse(before), ast.parse(after)
+        old, new = parse_python(before), parse_python(after)
     except (SyntaxError, ValueError):
         return None
     callees = _callees(old, finding)

@@ -17,7 +17,6 @@ from the parses stage on; the caller resets the worktree when the verdict is a r
 
 from __future__ import annotations
 
-import ast
 import json
 import subprocess
 from collections import Counter
@@ -41,6 +40,7 @@ from agent.sandbox.runner import SandboxRun, unconfined_refusal
 from agent.sandbox.suite import NO_TESTS_COLLECTED, Suite, collected_nothing
 from agent.scan import scan
 from agent.scan.files import is_test_file
+from agent.scan.parse import parse_python
 from agent.scan.ruff import ruff_argv
 from agent.scan.source import SourceEncodingError, read_file, write_file
 from agent.testgen.checks import (
@@ -173,7 +173,7 @@ def _parses(state: _State, ctx: FunnelContext) -> StageResult:
     for edit in state.patch.edits:
         if edit.path.endswith(".py"):
             try:
-                ast.parse(edit.after, filename=edit.path)
+                parse_python(edit.after, filename=edit.path)
             except SyntaxError as exc:
                 return _fail(Stage.PARSES, f"{edit.path}:{exc.lineno}: {exc.msg}")
     return _ok(Stage.PARSES)

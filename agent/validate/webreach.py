@@ -15,6 +15,7 @@ from pathlib import Path
 
 from agent.models import Patch
 from agent.scan.files import is_test_file
+from agent.scan.parse import parse_python
 from agent.scan.source import read_or_empty
 from agent.validate.djangourls import django_views
 from agent.validate.smoke import module_name
@@ -79,7 +80,7 @@ def _import_names(source: str) -> set[str]:
     """The last names of the modules ``source`` imports and of the names it imports from
     them (``from . import db, feeds`` gives db and feeds; ``import a.b`` gives b)."""
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except (SyntaxError, ValueError):
         return set()
     names: set[str] = set()

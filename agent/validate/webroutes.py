@@ -18,6 +18,7 @@ import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from agent.scan.parse import parse_python
 from agent.validate.webinputs import Route, body_models, route_inputs
 
 __all__ = ["Route", "calling_routes", "changed_functions", "module_routes", "touched_routes"]
@@ -131,7 +132,7 @@ def _changed_lines(before: str | None, after: str) -> set[int]:
 
 def _parse(module: str, source: str, views: frozenset[str] = frozenset()) -> _Module | None:
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except (SyntaxError, ValueError):
         return None
     functions = [n for n in ast.walk(tree) if isinstance(n, _FUNCTION)]

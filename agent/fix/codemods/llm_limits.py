@@ -16,14 +16,13 @@ it ``request_timeout``), and any call passing ``**kwargs``.
 
 from __future__ import annotations
 
-import ast
-
 import libcst as cst
 
 from agent.fix.codemods._lib.log_calls import add_keyword
 from agent.fix.codemods.base import LOCAL, CodemodSpec, HardenCommand
 from agent.models import Finding
 from agent.scan.llm_calls import endpoint
+from agent.scan.parse import parse_expression
 
 _TIMEOUT, _RETRIES, _CAP = "60", "2", "4096"
 _CLIENTS = frozenset({"OpenAI", "AsyncOpenAI", "AzureOpenAI", "AsyncAzureOpenAI", "Anthropic",
@@ -42,7 +41,7 @@ class LlmLimits(HardenCommand):
             return updated
         if callee.rsplit(".", 1)[-1] in _CLIENTS:
             return self._add(original, updated, "HA103", "max_retries", _RETRIES)
-        called = endpoint(ast.parse(callee, mode="eval").body)
+        called = endpoint(parse_expression(callee))
         if called is None:
             return updated
         updated = self._add(original, updated, "HA104", _cap_name(called), _CAP)
@@ -75,7 +74,7 @@ class LlmLimits(HardenCommand):
 def _callee(code: str) -> str | None:
     """The callee as parseable text (``OpenAI().chat.completions.create``), or None."""
     try:
-        ast.parse(code, mode="eval")
+        parse_expression(code)
     except SyntaxError:
         return None
     return " ".join(code.split())

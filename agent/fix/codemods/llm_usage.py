@@ -8,8 +8,6 @@ reply.usage)`` through the module logger (made when the module has none, see
 
 from __future__ import annotations
 
-import ast
-
 import libcst as cst
 import libcst.matchers as m
 
@@ -17,6 +15,7 @@ from agent.fix.codemods._lib.log_calls import string_literal
 from agent.fix.codemods._lib.logger import LOGGER_READS, LoggingCommand
 from agent.fix.codemods.base import CodemodSpec
 from agent.scan.llm_calls import endpoint
+from agent.scan.parse import parse_expression
 
 _ASSIGNED = m.SimpleStatementLine(
     body=[m.Assign(targets=[m.AssignTarget(target=m.Name())], value=m.Call())]
@@ -48,7 +47,7 @@ class LlmUsage(LoggingCommand):
         assign = statement.body[0]  # type: ignore[attr-defined]
         code = cst.Module(body=[]).code_for_node(assign.value.func)
         try:
-            callee = ast.parse(" ".join(code.split()), mode="eval").body
+            callee = parse_expression(" ".join(code.split()))
         except SyntaxError:
             return None
         name: str = assign.targets[0].target.value

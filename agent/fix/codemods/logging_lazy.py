@@ -18,7 +18,6 @@ shared with ``print_logger``.
 
 from __future__ import annotations
 
-import ast
 import re
 import string
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ import libcst.matchers as m
 
 from agent.fix.codemods._lib.log_calls import LEVELS, string_literal
 from agent.fix.codemods.base import LOCAL, CodemodSpec, HardenCommand
+from agent.scan.parse import literal
 
 __all__ = ["Field", "Part", "message_parts", "render"]
 
@@ -130,7 +130,7 @@ def _fstring_parts(node: cst.FormattedString) -> list[Part] | None:
 def _text(source: str, prefix: str, quote: str) -> str | None:
     """The value of an f-string's literal text, written ``source`` inside the string."""
     try:
-        value = ast.literal_eval(f"{prefix}{quote}{source}{quote}")
+        value = literal(f"{prefix}{quote}{source}{quote}")
     except (SyntaxError, ValueError):
         return None
     return str(value).replace("{{", "{").replace("}}", "}")

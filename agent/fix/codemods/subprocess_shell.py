@@ -22,8 +22,6 @@ whose exit status is used.
 
 from __future__ import annotations
 
-import ast
-
 import libcst as cst
 import libcst.matchers as m
 from libcst.codemod.visitors import AddImportsVisitor
@@ -34,6 +32,7 @@ from agent.fix.codemods.base import LOCAL, CodemodSpec, HardenCommand
 from agent.scan.checks._names import imported_names
 from agent.scan.llm_calls import llm_sdks
 from agent.scan.llm_output import model_output_sinks
+from agent.scan.parse import parse_python
 
 _FUNCTIONS = ("run", "call", "check_call", "check_output", "Popen")
 _SUBPROCESS = m.Attribute(value=m.Name("subprocess"), attr=m.OneOf(*map(m.Name, _FUNCTIONS)))
@@ -93,7 +92,7 @@ _NEEDS_SHELL = "the command needs a shell (a variable, pipes, redirections, glob
 def _model_output_lines(code: str) -> frozenset[int]:
     """The lines where model output reaches a subprocess or ``os.system``."""
     try:
-        tree = ast.parse(code)
+        tree = parse_python(code)
     except SyntaxError:
         return frozenset()
     names = imported_names(tree)

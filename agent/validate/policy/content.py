@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 
 from agent.models import FileEdit
 from agent.scan.files import is_test_file, under_tests
+from agent.scan.parse import parse_python
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -210,7 +211,7 @@ def _line_checks(text: str) -> _Checks:
 
 
 def _parsed_checks(text: str) -> _Checks:
-    nodes = list(ast.walk(ast.parse(text)))
+    nodes = list(ast.walk(parse_python(text)))
     asserts = [n for n in nodes if isinstance(n, ast.Assert) or _is_assert_call(n)]
     trivial = sum(1 for n in asserts if isinstance(n, ast.Assert) and _always_true(n.test))
     raises = sum(1 for n in nodes if isinstance(n, ast.Raise))

@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 
 from agent.models import FileEdit
 from agent.scan.files import is_test_file
+from agent.scan.parse import parse_python
 
 __all__ = ["importing_tests_refusal"]
 
@@ -34,7 +35,7 @@ def importing_tests_refusal(edit: FileEdit) -> str | None:
 
 def _test_imports(path: str, text: str | None) -> set[str]:
     try:
-        tree = ast.parse(text or "")
+        tree = parse_python(text or "")
     except (SyntaxError, ValueError):
         return set()
     return {name for name in _imported(path, tree) if _is_test_module(name)}

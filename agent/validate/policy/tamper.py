@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from agent.models import FileEdit
 from agent.scan.checks._names import dotted_name
 from agent.scan.files import is_test_file
+from agent.scan.parse import parse_python
 
 __all__ = ["tamper_refusal"]
 
@@ -65,7 +66,7 @@ def tamper_refusal(edit: FileEdit) -> str | None:
 
 def _uses(text: str, test: bool) -> Iterator[str]:
     try:
-        tree = ast.parse(text)
+        tree = parse_python(text)
     except (SyntaxError, ValueError):
         return
     modules = _MODULES if test else _MODULES | {"pytest"}

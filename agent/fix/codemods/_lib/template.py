@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from agent.scan.parse import parse_expression
+
 __all__ = ["Part", "Value", "decompose", "literal_text", "string_leaves"]
 
 
@@ -89,7 +91,7 @@ def _fstring_parts(node: cst.FormattedString) -> list[Part] | None:
     exprs = [p for p in node.parts if isinstance(p, cst.FormattedStringExpression)]
     if any(e.conversion or e.format_spec is not None or e.equal for e in exprs):
         return None
-    tree = ast.parse(cst.Module(body=[]).code_for_node(node), mode="eval").body
+    tree = parse_expression(cst.Module(body=[]).code_for_node(node))
     if not isinstance(tree, ast.JoinedStr):
         return None
     found = iter(exprs)
