@@ -18,7 +18,7 @@ from typing import Any
 
 __all__ = ["literal", "parse_expression", "parse_python"]
 
-_PARSING = threading.Lock()
+_PARSING = threading.RLock()  # a finalizer that parses, run mid-parse, must not deadlock
 
 
 def parse_python(text: str, filename: str = "<unknown>") -> ast.Module:
