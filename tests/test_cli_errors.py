@@ -322,3 +322,20 @@ def test_a_relative_python_names_the_file_where_harden_was_started(make_repo: Gi
     assert "Traceback" not in done.stderr
     report = json.loads(done.stdout)
     assert report["test_command"] and report["commits"], report["notes"]
+
+
+def test_a_suite_that_cannot_start_at_the_base_is_an_error_line(make_repo: GitRepo) -> None:
+    """A conftest importing what the environment lacks (python-dotenv's suite without
+    click): pytest exits 4 before any test. harden said "judged by exit code only: ... os._exit,
+    a crash or a signal", then rejected every patch at the tests stage."""
+    conftest = "import not_installed_anywhere\n"
+    files = {"app.py": APP, "tests/conftest.py": conftest, "tests/test_app.py": PASSING_TEST}
+    repo = make_repo(files)
+    before = user_state(repo)
+    done = harden("run", "--python", sys.executable, str(repo))
+    assert done.returncode == 1
+    line = one_line_error(done)
+    assert "the tests do not start at the base commit (pytest exit 4" in line
+    assert "No module named 'not_installed_anywhere'" in line and "--python" in line
+    assert user_state(repo) == before
+    assert worktrees(repo) == [str(repo)] and harden_branches(repo) == []

@@ -27,6 +27,12 @@ __all__ = [
 _RAN = frozenset({"passed", "failed", "xpassed"})  # a test whose body ran
 _COLLECTING = re.compile(r"^_+ ERROR collecting (\S+) _+$", re.MULTILINE)
 _IMPORT_ERROR = re.compile(r"^E\s+((?:ModuleNotFound|Import)Error: .*)$", re.MULTILINE)
+# pytest's exit codes for a session that stopped before its tests: an internal error, or
+# a usage error (which is also what a conftest that cannot be imported gives).
+_NOT_STARTED = frozenset({3, 4})
+_RAISED = re.compile(r"^E\s+(\w+(?:Error|Exception)\b.*)$", re.MULTILINE)
+_USAGE = re.compile(r"^(ERROR: .*)$", re.MULTILINE)
+_CONFTEST = re.compile(r"while loading conftest '([^']+)'")
 
 
 def run_suite(
@@ -102,6 +108,7 @@ def mapped_baseline(
     if plan.is_pytest and run_command([python, "-c", "import pytest"], root, 60).exit_code:
         raise ConfigError(f"pytest is not installed in {python}; install it or pass --python")
     baseline, measured = _first_run(plan, root, python, timeout_s, mapped)
+    _check_started(plan, baseline, root)
     if mapped and measured is None:
         notes.append("every patch runs the whole suite: the base run gave no coverage map")
     _describe(plan, baseline, notes)
@@ -119,6 +126,25 @@ def _first_run(
     except ConfigError:  # no coverage.py to be had: the plain run, and no map
         return run_suite(plan, root, timeout_s), None
     return run, measured if measured is not None and _complete(run, measured) else None
+
+
+def _check_started(plan: Suite, baseline: SandboxRun, root: Path) -> None:
+    """A pytest session that stopped before any test at the base (a conftest that cannot be
+    imported, a bad option) would judge every patch against tests that never ran: that is
+    the environment's fault, said now, not a rejection per patch."""
+    if plan.observed_argv is None or baseline.timed_out:
+        return
+    if baseline.exit_code not in _NOT_STARTED or (baseline.outcomes and baseline.outcomes.tests):
+        return
+    output = baseline.output.replace(f"{root}/", "")
+    found = _RAISED.search(output) or _USAGE.search(output)
+    cause = found.group(1).strip() if found else (baseline.tail(1).strip() or "no output")
+    if conftest := _CONFTEST.search(output):
+        cause += f" in {conftest.group(1)}"
+    raise ConfigError(
+        f"the tests do not start at the base commit (pytest exit {baseline.exit_code}: "
+        f"{cause}); run harden with the project's environment (--python) or fix the suite"
+    )
 
 
 def _complete(run: SandboxRun, measured: LineCoverage) -> bool:
