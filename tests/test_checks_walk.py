@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import textwrap
 
-from agent.scan.checks._names import imported_names, imported_roots
+from agent.scan.checks._names import import_roots, imported_names
 from agent.scan.checks._walk import ModuleWalk
 
 SOURCE = textwrap.dedent(
@@ -37,5 +37,6 @@ def test_the_shared_walk_lists_nodes_and_imports_as_each_check_walked_them() -> 
     assert [f.name for f in walk.functions] == ["outer", "inner", "method"]
     assert walk.imported_names == imported_names(tree)
     assert walk.imported_names["os"] == "json.loads"  # the last import of a name wins
-    assert walk.imported_roots == imported_roots(tree) == {"os", "jwt", "flask", "requests", "json"}
+    walked = [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
+    assert walk.imported_roots == import_roots(walked) == {"os", "jwt", "flask", "requests", "json"}
     assert walk.of(ast.Lambda) == []

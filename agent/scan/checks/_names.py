@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
-__all__ = ["dotted_name", "import_names", "import_roots", "imported_names", "imported_roots"]
+__all__ = ["dotted_name", "import_names", "import_roots", "imported_names"]
 
 
 def dotted_name(expr: ast.expr) -> str | None:
@@ -23,11 +23,6 @@ def imported_names(tree: ast.Module) -> dict[str, str]:
     return import_names(n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom))
 
 
-def imported_roots(tree: ast.Module) -> set[str]:
-    """The top-level packages the module imports (``flask`` for ``from flask.x import y``)."""
-    return import_roots(n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom))
-
-
 def import_names(imports: Iterable[ast.Import | ast.ImportFrom]) -> dict[str, str]:
     """``imported_names`` of these import statements, in the module's order."""
     names: dict[str, str] = {}
@@ -42,7 +37,8 @@ def import_names(imports: Iterable[ast.Import | ast.ImportFrom]) -> dict[str, st
 
 
 def import_roots(imports: Iterable[ast.Import | ast.ImportFrom]) -> set[str]:
-    """``imported_roots`` of these import statements."""
+    """The top-level packages these import statements import (``flask`` for
+    ``from flask.x import y``)."""
     roots = set()
     for node in imports:
         if isinstance(node, ast.Import):
