@@ -99,8 +99,7 @@ class Invocation:
         try:
             command()
         except SystemExit as exc:
-            self._restore(streams)
-            record.finish(exc.code)
+            record.finish(exc.code)  # writes only to the store, never to the streams
             raise
         finally:
             self._restore(streams)
